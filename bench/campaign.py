@@ -1,0 +1,204 @@
+"""Campaign engine at NLW-2024 shape on PostgreSQL: bulk build, recompute, live ingest rate, board p95 under ingest.
+
+    .venv/bin/python bench/campaign.py --scale 0.02      # 2 % of NLW 2024; --scale 1 is the full 4.6 M people
+
+Prints its figures. The bulk path writes raw records with COPY and builds ledger and aggregates with the same
+`recompute` the CLI uses; the script checks that recompute after live ingest gives identical aggregates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import create_engine, func, select, text
+
+from saptah.campaigns import repository as repo
+from saptah.campaigns import service
+from saptah.campaigns.models import CampaignPersonTotal
+from saptah.campaigns.schemas import CampaignCreate, RecordIn
+from saptah.core.db import make_engine, make_sessionmaker, unit_of_work
+from saptah.core.migrate import upgrade
+from saptah.core.timeutil import ist_start
+from saptah.directory.service import load_reference_orgs
+from saptah.wiring import wire
+
+PEOPLE, ACTIVE, COMPLETIONS = 4_600_000, 740_000, 3_260_000
+START = date(2024, 10, 19)
+
+
+def build(url: str, scale: float, rng: random.Random) -> tuple[int, int]:
+    """People and course-completion records, written with COPY (the fast path)."""
+    people, active, completions = int(PEOPLE * scale), int(ACTIVE * scale), int(COMPLETIONS * scale)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        orgs = [r[0] for r in conn.execute(text("SELECT id FROM organisations WHERE depth >= 1"))]
+        raw = conn.connection.dbapi_connection
+        with (
+            raw.cursor() as cur,
+            cur.copy(
+                "COPY people (full_name, email, org_id, status, preferred_language, created_at, updated_at) FROM STDIN"
+            ) as copy,
+        ):
+            for i in range(people):
+                copy.write_row(
+                    (f"Person {i}", f"p{i}@bench.gov.in", rng.choice(orgs), "active", "en", "now()", "now()")
+                )
+        first = conn.execute(text("SELECT min(id) FROM people WHERE email LIKE '%@bench.gov.in'")).scalar()
+        with (
+            raw.cursor() as cur,
+            cur.copy(
+                "COPY campaign_records (source_key, person_id, kind, object_id, occurred_at, minutes, karma,"
+                " competency_linked, attended, received_at) FROM STDIN"
+            ) as copy,
+        ):
+            for n in range(completions):
+                pid = first + rng.randrange(active)
+                course = rng.randrange(1, 1429)
+                at = ist_start(START + timedelta(days=rng.randrange(9))) + timedelta(minutes=rng.randrange(1440))
+                copy.write_row(
+                    (
+                        f"course:{pid}:{course}:{n}",
+                        pid,
+                        "course",
+                        course,
+                        at,
+                        rng.choice((30, 45, 60, 70, 90, 120)),
+                        0,
+                        rng.random() > 0.03,
+                        True,
+                        at,
+                    )
+                )
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+    return first, active
+
+
+def fingerprint(session, campaign_id: int) -> tuple:
+    """Aggregates that must be identical however they were built."""
+    c = CampaignPersonTotal
+    people = session.execute(
+        select(func.count(), func.sum(c.total_minutes), func.count(c.reached_target_at), func.sum(c.score)).where(
+            c.campaign_id == campaign_id
+        )
+    ).one()
+    days = sum(d.minutes + d.active_people + d.reached_people for d in repo.org_days_of(session, campaign_id))
+    return tuple(people), days, sum(repo.score_counts_of(session, campaign_id).values())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scale", type=float, default=0.02)
+    ap.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--ingest", type=int, default=20_000, help="live records to ingest through the service")
+    args = ap.parse_args()
+    rng = random.Random(2024)
+    name = f"saptah_bench_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(args.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = args.admin_url.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        run(url, args, rng)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
+    upgrade(url)
+    wire()
+    factory = make_sessionmaker(make_engine(url, pool_size=4))
+    with unit_of_work(factory) as s:
+        load_reference_orgs(s)
+    t = time.perf_counter()
+    first, active = build(url, args.scale, rng)
+    print(
+        f"scale {args.scale}: {int(PEOPLE * args.scale):,} people, {int(COMPLETIONS * args.scale):,} completions "
+        f"written with COPY in {time.perf_counter() - t:.1f} s"
+    )
+    with unit_of_work(factory) as s:
+        cid = service.create(
+            s,
+            actor_id=None,
+            data=CampaignCreate(
+                name="NLW 2024 bench", starts_on=START, ends_on=START + timedelta(days=6), competency_only=True
+            ),
+        ).id
+        s.execute(text("UPDATE campaigns SET rules = jsonb_set(rules::jsonb, '{extended_to}', '\"2024-10-27\"')::json"))
+    t = time.perf_counter()
+    with unit_of_work(factory) as s:
+        result = service.recompute(s, cid)
+    print(
+        f"full recompute (bulk path): {time.perf_counter() - t:.1f} s for {result['records']:,} records, "
+        f"{result['people']:,} people, {result['reached']:,} reached the target"
+    )
+    with factory() as s:
+        s.execute(text("ANALYZE"))
+        s.commit()
+    stop = threading.Event()
+    ingested = [0, 0.0]
+
+    def ingest() -> None:
+        t0 = time.perf_counter()
+        n = 0
+        while n < args.ingest:
+            batch = []
+            for _ in range(500):
+                pid = first + rng.randrange(active)
+                at = ist_start(START + timedelta(days=rng.randrange(9))) + timedelta(minutes=rng.randrange(1440))
+                batch.append(
+                    RecordIn(
+                        source_key=f"event:{pid}:{n}",
+                        person_id=pid,
+                        kind="webinar",
+                        object_id=n % 24,
+                        occurred_at=at,
+                        minutes=rng.choice((30, 45, 60)),
+                    )
+                )
+                n += 1
+            with unit_of_work(factory) as s:
+                service.ingest(s, batch)
+        ingested[0], ingested[1] = n, time.perf_counter() - t0
+        stop.set()
+
+    thread = threading.Thread(target=ingest)
+    thread.start()
+    latencies = []
+    while not stop.is_set():
+        pid = first + rng.randrange(active)
+        t = time.perf_counter()
+        with factory() as s:
+            service.board_top(s, cid, "n", 20)
+            service.board_around(s, cid, "n", pid)
+        latencies.append((time.perf_counter() - t) * 1000)
+    thread.join()
+    print(
+        f"live ingest through service.ingest (batches of 500, one transaction each): "
+        f"{ingested[0] / ingested[1]:,.0f} records/s ({ingested[0]:,} in {ingested[1]:.1f} s)"
+    )
+    q = statistics.quantiles(latencies, n=100)
+    print(
+        f"leaderboard page (top 20 + own rank with neighbours) during ingest: p50 {q[49]:.1f} ms, "
+        f"p95 {q[94]:.1f} ms over {len(latencies):,} pages"
+    )
+    with factory() as s:
+        live = fingerprint(s, cid)
+    t = time.perf_counter()
+    with unit_of_work(factory) as s:
+        service.recompute(s, cid)
+    print(f"full recompute after ingest: {time.perf_counter() - t:.1f} s")
+    with factory() as s:
+        again = fingerprint(s, cid)
+    print(f"live aggregates == recompute: {live == again} {live}")
+
+
+if __name__ == "__main__":
+    main()

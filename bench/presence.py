@@ -1,0 +1,325 @@
+"""Presence at scale: many viewers of one live webinar ping a running `saptah serve` over real HTTP.
+
+Sets up (directly in the database) one live event, N people and a signed-in session each, then several
+client processes on loopback send each viewer's ping once a minute (spread evenly, so N/60 pings per
+second), some from a second tab and some replayed. At the end it checks, person by person, that the
+stored attendance equals the union of the intervals the server acknowledged: exact, or it says so.
+
+    SAPTAH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/saptah_bench .venv/bin/saptah db upgrade
+    SAPTAH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/saptah_bench SAPTAH_RUN_WORKER_IN_APP=false \
+        .venv/bin/saptah serve --port 8765 --workers 2 &
+    .venv/bin/python bench/presence.py --url http://127.0.0.1:8765 \
+        --database-url postgresql://postgres@127.0.0.1:5432/saptah_bench --viewers 100000 --seconds 120
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import random
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+MAX_GAP = 90
+PERIOD = 60.0
+
+
+def setup(db_url: str, viewers: int) -> tuple[int, list[tuple[int, str]], datetime, datetime]:
+    """One live event, `viewers` people with a session each; returns ids and cookies."""
+    from sqlalchemy import insert, select
+
+    from saptah.auth.models import UserSession
+    from saptah.core.db import make_engine, make_sessionmaker, unit_of_work
+    from saptah.core.security import token_hash
+    from saptah.directory.models import Person
+    from saptah.directory.service import load_reference_orgs, org_by_code
+    from saptah.events.models import Event
+
+    factory = make_sessionmaker(make_engine(db_url))
+    run = secrets.token_hex(3)
+    now = datetime.now(UTC)
+    with unit_of_work(factory) as s:
+        load_reference_orgs(s)
+        orgs = [org_by_code(s, c).id for c in ("DOHFW", "DHR", "MHA", "DOPT")]
+        event = Event(
+            kind="central_webinar", title_en=f"Presence bench {run}", theme="Technology", organiser_org_id=orgs[3],
+            starts_at=now - timedelta(minutes=5), duration_minutes=240, mode="online",
+            stream_url="https://stream.example.in/bench", language="English", competencies=[], access="open",
+            nomination_levels=[],
+        )  # fmt: skip
+        s.add(event)
+        s.flush()
+        event_id, start = event.id, event.starts_at
+        end = start + timedelta(minutes=240)
+    cookies: list[tuple[int, str]] = []
+    for base in range(0, viewers, 5000):
+        n = min(5000, viewers - base)
+        with unit_of_work(factory) as s:
+            rows = [
+                {"full_name": f"Viewer {run} {base + i}", "email": f"v{base + i}.{run}@bench.gov.in",
+                 "org_id": orgs[(base + i) % 4], "status": "active", "preferred_language": "en",
+                 "created_at": now, "updated_at": now}
+                for i in range(n)
+            ]  # fmt: skip
+            s.execute(insert(Person), rows)
+            ids = list(
+                s.scalars(
+                    select(Person.id).where(Person.email.like(f"%.{run}@bench.gov.in")).order_by(Person.id).offset(base)
+                )
+            )
+            tokens = [secrets.token_urlsafe(24) for _ in ids]
+            s.execute(
+                insert(UserSession),
+                [{"token_hash": token_hash(t), "person_id": pid, "created_at": now,
+                  "expires_at": now + timedelta(hours=12)} for pid, t in zip(ids, tokens, strict=True)],
+            )  # fmt: skip
+            cookies.extend(zip(ids, tokens, strict=True))
+    return event_id, cookies, start, end
+
+
+class Conn:
+    """A minimal keep-alive HTTP/1.1 client (the load generator must cost less than the server)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes, cookie: str) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        csrf = "bench-csrf-token"
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nCookie: saptah_session={cookie}; saptah_csrf={csrf}\r\n"
+            f"X-CSRF-Token: {csrf}\r\n\r\n"
+        )
+        assert self.writer is not None and self.reader is not None
+        self.writer.write(head.encode() + body)
+        await self.writer.drain()
+        status_line = await self.reader.readline()
+        if not status_line:
+            self.writer = None
+            raise ConnectionResetError("the server closed the connection")
+        length = 0
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        data = await self.reader.readexactly(length)
+        return int(status_line.split()[1]), data
+
+
+async def client_main(args: dict[str, Any], viewers: list[tuple[int, str]], out: Any) -> None:
+    """Send each viewer's pings on schedule; record latencies and the acknowledged intervals."""
+    host, port = args["host"], args["port"]
+    rng = random.Random(args["seed"])
+    queue: asyncio.Queue[tuple[float, int, str, str, int, int, bool]] = asyncio.Queue()
+    t0 = args["t0"]
+    stop_at = t0 + args["seconds"]
+    # schedule: viewer v pings at offset + k * PERIOD; 5 % also from a second tab; 2 % replay one ping
+    schedule: list[tuple[float, int, str, str, int, int, bool]] = []
+    for pid, cookie in viewers:
+        offset = rng.uniform(0, PERIOD)
+        two_tabs = rng.random() < 0.05
+        replay = rng.random() < 0.02
+        k = 0
+        while t0 + offset + k * PERIOD < stop_at:
+            at = t0 + offset + k * PERIOD
+            schedule.append((at, pid, cookie, "tabA", k + 1, 60, False))
+            if two_tabs:
+                schedule.append((at + 7, pid, cookie, "tabB", k + 1, 60, False))
+            if replay and k == 0:
+                schedule.append((at + 3, pid, cookie, "tabA", k + 1, 60, True))
+            k += 1
+    schedule.sort()
+    lat: list[float] = []
+    acks: dict[int, list[tuple[str, int]]] = {}
+    errors: dict[str, int] = {}
+    replays_counted = 0
+    answered: set[tuple[int, str, int]] = set()
+    slip: list[float] = []
+
+    async def worker() -> None:
+        nonlocal replays_counted
+        conn = Conn(host, port)
+        path = f"/api/v1/events/{args['event_id']}/presence"
+        while True:
+            item = await queue.get()
+            if item[1] < 0:
+                return
+            _at, pid, cookie, tab, seq, secs, is_replay = item
+            if time.time() - _at > args["max_lag"]:  # the server fell behind: drop, count, stay bounded in time
+                errors["dropped_late"] = errors.get("dropped_late", 0) + 1
+                continue
+            body = json.dumps({"tab": tab, "seq": seq, "seconds": secs}).encode()
+            t = time.perf_counter()
+            try:
+                try:
+                    status, data = await conn.post(path, body, cookie)
+                except ConnectionResetError:  # an idle keep-alive connection was closed: reconnect once
+                    conn = Conn(host, port)
+                    t = time.perf_counter()
+                    status, data = await conn.post(path, body, cookie)
+            except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                conn = Conn(host, port)
+                continue
+            lat.append(time.perf_counter() - t)
+            if status != 200:
+                errors[str(status)] = errors.get(str(status), 0) + 1
+                continue
+            reply = json.loads(data)
+            if reply["counted"]:
+                acks.setdefault(pid, []).append((reply["server_time"], secs))
+                replays_counted += int(is_replay and (pid, tab, seq) in answered)  # counted twice: a bug
+                answered.add((pid, tab, seq))
+
+    workers = [asyncio.create_task(worker()) for _ in range(args["connections"])]
+    for item in schedule:
+        delay = item[0] - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        else:
+            slip.append(-delay)
+        await queue.put(item)
+    for _ in workers:
+        await queue.put((0, -1, "", "", 0, 0, False))
+    await asyncio.gather(*workers)
+    out.put({"lat": lat, "acks": acks, "errors": errors, "replays_counted": replays_counted, "sent": len(schedule),
+             "max_slip": max(slip) if slip else 0.0})  # fmt: skip
+
+
+def run_client(args: dict[str, Any], viewers: list[tuple[int, str]], out: Any) -> None:
+    """A client process."""
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    asyncio.run(client_main(args, viewers, out))
+
+
+def expected_seconds(acks: list[tuple[str, int]], start: datetime, end_grace: datetime) -> int:
+    """The union of acknowledged intervals, computed the way the server stores it (whole seconds per run)."""
+    spans = []
+    for stamp, secs in acks:
+        now = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        a, b = max(start, now - timedelta(seconds=min(secs, MAX_GAP))), min(now, end_grace)
+        if b > a:
+            spans.append((a, b))
+    total, cur = 0, None
+    for a, b in sorted(spans):
+        if cur and a <= cur[1]:
+            cur = (cur[0], max(cur[1], b))
+            continue
+        if cur:
+            total += int((cur[1] - cur[0]).total_seconds())
+        cur = (a, b)
+    if cur:
+        total += int((cur[1] - cur[0]).total_seconds())
+    return total
+
+
+def check(
+    db_url: str, event_id: int, acks: dict[int, list[tuple[str, int]]], start: datetime, end: datetime
+) -> dict[str, Any]:
+    """Compare every stored attendance row with the client's own union of acknowledged intervals."""
+    from sqlalchemy import select
+
+    from saptah.core.db import make_engine, make_sessionmaker, unit_of_work
+    from saptah.events import attendance, repository
+    from saptah.events.models import Attendance
+
+    factory = make_sessionmaker(make_engine(db_url))
+    grace_end = end + timedelta(minutes=10)
+    with unit_of_work(factory) as s:
+        rows = {r.person_id: r for r in s.scalars(select(Attendance).where(Attendance.event_id == event_id))}
+        peak = repository.peak_viewers(s, event_id)
+        perf = attendance.performance(s, repository.get_event(s, event_id))  # type: ignore[arg-type]
+    mismatches = expected_attendees = 0
+    for pid, person_acks in acks.items():
+        want = expected_seconds(person_acks, start, grace_end)
+        got = attendance.live_seconds(rows[pid]) if pid in rows else -1
+        mismatches += int(want != got)
+        expected_attendees += int(want >= 60)
+    extra = len([p for p in rows if p not in acks])
+    return {"rows": len(rows), "mismatches": mismatches, "rows_without_ack": extra, "peak": peak,
+            "attendees": perf["attendees"], "expected_attendees": expected_attendees}  # fmt: skip
+
+
+def main() -> None:
+    """Set up, drive the load, print the figures and the exactness check."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--url", default="http://127.0.0.1:8765")
+    p.add_argument("--database-url", required=True)
+    p.add_argument("--viewers", type=int, default=100_000)
+    p.add_argument("--seconds", type=int, default=120, help="how long pings are sent (bounded)")
+    p.add_argument("--processes", type=int, default=2)
+    p.add_argument("--connections", type=int, default=24, help="keep-alive connections per process")
+    p.add_argument("--max-lag", type=float, default=20.0, help="drop pings the server could not take in time")
+    a = p.parse_args()
+    host, port = a.url.split("://")[1].split(":")
+    t = time.time()
+    event_id, cookies, start, end = setup(a.database_url, a.viewers)
+    print(f"setup: event {event_id}, {len(cookies):,} viewers signed in, {time.time() - t:.1f} s")
+    t0 = time.time() + 2
+    args = {"host": host, "port": int(port.rstrip("/")), "event_id": event_id, "seconds": a.seconds, "t0": t0,
+            "connections": a.connections, "max_lag": a.max_lag}  # fmt: skip
+    out: Any = mp.Queue()
+    procs = []
+    for i in range(a.processes):
+        part = cookies[i :: a.processes]
+        proc = mp.Process(target=run_client, args=({**args, "seed": i}, part, out))
+        proc.start()
+        procs.append(proc)
+    results = [out.get(timeout=a.seconds + 600) for _ in procs]
+    for proc in procs:
+        proc.join()
+    wall = time.time() - t0
+    lat = sorted(x for r in results for x in r["lat"])
+    acks: dict[int, list[tuple[str, int]]] = {}
+    for r in results:
+        acks.update(r["acks"])
+    errors: dict[str, int] = {}
+    for r in results:
+        for k, v in r["errors"].items():
+            errors[k] = errors.get(k, 0) + v
+
+    def pct(q: float) -> float:
+        return 1000 * lat[min(len(lat) - 1, int(q * len(lat)))] if lat else 0.0
+
+    sent = sum(r["sent"] for r in results)
+    print(
+        f"pings: {sent:,} sent in {wall:.1f} s = {len(lat) / wall:,.0f}/s answered (target {a.viewers / PERIOD:,.0f}/s)"
+    )
+    print(f"latency ms: p50 {pct(0.5):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  max {1000 * lat[-1]:.1f}")
+    print(f"schedule slip (client could not send on time) max {max(r['max_slip'] for r in results):.2f} s")
+    print(
+        f"errors: {errors or 'none'}; replays of answered pings counted again: "
+        f"{sum(r['replays_counted'] for r in results)}"
+    )
+    result = check(a.database_url, event_id, acks, start, end)
+    print(
+        f"attendance rows {result['rows']:,}; attendees {result['attendees']:,}"
+        f" (expected {result['expected_attendees']:,}); peak viewers {result['peak']:,}"
+    )
+    exact = (
+        result["mismatches"] == 0
+        and result["rows_without_ack"] == 0
+        and result["attendees"] == result["expected_attendees"]
+    )
+    print(
+        f"exact: {'yes' if exact else 'NO'} ({result['mismatches']} person totals differ from acknowledged intervals)"
+    )
+
+
+if __name__ == "__main__":
+    main()

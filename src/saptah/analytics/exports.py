@@ -1,0 +1,80 @@
+"""Downloads: every dashboard table and people list as CSV or XLSX (formula-injection safe), and report PDFs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from saptah.analytics import mdo, service
+from saptah.analytics.models import Report
+from saptah.analytics.schemas import Scope, Table
+from saptah.core.errors import Conflict, InvalidInput, NotFound
+from saptah.core.exports import to_csv, to_xlsx
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+DASHBOARD_TABLES = (
+    "figures",
+    "trend",
+    "breakdown",
+    "top_courses",
+    "by_area",
+    "by_provider",
+    "by_language",
+    "central_webinars",
+    "mdo_webinars",
+    "webinar_stats",
+    "organisations",
+)
+
+
+def table_for(session: Session, scope: Scope, key: str) -> tuple[str, list[str], Any]:
+    """(title, header, rows) of a table by key; people lists stream every row."""
+    if key in mdo.LISTS:
+        rows = (list(r[1:]) for r in mdo.people_rows(session, scope, key, limit=None))
+        return mdo.LISTS[key], mdo.PEOPLE_HEADER, rows
+    if key == "trend":
+        t: Table = service.trend(session, scope)
+        return t.title, t.header, t.rows
+    if key == "compliance":
+        from saptah.core.db import utcnow
+        from saptah.core.timeutil import ist_day
+
+        t = mdo.compliance(session, scope, today=ist_day(utcnow()))
+        return t.title, t.header, t.rows
+    if key not in DASHBOARD_TABLES:
+        raise NotFound(f"There is no table '{key}' to export.")
+    t = service.dashboard(session, scope).tables[key]
+    return t.title, t.header, t.rows
+
+
+def render(session: Session, scope: Scope, key: str, fmt: str) -> tuple[bytes, str]:
+    """The file's bytes and its name."""
+    if fmt not in FORMATS:
+        raise InvalidInput("Choose csv or xlsx.")
+    title, header, rows = table_for(session, scope, key)
+    body = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, sheet=title)
+    org = f"-org{scope.org_id}" if scope.org_id else ""
+    return body, f"{key}-campaign{scope.campaign_id}{org}-{scope.start}-{scope.end}.{fmt}"
+
+
+def response(session: Session, scope: Scope, key: str, fmt: str) -> Response:
+    """A download response for a table."""
+    body, name = render(session, scope, key, fmt)
+    return Response(body, media_type=FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def pdf_response(report: Report) -> Response:
+    """The report PDF, or a clear message while it is being written."""
+    if report.status == "failed":
+        raise NotFound(report.error or "The report could not be generated.")
+    if report.status != "done" or report.pdf is None:
+        raise Conflict("The report is still being written; try again in a moment.")
+    name = f"campaign-report-{report.campaign_id}-{report.id}.pdf"
+    return Response(
+        report.pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

@@ -1,0 +1,127 @@
+"""An MDO's own people on its dashboard: who has not started, who is close to the target, plan compliance,
+and reminders through the outbox (one per person, campaign, list and IST day)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from saptah.analytics import repository as repo
+from saptah.analytics.schemas import Scope, Table
+from saptah.core.errors import InvalidInput
+from saptah.core.timeutil import ist_day
+
+LISTS = {"not_started": "Not started yet", "close": "Close to the target"}
+CLOSE_SHARE = 0.75  # "close": at least three quarters of the target, not yet reached
+PREVIEW = 50
+REMIND_JOB = "analytics.remind"
+PEOPLE_HEADER = ["Name", "E-mail", "Designation", "Group", "Organisation", "Credited minutes"]
+
+
+def check_list(kind: str) -> str:
+    """A known people list, or a clear 400."""
+    if kind not in LISTS:
+        raise InvalidInput(f"Unknown list '{kind}'; choose one of: {', '.join(LISTS)}.")
+    return kind
+
+
+def people_rows(session: Session, scope: Scope, kind: str, *, limit: int | None) -> Iterator[tuple[Any, ...]]:
+    """(person id, name, e-mail, designation, group, organisation, minutes) of a list, streamed."""
+    check_list(kind)
+    if scope.paths is None:
+        raise InvalidInput("Choose an organisation to list its people.")
+    return repo.people_progress(
+        session,
+        campaign_id=scope.campaign_id,
+        paths=scope.paths,
+        group=scope.group,
+        kind=kind,
+        close_from=int(scope.target_minutes * CLOSE_SHARE),
+        limit=limit,
+    )
+
+
+def people_table(session: Session, scope: Scope, kind: str, *, limit: int | None = PREVIEW) -> Table:
+    """A list as a table (the first `limit` rows; None: all, for exports)."""
+    rows = [list(r[1:]) for r in people_rows(session, scope, kind, limit=limit)]
+    note = f"Close means at least {int(scope.target_minutes * CLOSE_SHARE)} of {scope.target_minutes} minutes."
+    return Table(kind, LISTS[kind], PEOPLE_HEADER, rows, note if kind == "close" else "")
+
+
+def compliance(session: Session, scope: Scope, *, today: date) -> Table:
+    """Mandated plans that reach the subtree: people, share complete, share overdue (from the plans domain)."""
+    from saptah.plans import repository as plans_repo
+    from saptah.plans import status as plan_status
+
+    rows = []
+    for plan in plans_repo.plans_in_scope(session, scope.paths)[:10]:
+        total, _orgs = plan_status.summary(session, plan, scope.paths, today=today)
+        rows.append([plan.title, total.people, total.complete, round(total.pct_complete, 1), total.overdue])
+    header = ["Plan", "People", "Completed every mandatory item", "Complete (%)", "Overdue"]
+    return Table("compliance", "Compliance with mandated plans", header, rows)
+
+
+def remind(session: Session, *, scope: Scope, kind: str, base_url: str, today: date | None = None) -> int:
+    """Queue one reminder e-mail per person on the list; a second click the same day queues nothing new."""
+    from saptah.notify import repository as outbox
+    from saptah.notify import service as notify
+
+    day = today or ist_day(_now())
+    target_h = round(scope.target_minutes / 60, 1)
+    queued = 0
+    for pid, name, email, _d, _g, _org, minutes in list(people_rows(session, scope, kind, limit=None)):
+        if kind == "not_started":
+            subject = f"{scope.campaign_name}: start your learning this week"
+            lead = f"You have not started yet. The target is {target_h} hours of learning."
+        else:
+            subject = f"{scope.campaign_name}: you are close to the target"
+            lead = f"You have {minutes} credited minutes; {scope.target_minutes - minutes} more reach the target."
+        body = f"Dear {name},\n\n{lead}\n\nContinue at {base_url}/my/week\n\nKarmayogi Saptah"
+        key = f"analytics.remind:{scope.campaign_id}:{kind}:{pid}:{day.isoformat()}"
+        if outbox.by_key(session, key) is not None:
+            continue
+        notify.enqueue(session, to=email, subject=subject, body=body, kind=f"campaign_{kind}", dedupe_key=key)
+        queued += 1
+    return queued
+
+
+def request_reminders(session: Session, *, scope: Scope, kind: str, actor_id: int, base_url: str) -> int:
+    """Queue the reminder job for a list (the outbox gets one message per person); returns the job id."""
+    from saptah.jobs import service as jobs
+
+    check_list(kind)
+    if scope.org_id is None:
+        raise InvalidInput("Choose an organisation before sending reminders.")
+    payload = {
+        "campaign_id": scope.campaign_id,
+        "org_id": scope.org_id,
+        "group": scope.group,
+        "kind": kind,
+        "base_url": base_url,
+    }
+    job = jobs.enqueue(
+        session,
+        kind=REMIND_JOB,
+        payload=payload,
+        created_by=actor_id,
+        lock_key=f"{REMIND_JOB}:{scope.campaign_id}:{scope.org_id}:{kind}",
+    )
+    return job.id
+
+
+def run_reminders(session: Session, payload: dict[str, Any]) -> int:
+    """The reminder job's work: queue the e-mails of the list as it stands now."""
+    from saptah.analytics.service import report_scope
+
+    scope = report_scope(session, campaign_id=int(payload["campaign_id"]), org_id=int(payload["org_id"]))
+    scope.group = payload.get("group")
+    return remind(session, scope=scope, kind=str(payload["kind"]), base_url=str(payload["base_url"]))
+
+
+def _now() -> Any:
+    from saptah.core.db import utcnow
+
+    return utcnow()

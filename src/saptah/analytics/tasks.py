@@ -1,0 +1,85 @@
+"""Analytics background work: keep the course aggregates in step with completions, and write report PDFs."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from saptah.analytics import repository as repo
+from saptah.analytics.models import NATIONAL
+from saptah.core import signals
+from saptah.core.db import unit_of_work
+from saptah.core.timeutil import ist_day
+
+REPORT_JOB = "analytics.report"
+
+
+def on_course_completed(session: Session, event: signals.CourseCompleted) -> None:
+    """Count a completion in the per-day course and group aggregates, in the completion's transaction."""
+    from saptah.directory import repository as people
+
+    person = people.get_person(session, event.person_id)
+    if person is None:
+        return
+    repo.add_completion(
+        session,
+        org_ids=(NATIONAL, person.org_id),
+        day=ist_day(event.completed_at),
+        course_id=event.course_id,
+        group=person.group or "Others",
+        minutes=event.duration_minutes,
+    )
+
+
+def run_report(ctx: Any) -> dict[str, Any]:
+    """Generate one campaign report PDF (the job's payload names the report)."""
+    from saptah.analytics.report import generate
+
+    report_id = int(ctx.payload["report_id"])
+    try:
+        with unit_of_work(ctx.factory) as session:
+            pages = generate(session, report_id)
+    except Exception as exc:
+        with unit_of_work(ctx.factory) as session:
+            report = repo.get_report(session, report_id)
+            if report is not None:
+                report.status, report.error = "failed", "The report could not be generated; try again."
+        raise exc
+    ctx.progress(1, 1)
+    return {"report_id": report_id, "pages": pages}
+
+
+def run_remind(ctx: Any) -> dict[str, Any]:
+    """Queue reminder e-mails for one people list of an MDO dashboard."""
+    from saptah.analytics.mdo import run_reminders
+
+    with unit_of_work(ctx.factory) as session:
+        queued = run_reminders(session, ctx.payload)
+    ctx.progress(queued, queued)
+    return {"queued": queued}
+
+
+def register() -> None:
+    """Subscribe to completions, register the report job and the menu entries (idempotent)."""
+    from saptah.jobs import service as jobs
+    from saptah.web.templating import NAV
+
+    signals.subscribe(signals.CourseCompleted, on_course_completed)
+    jobs.register(REPORT_JOB, run_report)
+    jobs.register("analytics.remind", run_remind)
+    for entry in (
+        ("Dashboard", "/dashboard", ("national_organiser", "mdo_admin", "mdo_leader")),
+        ("My week", "/my/week", ()),
+    ):
+        if entry not in NAV:
+            NAV.append(entry)
+
+
+def seed_demo(session: Session, rng: random.Random, *, people: int, progress: Callable[[int], None]) -> None:
+    """Rebuild the course aggregates from the demo's stored completions (the demo may bulk-insert them)."""
+    from saptah.analytics.rebuild import rebuild_course_totals
+
+    progress(rebuild_course_totals(session))

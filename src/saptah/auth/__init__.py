@@ -1,0 +1,1 @@
+"""Sign-in, sessions, one-time password links, rate limits and API tokens."""

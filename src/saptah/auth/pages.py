@@ -1,0 +1,134 @@
+"""Sign-in pages: sign in, sign out, set or reset a password, API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from saptah.auth import repository as repo
+from saptah.auth import service
+from saptah.core.errors import NotAuthenticated, SaptahError, TooManyRequests
+from saptah.web.deps import CSRF, DB, SESSION_COOKIE, CurrentPrincipal, SettingsDep
+from saptah.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, next: str | None = None) -> Response:
+    """The sign-in form."""
+    return render(request, "sign_in.html", {"next": _safe_next(next)})
+
+
+@router.post("/sign-in", dependencies=[CSRF])
+def sign_in(
+    request: Request,
+    db: DB,
+    settings: SettingsDep,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    """Check the password and set the session cookie."""
+    address = request.client.host if request.client else "unknown"
+    try:
+        token, _person = service.sign_in(db, settings, email=email, password=password, address=address)
+    except (NotAuthenticated, TooManyRequests) as exc:
+        # the failure row must be kept, so commit it and answer with the form again
+        db.commit()
+        return render(
+            request,
+            "sign_in.html",
+            {"error": exc.message, "email": email, "next": _safe_next(next)},
+            status_code=exc.status_code,
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=settings.session_hours * 3600,
+    )
+    return response
+
+
+@router.post("/sign-out", dependencies=[CSRF])
+def sign_out(request: Request, db: DB) -> Response:
+    """End the session."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        service.sign_out(db, cookie)
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/set-password/{token}", response_class=HTMLResponse)
+def set_password_page(request: Request, db: DB, token: str) -> Response:
+    """The form behind a one-time link (refused when the link is spent or expired)."""
+    row = service.check_password_link(db, token)
+    return render(request, "set_password.html", {"token": token, "purpose": row.purpose})
+
+
+@router.post("/set-password/{token}", dependencies=[CSRF])
+def set_password(
+    request: Request, db: DB, token: str, password: Annotated[str, Form()], confirm: Annotated[str, Form()]
+) -> Response:
+    """Set the password and spend the link."""
+    if password != confirm:
+        return render(
+            request, "set_password.html", {"token": token, "error": "The two passwords differ."}, status_code=400
+        )
+    try:
+        service.use_password_link(db, token=token, password=password)
+    except SaptahError as exc:
+        return render(request, "set_password.html", {"token": token, "error": exc.message}, status_code=exc.status_code)
+    return render(request, "sign_in.html", {"notice": "Your password is set. Sign in with it now.", "next": "/"})
+
+
+@router.get("/forgot-password", response_class=HTMLResponse)
+def forgot_page(request: Request) -> Response:
+    """Ask for a reset link."""
+    return render(request, "forgot.html", {})
+
+
+@router.post("/forgot-password", dependencies=[CSRF])
+def forgot(request: Request, db: DB, settings: SettingsDep, email: Annotated[str, Form()]) -> Response:
+    """Queue a reset link if the account exists; the answer is the same either way."""
+    service.request_reset(db, settings, email=email)
+    return render(request, "forgot.html", {"sent": True})
+
+
+@router.get("/tokens", response_class=HTMLResponse)
+def tokens_page(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
+    """The person's API tokens."""
+    return render(request, "tokens.html", {"tokens": repo.api_tokens_of(db, principal.person_id)})
+
+
+@router.post("/tokens", dependencies=[CSRF])
+def create_token(
+    request: Request,
+    db: DB,
+    principal: CurrentPrincipal,
+    name: Annotated[str, Form()],
+    write: Annotated[bool, Form()] = False,
+) -> Response:
+    """Create a token and show it once."""
+    scopes = {"read", "write"} if write else {"read"}
+    raw, _row = service.create_api_token(db, person_id=principal.person_id, name=name.strip() or "token", scopes=scopes)
+    return render(request, "tokens.html", {"tokens": repo.api_tokens_of(db, principal.person_id), "new_token": raw})
+
+
+@router.post("/tokens/{token_id}/revoke", dependencies=[CSRF])
+def revoke_token(db: DB, principal: CurrentPrincipal, token_id: int) -> Response:
+    """Revoke one of your tokens."""
+    service.revoke_api_token(db, person_id=principal.person_id, token_id=token_id)
+    return RedirectResponse("/tokens", status_code=303)

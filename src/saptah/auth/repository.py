@@ -1,0 +1,46 @@
+"""Every query of sign-in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from saptah.auth.models import ApiToken, LoginFailure, PasswordToken, UserSession
+
+
+def session_by_hash(session: Session, token_hash: str) -> UserSession | None:
+    """A browser session by token hash."""
+    return session.scalar(select(UserSession).where(UserSession.token_hash == token_hash))
+
+
+def password_token_by_hash(session: Session, token_hash: str) -> PasswordToken | None:
+    """A one-time link by token hash."""
+    return session.scalar(select(PasswordToken).where(PasswordToken.token_hash == token_hash))
+
+
+def api_token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
+    """An API token by hash."""
+    return session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
+
+
+def api_tokens_of(session: Session, person_id: int) -> list[ApiToken]:
+    """A person's API tokens, newest first."""
+    stmt = select(ApiToken).where(ApiToken.person_id == person_id).order_by(ApiToken.id.desc())
+    return list(session.scalars(stmt))
+
+
+def failures_since(session: Session, *, email: str | None = None, address: str | None = None, since: datetime) -> int:
+    """Failed sign-ins for an account or an address since a moment."""
+    stmt = select(func.count(LoginFailure.id)).where(LoginFailure.at >= since)
+    if email is not None:
+        stmt = stmt.where(LoginFailure.email == email)
+    if address is not None:
+        stmt = stmt.where(LoginFailure.address == address)
+    return session.scalar(stmt) or 0
+
+
+def clear_failures(session: Session, email: str) -> None:
+    """Forget an account's failures after a good sign-in."""
+    session.execute(delete(LoginFailure).where(LoginFailure.email == email))

@@ -1,0 +1,1 @@
+"""Campaigns: windows, rules, the credit ledger and progress."""

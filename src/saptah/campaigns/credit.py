@@ -1,0 +1,104 @@
+"""The credit rules as pure functions: a record and the rules give a verdict; a person's verdicts give totals.
+
+No database here, so live ingest and recompute share exactly the same arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from saptah.campaigns.schemas import CATEGORY, CampaignRules, RecordIn, Summary, Verdict
+from saptah.core.timeutil import fmt_ist, ist_day
+
+
+def in_window(rules: CampaignRules, moment: datetime) -> bool:
+    """True when the moment falls inside the campaign window (IST days, extension included)."""
+    return rules.window_start <= moment <= rules.window_end
+
+
+def outside_reason(rules: CampaignRules, rec: RecordIn) -> str:
+    """Why a record outside the window credits nothing."""
+    when = fmt_ist(rec.occurred_at, "%d-%m-%Y %H:%M:%S")
+    if rec.occurred_at < rules.window_start:
+        return f"Happened on {when} IST, before the campaign began on {rules.starts_on:%d-%m-%Y}."
+    return f"Happened on {when} IST, after the campaign ended on {rules.last_day:%d-%m-%Y}."
+
+
+def evaluate(rules: CampaignRules, rec: RecordIn) -> Verdict | None:
+    """The credit one record earns in a campaign; None when it falls outside the window."""
+    if not in_window(rules, rec.occurred_at):
+        return None
+    category = CATEGORY[rec.kind]
+    if rec.kind == "karma":
+        return Verdict(
+            category, 0, rec.karma, True, f"{rec.karma} karma points: {rec.label or 'award'}.", rec.occurred_at
+        )
+    if rules.competency_only and not rec.competency_linked:
+        return _no(category, rec, "Not linked to any competency; only competency-linked learning counts.")
+    if rec.kind == "course":
+        if rec.minutes <= 0:
+            return _no(category, rec, "The course declares no duration.")
+        return Verdict(
+            category, rec.minutes, 0, True, f"Course completed: its declared {rec.minutes} minutes.", rec.occurred_at
+        )
+    if rec.minutes <= 0:
+        return _no(category, rec, "No attended minutes were recorded.")
+    if rec.kind == "webinar":
+        reason = f"Webinar: {rec.minutes} minutes attended (capped at its length)."
+    elif rec.kind == "mdo_event":
+        reason = f"MDO event: {rec.minutes} minutes; MDO events count up to {rules.mdo_events_cap} minutes in all."
+    else:
+        reason = f"Offline event: {rec.minutes} minutes recorded."
+    return Verdict(category, rec.minutes, 0, True, reason, rec.occurred_at)
+
+
+def _no(category: str, rec: RecordIn, reason: str) -> Verdict:
+    return Verdict(category, 0, 0, False, reason, rec.occurred_at)
+
+
+def summarise(rules: CampaignRules, verdicts: Iterable[tuple[str, Verdict]]) -> Summary:
+    """A person's totals from their (source, verdict) pairs, in the order they were earned.
+
+    The MDO-events cap is applied in that order, so the same verdicts always give the same totals.
+    """
+    out = Summary()
+    mdo_used = 0
+    seen_active = False
+    for _key, v in sorted(verdicts, key=lambda kv: (kv[1].earned_at, kv[0])):
+        if not v.counted:
+            continue
+        add = v.minutes
+        if v.category == "mdo_events":
+            add = min(add, max(0, rules.mdo_events_cap - mdo_used))
+            mdo_used += add
+        setattr(out, v.category, getattr(out, v.category) + (v.karma if v.category == "karma" else add))
+        out.total_minutes += add
+        day = out.days.setdefault(ist_day(v.earned_at), [0, 0, 0, 0])
+        day[0] += add
+        if v.category == "courses":
+            out.completions += 1
+            day[1] += 1
+        if add > 0 and not seen_active:
+            seen_active = True
+            day[2] = 1
+        if out.reached_target_at is None and out.total_minutes >= rules.target_minutes:
+            out.reached_target_at = v.earned_at
+            day[3] = 1
+        if (add if rules.rank_by == "minutes" else v.karma) > 0:
+            out.score_at = v.earned_at
+    out.score = out.total_minutes if rules.rank_by == "minutes" else out.karma
+    out.days = {d: vals for d, vals in out.days.items() if any(vals)}
+    return out
+
+
+def footprint_diff(old: Summary, new: Summary) -> dict[object, list[int]]:
+    """Per IST day, what the organisation aggregates gain (or lose) when a person's summary changes."""
+    diff: dict[object, list[int]] = {}
+    for day in set(old.days) | set(new.days):
+        a = old.days.get(day, [0, 0, 0, 0])
+        b = new.days.get(day, [0, 0, 0, 0])
+        delta = [y - x for x, y in zip(a, b, strict=True)]
+        if any(delta):
+            diff[day] = delta
+    return diff

@@ -1,0 +1,164 @@
+"""Tables of the campaign engine: campaigns, versioned rules, raw records, the credit ledger, aggregates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saptah.core.db import Base, UTCDateTime, utcnow
+
+
+class Campaign(Base):
+    """A learning campaign; its rules live in versions, the current one copied into `rules`."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rules_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last full recompute
+
+
+class CampaignRuleVersion(Base):
+    """A recorded act: who changed a campaign's rules, when, why, and the rules from then on."""
+
+    __tablename__ = "campaign_rule_versions"
+    __table_args__ = (UniqueConstraint("campaign_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    change: Mapped[str] = mapped_column(String(300))  # what changed, for people
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CampaignRecord(Base):
+    """One source of credit for a person, as last received: a course completion, an event's attendance, karma."""
+
+    __tablename__ = "campaign_records"
+    __table_args__ = (
+        Index("ix_campaign_records_person", "person_id", "occurred_at"),
+        Index("ix_campaign_records_occurred", "occurred_at"),
+        Index("ix_campaign_records_organiser", "organiser_org_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(120), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # course | webinar | mdo_event | offline | karma
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
+    karma: Mapped[int] = mapped_column(Integer, default=0)
+    competency_linked: Mapped[bool] = mapped_column(Boolean, default=True)
+    attended: Mapped[bool] = mapped_column(Boolean, default=True)
+    organiser_org_id: Mapped[int | None] = mapped_column(Integer)
+    label: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CreditLedger(Base):
+    """At most one row per (campaign, person, source): what the source credited, when, and why (or why not)."""
+
+    __tablename__ = "credit_ledger"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "person_id", "source_key"),
+        Index("ix_credit_ledger_campaign_source", "campaign_id", "source_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    person_id: Mapped[int] = mapped_column(Integer)
+    source_key: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(12))  # courses | webinars | mdo_events | offline | karma
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
+    karma: Mapped[int] = mapped_column(Integer, default=0)
+    counted: Mapped[bool] = mapped_column(Boolean, default=True)
+    reason: Mapped[str] = mapped_column(String(300))
+    earned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CampaignPersonTotal(Base):
+    """A person's progress in a campaign; `score` is what boards rank by (minutes or karma)."""
+
+    __tablename__ = "campaign_person_totals"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "person_id"),
+        # scanned backwards: score DESC, tie DESC (= earlier first), person DESC
+        Index("ix_cpt_board", "campaign_id", "score", "tie", "person_id"),
+        Index("ix_cpt_top_board", "campaign_id", "top_org_id", "score", "tie", "person_id"),
+        Index("ix_cpt_org_board", "campaign_id", "org_id", "score", "tie", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    person_id: Mapped[int] = mapped_column(Integer)
+    org_id: Mapped[int] = mapped_column(Integer)
+    top_org_id: Mapped[int] = mapped_column(Integer)  # the ministry or state the organisation sits under
+    org_path: Mapped[str] = mapped_column(String(400))
+    courses: Mapped[int] = mapped_column(Integer, default=0)
+    webinars: Mapped[int] = mapped_column(Integer, default=0)
+    mdo_events: Mapped[int] = mapped_column(Integer, default=0)
+    offline: Mapped[int] = mapped_column(Integer, default=0)
+    total_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    completions: Mapped[int] = mapped_column(Integer, default=0)
+    karma: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    score_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the current score was reached
+    tie: Mapped[int] = mapped_column(BigInteger, default=0)  # minus score_at in ms: higher is earlier
+    reached_target_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CampaignScoreCount(Base):
+    """How many people hold each score on a board (n: national, t<id>: ministry/state, o<id>: organisation).
+
+    Dense ranks are a count of the distinct scores above, read from this small table.
+    """
+
+    __tablename__ = "campaign_score_counts"
+    __table_args__ = (UniqueConstraint("campaign_id", "board", "score"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    board: Mapped[str] = mapped_column(String(16))
+    score: Mapped[int] = mapped_column(Integer)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CampaignOrgDayTotal(Base):
+    """Per (campaign, organisation, IST day): minutes, completions, people who became active or reached target."""
+
+    __tablename__ = "campaign_org_day_totals"
+    __table_args__ = (UniqueConstraint("campaign_id", "org_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    org_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
+    completions: Mapped[int] = mapped_column(Integer, default=0)
+    active_people: Mapped[int] = mapped_column(Integer, default=0)  # people whose first credited day this is
+    reached_people: Mapped[int] = mapped_column(Integer, default=0)  # people who reached the target that day
+
+
+class CampaignOrgSize(Base):
+    """Registered people of an organisation, snapshotted for the size bands of the organisation board."""
+
+    __tablename__ = "campaign_org_sizes"
+    __table_args__ = (UniqueConstraint("campaign_id", "org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    org_id: Mapped[int] = mapped_column(Integer)
+    registered: Mapped[int] = mapped_column(Integer, default=0)
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

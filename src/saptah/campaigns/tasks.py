@@ -1,0 +1,86 @@
+"""Campaign wiring: completions and attendance become records; recompute runs as a job; the demo campaigns."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from saptah.campaigns import service
+from saptah.campaigns.schemas import RecordIn
+from saptah.core import signals
+from saptah.core.db import unit_of_work
+
+
+def course_record(event: signals.CourseCompleted) -> RecordIn:
+    """The record of a course completion."""
+    return RecordIn(
+        source_key=f"course:{event.person_id}:{event.course_id}",
+        person_id=event.person_id,
+        kind="course",
+        object_id=event.course_id,
+        occurred_at=event.completed_at,
+        minutes=event.duration_minutes,
+        competency_linked=event.competency_linked,
+        label=f"Course #{event.course_id}",
+    )
+
+
+def attendance_record(event: signals.EventAttendanceRecorded) -> RecordIn:
+    """The record of a person's attendance at one event (a running total, so replays converge)."""
+    return RecordIn(
+        source_key=f"event:{event.person_id}:{event.event_id}",
+        person_id=event.person_id,
+        kind=event.kind if event.kind in ("webinar", "mdo_event", "offline") else "offline",
+        object_id=event.event_id,
+        occurred_at=event.at,
+        minutes=max(0, event.minutes),
+        competency_linked=event.competency_linked,
+        attended=event.attended,
+        organiser_org_id=event.organiser_org_id,
+        label=f"Event #{event.event_id}",
+    )
+
+
+def on_course_completed(session: Session, event: signals.CourseCompleted) -> None:
+    """Credit a completion."""
+    service.ingest(session, [course_record(event)])
+
+
+def on_attendance(session: Session, event: signals.EventAttendanceRecorded) -> None:
+    """Credit attendance."""
+    service.ingest(session, [attendance_record(event)])
+
+
+def run_recompute(ctx: Any) -> dict[str, Any]:
+    """Job: rebuild one campaign from its stored records."""
+    with unit_of_work(ctx.factory) as session:
+        result = service.recompute(session, int(ctx.payload["campaign_id"]))
+    ctx.progress(result["records"], result["records"])
+    return result
+
+
+def register() -> None:
+    """Subscribe to credit sources and register the recompute job (idempotent)."""
+    from saptah.jobs import service as jobs
+    from saptah.web.templating import HOME_PANELS, NAV
+
+    signals.subscribe(signals.CourseCompleted, on_course_completed)
+    signals.subscribe(signals.EventAttendanceRecorded, on_attendance)
+    jobs.register(service.RECOMPUTE_JOB, run_recompute)
+    entry = ("Campaigns", "/campaigns", ())
+    if entry not in NAV:
+        NAV.append(entry)
+    from saptah.campaigns.pages import progress_panel
+
+    if progress_panel not in HOME_PANELS:
+        HOME_PANELS.append(progress_panel)
+
+
+def seed_demo(session: Session, rng: random.Random, *, people: int, progress: Callable[[int], None]) -> None:
+    """NLW 2026 running now, NLW 2024 closed, and some credit for demo people through the real ingest."""
+    from saptah.campaigns.demo import seed
+
+    seed(session, rng, people=people, progress=progress)

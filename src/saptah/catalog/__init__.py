@@ -1,0 +1,1 @@
+"""The catalogue: courses, competencies, programs, native modules and assessments, enrolment and completion."""

@@ -1,0 +1,350 @@
+"""Every query of the catalogue, including full-text search on SQLite (FTS5) and PostgreSQL (tsvector)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from saptah.catalog.models import (
+    SEARCH_EXPR,
+    AssessmentAttempt,
+    Collection,
+    CollectionItem,
+    Competency,
+    Course,
+    CourseCompetency,
+    CourseCompletion,
+    CourseModule,
+    Enrolment,
+    LaunchKind,
+    ModuleProgress,
+    Rating,
+)
+
+# Letters and digits, with the combining vowel signs of Indic and Arabic scripts (Python's \w splits "तनाव").
+WORD = re.compile(r"[\w\u0600-\u06ff\u0900-\u0dff]+")
+
+
+@dataclass(frozen=True)
+class CourseFilter:
+    """What a catalogue search asks for; None means "any"."""
+
+    q: str | None = None
+    competency_id: int | None = None
+    provider_org_id: int | None = None
+    language: str | None = None
+    category: str | None = None
+    min_minutes: int | None = None
+    max_minutes: int | None = None
+    statuses: tuple[str, ...] = ("live",)
+
+
+def add(session: Session, *rows: object) -> None:
+    """Stage rows and flush."""
+    session.add_all(rows)
+    session.flush()
+
+
+def insert_once(session: Session, row: object) -> bool:
+    """Insert a row guarded by a unique key; False when another transaction stored the same key first."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def get_course(session: Session, course_id: int) -> Course | None:
+    """A course by id."""
+    return session.get(Course, course_id)
+
+
+def course_by_code(session: Session, code: str) -> Course | None:
+    """A course by its code."""
+    return session.scalar(select(Course).where(Course.code == code))
+
+
+def courses_by_ids(session: Session, ids: Sequence[int]) -> dict[int, Course]:
+    """Courses keyed by id."""
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(Course).where(Course.id.in_(set(ids))))}
+
+
+def course_by_activity(session: Session, activity_id: str) -> Course | None:
+    """The course whose activity IRI this is."""
+    return session.scalar(select(Course).where(Course.activity_id == activity_id))
+
+
+def cmi5_courses(session: Session) -> list[Course]:
+    """Courses launched as cmi5 packages (few; their AU lists are searched in Python)."""
+    return list(session.scalars(select(Course).where(Course.launch_kind == LaunchKind.CMI5.value)))
+
+
+def existing_codes(session: Session, codes: Sequence[str]) -> set[str]:
+    """Which of these course codes are stored."""
+    if not codes:
+        return set()
+    return set(session.scalars(select(Course.code).where(Course.code.in_(set(codes)))))
+
+
+def _fts_query(q: str) -> str | None:
+    words = WORD.findall(q)
+    if not words:
+        return None
+    return " ".join(f'"{w}"*' for w in words[:12])
+
+
+def _pg_tsquery(q: str) -> str | None:
+    words = WORD.findall(q)
+    if not words:
+        return None
+    return " & ".join(f"{w}:*" for w in words[:12])
+
+
+def _search_stmt(session: Session, f: CourseFilter) -> Select[Course]:
+    stmt = select(Course)
+    if f.statuses:
+        stmt = stmt.where(Course.status.in_(f.statuses))
+    if f.q and f.q.strip():
+        stmt = stmt.where(_text_match(session, f.q))
+    if f.competency_id is not None:
+        linked = select(CourseCompetency.course_id).where(CourseCompetency.competency_id == f.competency_id)
+        stmt = stmt.where(Course.id.in_(linked))
+    if f.provider_org_id is not None:
+        stmt = stmt.where(Course.provider_org_id == f.provider_org_id)
+    if f.language:
+        stmt = stmt.where(("|" + Course.languages + "|").contains(f"|{f.language}|", autoescape=True))
+    if f.category:
+        stmt = stmt.where(Course.category == f.category)
+    if f.min_minutes is not None:
+        stmt = stmt.where(Course.duration_minutes >= f.min_minutes)
+    if f.max_minutes is not None:
+        stmt = stmt.where(Course.duration_minutes <= f.max_minutes)
+    return stmt
+
+
+def _text_match(session: Session, q: str) -> ColumnElement[bool]:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        tsq = _pg_tsquery(q)
+        if tsq is None:
+            return literal_column("false")
+        return text(f"{SEARCH_EXPR} @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsq)  # type: ignore[return-value]
+    fts = _fts_query(q)
+    if fts is None:
+        return literal_column("0 = 1")
+    matched = text("SELECT rowid FROM courses_fts WHERE courses_fts MATCH :fts").bindparams(fts=fts)
+    return Course.id.in_(matched)
+
+
+def search_courses(session: Session, f: CourseFilter, *, page: int, size: int) -> tuple[int, list[Course]]:
+    """One page of matching courses (title order) and how many match in all."""
+    stmt = _search_stmt(session, f)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Course.title_en, Course.id).offset((page - 1) * size).limit(size))
+    return total, list(rows)
+
+
+def all_courses(session: Session, statuses: Sequence[str] | None = None) -> list[Course]:
+    """Every course (for exports), by code."""
+    stmt = select(Course).order_by(Course.code)
+    if statuses:
+        stmt = stmt.where(Course.status.in_(statuses))
+    return list(session.scalars(stmt))
+
+
+def competencies(session: Session, *, active_only: bool = True) -> list[Competency]:
+    """The competency dictionary in area/theme order."""
+    stmt = select(Competency).order_by(Competency.area, Competency.theme, Competency.sub_theme)
+    if active_only:
+        stmt = stmt.where(Competency.active.is_(True))
+    return list(session.scalars(stmt))
+
+
+def competencies_by_codes(session: Session, codes: Sequence[str]) -> dict[str, Competency]:
+    """Competencies keyed by code."""
+    if not codes:
+        return {}
+    return {c.code: c for c in session.scalars(select(Competency).where(Competency.code.in_(set(codes))))}
+
+
+def get_competency(session: Session, competency_id: int) -> Competency | None:
+    """A competency by id."""
+    return session.get(Competency, competency_id)
+
+
+def competencies_of(session: Session, course_ids: Sequence[int]) -> dict[int, list[Competency]]:
+    """Each course's competencies."""
+    out: dict[int, list[Competency]] = {cid: [] for cid in course_ids}
+    if not course_ids:
+        return out
+    stmt = (
+        select(CourseCompetency.course_id, Competency)
+        .join(Competency, Competency.id == CourseCompetency.competency_id)
+        .where(CourseCompetency.course_id.in_(set(course_ids)))
+        .order_by(Competency.theme)
+    )
+    for cid, comp in session.execute(stmt):
+        out.setdefault(cid, []).append(comp)
+    return out
+
+
+def has_competency(session: Session, course_id: int) -> bool:
+    """True when the course builds at least one competency."""
+    stmt = select(CourseCompetency.course_id).where(CourseCompetency.course_id == course_id).limit(1)
+    return session.scalar(stmt) is not None
+
+
+def set_competencies(session: Session, course_id: int, competency_ids: Sequence[int]) -> None:
+    """Replace a course's competencies."""
+    session.query(CourseCompetency).filter(CourseCompetency.course_id == course_id).delete()
+    session.add_all(CourseCompetency(course_id=course_id, competency_id=cid) for cid in dict.fromkeys(competency_ids))
+    session.flush()
+
+
+def modules_of(session: Session, course_id: int) -> list[CourseModule]:
+    """A course's modules in order."""
+    stmt = select(CourseModule).where(CourseModule.course_id == course_id).order_by(CourseModule.position)
+    return list(session.scalars(stmt))
+
+
+def get_module(session: Session, module_id: int) -> CourseModule | None:
+    """A module by id."""
+    return session.get(CourseModule, module_id)
+
+
+def get_enrolment(session: Session, person_id: int, course_id: int) -> Enrolment | None:
+    """A person's enrolment in a course."""
+    stmt = select(Enrolment).where(Enrolment.person_id == person_id, Enrolment.course_id == course_id)
+    return session.scalar(stmt)
+
+
+def enrolled_person_ids(session: Session, course_id: int, person_ids: Sequence[int]) -> set[int]:
+    """Which of these people are already enrolled in the course."""
+    if not person_ids:
+        return set()
+    stmt = select(Enrolment.person_id).where(Enrolment.course_id == course_id, Enrolment.person_id.in_(person_ids))
+    return set(session.scalars(stmt))
+
+
+def enrolments_of(session: Session, person_id: int) -> list[Enrolment]:
+    """A person's enrolments, newest first."""
+    stmt = select(Enrolment).where(Enrolment.person_id == person_id).order_by(Enrolment.enrolled_at.desc())
+    return list(session.scalars(stmt))
+
+
+def get_completion(session: Session, person_id: int, course_id: int) -> CourseCompletion | None:
+    """A person's completion of a course."""
+    stmt = select(CourseCompletion).where(
+        CourseCompletion.person_id == person_id, CourseCompletion.course_id == course_id
+    )
+    return session.scalar(stmt)
+
+
+def completions(
+    session: Session, person_ids: Sequence[int], course_ids: Sequence[int]
+) -> list[tuple[int, int, object]]:
+    """(person, course, completed_at) for these people and courses."""
+    if not person_ids or not course_ids:
+        return []
+    stmt = select(CourseCompletion.person_id, CourseCompletion.course_id, CourseCompletion.completed_at).where(
+        CourseCompletion.person_id.in_(set(person_ids)), CourseCompletion.course_id.in_(set(course_ids))
+    )
+    return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
+
+
+def progress(session: Session, person_ids: Sequence[int], course_ids: Sequence[int]) -> list[tuple[int, int, int]]:
+    """(person, course, percent) of enrolments for these people and courses."""
+    if not person_ids or not course_ids:
+        return []
+    stmt = select(Enrolment.person_id, Enrolment.course_id, Enrolment.progress_percent).where(
+        Enrolment.person_id.in_(set(person_ids)), Enrolment.course_id.in_(set(course_ids))
+    )
+    return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
+
+
+def module_progress(session: Session, person_id: int, course_id: int) -> dict[int, ModuleProgress]:
+    """A person's progress rows for a course, keyed by module."""
+    stmt = select(ModuleProgress).where(ModuleProgress.person_id == person_id, ModuleProgress.course_id == course_id)
+    return {m.module_id: m for m in session.scalars(stmt)}
+
+
+def attempts(session: Session, person_id: int, course_id: int) -> list[AssessmentAttempt]:
+    """A person's assessment attempts for a course, in order."""
+    stmt = (
+        select(AssessmentAttempt)
+        .where(AssessmentAttempt.person_id == person_id, AssessmentAttempt.course_id == course_id)
+        .order_by(AssessmentAttempt.attempt_no)
+    )
+    return list(session.scalars(stmt))
+
+
+def get_rating(session: Session, person_id: int, course_id: int) -> Rating | None:
+    """A person's rating of a course."""
+    return session.scalar(select(Rating).where(Rating.person_id == person_id, Rating.course_id == course_id))
+
+
+def rating_summary(session: Session, course_id: int) -> tuple[float | None, int]:
+    """Average stars and number of ratings."""
+    row = session.execute(
+        select(func.avg(Rating.stars), func.count(Rating.id)).where(Rating.course_id == course_id)
+    ).one()
+    return (float(row[0]) if row[0] is not None else None, int(row[1]))
+
+
+def get_collection(session: Session, collection_id: int) -> Collection | None:
+    """A collection by id."""
+    return session.get(Collection, collection_id)
+
+
+def collection_by_code(session: Session, code: str) -> Collection | None:
+    """A collection by code."""
+    return session.scalar(select(Collection).where(Collection.code == code))
+
+
+def collections(session: Session) -> list[Collection]:
+    """Every collection and program."""
+    return list(session.scalars(select(Collection).order_by(Collection.title_en)))
+
+
+def collection_course_ids(session: Session, collection_id: int) -> list[int]:
+    """The courses of a collection, in order."""
+    stmt = (
+        select(CollectionItem.course_id)
+        .where(CollectionItem.collection_id == collection_id)
+        .order_by(CollectionItem.position)
+    )
+    return list(session.scalars(stmt))
+
+
+def collections_containing(session: Session, course_id: int) -> list[Collection]:
+    """Collections that include a course."""
+    stmt = (
+        select(Collection)
+        .join(CollectionItem, CollectionItem.collection_id == Collection.id)
+        .where(CollectionItem.course_id == course_id)
+    )
+    return list(session.scalars(stmt))
+
+
+def completed_course_ids(session: Session, person_id: int, course_ids: Sequence[int]) -> set[int]:
+    """Which of these courses the person has completed."""
+    if not course_ids:
+        return set()
+    stmt = select(CourseCompletion.course_id).where(
+        CourseCompletion.person_id == person_id, CourseCompletion.course_id.in_(set(course_ids))
+    )
+    return set(session.scalars(stmt))
+
+
+def count_courses(session: Session) -> int:
+    """How many courses are stored."""
+    return session.scalar(select(func.count(Course.id))) or 0

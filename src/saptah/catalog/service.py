@@ -1,0 +1,397 @@
+"""Catalogue rules: courses, enrolment, completion (by any path), ratings and xAPI statements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from saptah.catalog import repository as repo
+from saptah.catalog.models import (
+    Collection,
+    Competency,
+    CompetencyArea,
+    Course,
+    CourseCompletion,
+    CourseStatus,
+    Enrolment,
+    Rating,
+)
+from saptah.catalog.repository import CourseFilter
+from saptah.core import signals
+from saptah.core.db import utcnow
+from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from saptah.directory import service as directory
+from saptah.directory.schemas import Principal
+
+SOURCES = ("native", "xapi", "bulk")
+VERB_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
+VERB_PASSED = "http://adlnet.gov/expapi/verbs/passed"
+VERB_FAILED = "http://adlnet.gov/expapi/verbs/failed"
+PAGE_SIZE = 20
+
+
+def get_course(session: Session, course_id: int) -> Course:
+    """A course by id, or a clear 404."""
+    course = repo.get_course(session, course_id)
+    if course is None:
+        raise NotFound("There is no such course.")
+    return course
+
+
+def course_by_code(session: Session, code: str) -> Course:
+    """A course by code, or a clear 404."""
+    course = repo.course_by_code(session, code.strip())
+    if course is None:
+        raise NotFound(f"No course has code {code}.")
+    return course
+
+
+def visible_course(session: Session, principal: Principal | None, course_id: int) -> Course:
+    """A course the principal may see: live or retired for everyone; drafts for its provider and organisers."""
+    course = get_course(session, course_id)
+    if course.status == CourseStatus.DRAFT.value and not may_manage(principal, course):
+        raise NotFound("There is no such course.")
+    return course
+
+
+def may_manage(principal: Principal | None, course: Course) -> bool:
+    """National organisers and the providing organisation's content staff manage a course."""
+    if principal is None:
+        return False
+    if principal.is_national:
+        return True
+    return principal.org_id == course.provider_org_id and principal.home_role == "content_provider"
+
+
+def require_publisher(principal: Principal) -> None:
+    """Only content providers and national organisers publish and import courses."""
+    if not (principal.is_national or principal.home_role == "content_provider"):
+        raise Forbidden("This is for content providers and national organisers.")
+
+
+TRANSITIONS = {"draft": {"live"}, "live": {"retired"}, "retired": {"live"}}
+
+
+def set_status(session: Session, *, principal: Principal, course: Course, status: CourseStatus) -> Course:
+    """Publish (draft to live), retire (live to retired) or bring back a course."""
+    if not may_manage(principal, course):
+        raise Forbidden("Only the course's provider or a national organiser changes its status.")
+    if status.value == course.status:
+        return course
+    if status.value not in TRANSITIONS.get(course.status, set()):
+        raise Conflict(f"A {course.status} course cannot become {status.value}.")
+    if status == CourseStatus.LIVE and course.launch_kind == "native" and not repo.modules_of(session, course.id):
+        raise Conflict("Add at least one module before publishing a native course.")
+    course.status = status.value
+    session.flush()
+    return course
+
+
+@dataclass(frozen=True)
+class ProgramProgress:
+    """A program's courses in order, which the person completed, and whether its rule is met."""
+
+    program: Collection
+    courses: list[Course]
+    done: set[int]
+    needed: int
+
+    @property
+    def complete(self) -> bool:
+        """True when the program's completion rule is met."""
+        return len(self.done) >= self.needed
+
+
+def program_progress(session: Session, *, person_id: int, collection_id: int) -> ProgramProgress:
+    """A program's courses, the person's completions among them, and its rule (all, or N of them)."""
+    coll = repo.get_collection(session, collection_id)
+    if coll is None:
+        raise NotFound("There is no such program.")
+    ids = repo.collection_course_ids(session, coll.id)
+    courses = repo.courses_by_ids(session, ids)
+    done = repo.completed_course_ids(session, person_id, ids)
+    needed = len(ids) if coll.rule == "all" else min(len(ids), coll.required_count or len(ids))
+    return ProgramProgress(coll, [courses[i] for i in ids if i in courses], done, needed)
+
+
+def save_competency(
+    session: Session,
+    *,
+    principal: Principal,
+    competency_id: int | None,
+    code: str,
+    area: str,
+    theme: str,
+    sub_theme: str | None,
+    description: str | None,
+    active: bool = True,
+) -> Competency:
+    """National organisers add to or edit the competency dictionary (entries are retired, never deleted)."""
+    directory.require_national(principal)
+    if area not in {a.value for a in CompetencyArea}:
+        raise InvalidInput(f"Area must be one of: {', '.join(a.value for a in CompetencyArea)}.")
+    code, theme = code.strip().upper(), theme.strip()
+    if not code or len(code) > 40 or not theme or len(theme) > 120:
+        raise InvalidInput("A competency needs a code (up to 40 characters) and a theme (up to 120).")
+    clash = repo.competencies_by_codes(session, [code]).get(code)
+    if competency_id is None:
+        if clash is not None:
+            raise Conflict(f"A competency with code {code} already exists.")
+        comp = Competency(code=code)
+    else:
+        found = repo.get_competency(session, competency_id)
+        if found is None:
+            raise NotFound("There is no such competency.")
+        if clash is not None and clash.id != found.id:
+            raise Conflict(f"A competency with code {code} already exists.")
+        comp = found
+    comp.code, comp.area, comp.theme, comp.active = code, area, theme, active
+    comp.sub_theme = (sub_theme or "").strip()[:160] or None
+    comp.description = (description or "").strip()[:2000] or None
+    repo.add(session, comp)
+    return comp
+
+
+def is_competency_linked(session: Session, course: Course | int) -> bool:
+    """True when the course builds at least one competency (only such learning earns campaign credit)."""
+    return repo.has_competency(session, course if isinstance(course, int) else course.id)
+
+
+def search(session: Session, f: CourseFilter, *, page: int = 1, size: int = PAGE_SIZE) -> tuple[int, list[Course]]:
+    """One page of the catalogue matching the filter, and the total."""
+    return repo.search_courses(session, f, page=page, size=size)
+
+
+def enrol(session: Session, *, person_id: int, course_id: int, by: int | None = None) -> Enrolment:
+    """Enrol a person in a live course; enrolling twice changes nothing."""
+    course = get_course(session, course_id)
+    existing = repo.get_enrolment(session, person_id, course.id)
+    if existing is not None:
+        return existing
+    _check_open(course)
+    enrolment = Enrolment(person_id=person_id, course_id=course.id, enrolled_by=by, enrolled_at=utcnow())
+    if not repo.insert_once(session, enrolment):  # a concurrent request enrolled first
+        return _stored_enrolment(session, person_id, course.id)
+    signals.publish(session, signals.CourseEnrolled(person_id, course.id, enrolment.enrolled_at))
+    return enrolment
+
+
+def _stored_enrolment(session: Session, person_id: int, course_id: int) -> Enrolment:
+    stored = repo.get_enrolment(session, person_id, course_id)
+    assert stored is not None
+    return stored
+
+
+def _check_open(course: Course) -> None:
+    if course.status == CourseStatus.RETIRED.value:
+        raise Conflict(f"“{course.title_en}” has been retired and takes no new enrolments.")
+    if course.status != CourseStatus.LIVE.value:
+        raise Conflict(f"“{course.title_en}” is not published yet.")
+
+
+def enrol_many(session: Session, *, principal: Principal, course_id: int, emails: Sequence[str]) -> dict[str, object]:
+    """An admin enrols people of their subtree by e-mail; unknown or foreign people are reported, not enrolled."""
+    directory.require_admin(principal)
+    course = get_course(session, course_id)
+    _check_open(course)
+    added, already, problems = 0, 0, []
+    for raw in dict.fromkeys(e.strip().lower() for e in emails if e.strip()):
+        person = directory.repo.get_person_by_email(session, raw)
+        try:
+            if person is None:
+                raise NotFound("no such person")
+            directory.visible_person(session, principal, person.id)
+        except NotFound:
+            problems.append(f"{raw}: no one with this e-mail in your organisation")
+            continue
+        if repo.get_enrolment(session, person.id, course.id) is not None:
+            already += 1
+            continue
+        enrol(session, person_id=person.id, course_id=course.id, by=principal.person_id)
+        added += 1
+    return {"enrolled": added, "already": already, "problems": problems}
+
+
+def complete_course(
+    session: Session,
+    *,
+    person_id: int,
+    course_id: int,
+    at: datetime,
+    source: str,
+    assessment_passed: bool = False,
+) -> CourseCompletion:
+    """Record a completion once per person and course, announce it once, and issue the certificate."""
+    if source not in SOURCES:
+        raise InvalidInput(f"Completion source must be one of {', '.join(SOURCES)}.")
+    course = get_course(session, course_id)
+    existing = repo.get_completion(session, person_id, course.id)
+    if existing is not None:
+        if assessment_passed and not existing.assessment_passed:
+            existing.assessment_passed = True
+            session.flush()
+        return existing
+    enrolment = repo.get_enrolment(session, person_id, course.id)
+    if enrolment is None:  # an xAPI or bulk completion implies the enrolment
+        enrolment = enrol_quietly(session, person_id=person_id, course=course, at=at)
+    enrolment.progress_percent = 100
+    completion = CourseCompletion(
+        person_id=person_id, course_id=course.id, completed_at=at, source=source, assessment_passed=assessment_passed
+    )
+    if not repo.insert_once(session, completion):  # a concurrent path completed first: announce nothing
+        stored = repo.get_completion(session, person_id, course.id)
+        assert stored is not None
+        return stored
+    linked = is_competency_linked(session, course)
+    event = signals.CourseCompleted(
+        person_id, course.id, at, course.duration_minutes, linked, assessment_passed, source
+    )
+    signals.publish(session, event)
+    _issue_certificate(session, course, person_id, at)
+    return completion
+
+
+def enrol_quietly(session: Session, *, person_id: int, course: Course, at: datetime) -> Enrolment:
+    """Enrol regardless of status (a completion from outside proves the person took it); announced once."""
+    enrolment = Enrolment(person_id=person_id, course_id=course.id, enrolled_at=min(at, utcnow()))
+    if not repo.insert_once(session, enrolment):
+        return _stored_enrolment(session, person_id, course.id)
+    signals.publish(session, signals.CourseEnrolled(person_id, course.id, enrolment.enrolled_at))
+    return enrolment
+
+
+def _issue_certificate(session: Session, course: Course, person_id: int, at: datetime) -> None:
+    from saptah.recognition import service as recognition
+
+    provider = directory.repo.get_org(session, course.provider_org_id)
+    recognition.issue_certificate(
+        session,
+        person_id=person_id,
+        kind="course",
+        subject_id=course.id,
+        title=course.title_en,
+        issuer=provider.name_en if provider else None,
+        duration_minutes=course.duration_minutes,
+        achieved_at=at,
+    )
+
+
+def completions_for(
+    session: Session, *, person_ids: Sequence[int], course_ids: Sequence[int]
+) -> dict[tuple[int, int], datetime]:
+    """When each of these people completed each of these courses (absent: not completed)."""
+    return {(p, c): at for p, c, at in repo.completions(session, person_ids, course_ids)}  # type: ignore[misc]
+
+
+def progress_for(
+    session: Session, *, person_ids: Sequence[int], course_ids: Sequence[int]
+) -> dict[tuple[int, int], int]:
+    """Percent progress of each enrolment of these people in these courses (absent: not enrolled)."""
+    return {(p, c): pct for p, c, pct in repo.progress(session, person_ids, course_ids)}
+
+
+def rate(session: Session, *, person_id: int, course_id: int, stars: int, review: str | None = None) -> Rating:
+    """Rate a course 1-5 stars once per person (a second rating changes the first); announced once."""
+    if not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise InvalidInput("A rating is 1 to 5 stars.")
+    course = get_course(session, course_id)
+    if repo.get_enrolment(session, person_id, course.id) is None:
+        raise Conflict("Enrol in the course before rating it.")
+    review = (review or "").strip() or None
+    if review is not None and len(review) > 2000:
+        raise InvalidInput("A review can be at most 2,000 characters.")
+    rating = repo.get_rating(session, person_id, course.id)
+    if rating is not None:
+        rating.stars, rating.review = stars, review
+        session.flush()
+        return rating
+    rating = Rating(person_id=person_id, course_id=course.id, stars=stars, review=review)
+    if not repo.insert_once(session, rating):  # a concurrent first rating won; this one changes it
+        return rate(session, person_id=person_id, course_id=course.id, stars=stars, review=review)
+    signals.publish(session, signals.CourseRated(person_id, course.id, rating.created_at or utcnow()))
+    return rating
+
+
+def course_for_activity(session: Session, activity_id: str) -> tuple[Course, dict[str, object] | None] | None:
+    """The course (and cmi5 AU, if the IRI is one) that an xAPI activity IRI belongs to."""
+    course = repo.course_by_activity(session, activity_id)
+    if course is not None:
+        return course, None
+    for candidate in repo.cmi5_courses(session):
+        for au in candidate.cmi5_aus or []:
+            if au.get("id") == activity_id:
+                return candidate, au
+    return None
+
+
+def on_learning_statement(session: Session, event: signals.LearningStatement) -> None:
+    """Map an xAPI statement to a course: completion by the course's rule, else record progress."""
+    found = course_for_activity(session, event.activity_id)
+    if found is None:
+        return
+    course, au = found
+    if _statement_completes(event, au):
+        if au is not None and not _all_aus_satisfied(session, course, event, au):
+            _record_progress(session, course, event, au)
+            return
+        complete_course(
+            session,
+            person_id=event.person_id,
+            course_id=course.id,
+            at=event.at,
+            source="xapi",
+            assessment_passed=bool(event.success) or event.verb == VERB_PASSED,
+        )
+        return
+    _record_progress(session, course, event, au)
+
+
+def _statement_completes(event: signals.LearningStatement, au: dict[str, object] | None) -> bool:
+    move_on = str((au or {}).get("moveOn") or "CompletedOrPassed")
+    completed = event.verb == VERB_COMPLETED or event.completion is True
+    passed = event.verb == VERB_PASSED or (event.success is True and event.verb != VERB_FAILED)
+    mastery = (au or {}).get("masteryScore")
+    if passed and isinstance(mastery, int | float) and event.scaled_score is not None:
+        passed = event.scaled_score >= float(mastery)
+    return {
+        "Completed": completed,
+        "Passed": passed,
+        "CompletedAndPassed": completed and passed,
+        "CompletedOrPassed": completed or passed,
+        "NotApplicable": True,
+    }.get(move_on, completed or passed)
+
+
+def _all_aus_satisfied(
+    session: Session, course: Course, event: signals.LearningStatement, au: dict[str, object]
+) -> bool:
+    """A cmi5 course completes when every AU is satisfied; satisfied AUs are remembered on the enrolment."""
+    enrolment = _enrolment_for_progress(session, course, event)
+    aus = [str(a.get("id")) for a in course.cmi5_aus or []]
+    done = set(enrolment.satisfied_aus or []) | {str(au.get("id"))}
+    enrolment.satisfied_aus = sorted(done)
+    enrolment.progress_percent = min(99, int(100 * len(done & set(aus)) / max(1, len(aus))))
+    session.flush()
+    return set(aus) <= done
+
+
+def _enrolment_for_progress(session: Session, course: Course, event: signals.LearningStatement) -> Enrolment:
+    enrolment = repo.get_enrolment(session, event.person_id, course.id)
+    if enrolment is None:
+        enrolment = enrol_quietly(session, person_id=event.person_id, course=course, at=event.at)
+    return enrolment
+
+
+def _record_progress(
+    session: Session, course: Course, event: signals.LearningStatement, au: dict[str, object] | None
+) -> None:
+    if repo.get_completion(session, event.person_id, course.id) is not None:
+        return
+    enrolment = _enrolment_for_progress(session, course, event)
+    if event.progress is not None and au is None:
+        enrolment.progress_percent = max(enrolment.progress_percent, min(99, int(event.progress)))
+    enrolment.last_active_at = max(enrolment.last_active_at or event.at, event.at)
+    session.flush()

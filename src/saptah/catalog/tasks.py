@@ -1,0 +1,136 @@
+"""Catalogue background work: the xAPI subscription, menu entries, the home panel and the demo catalogue."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from importlib import resources
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from saptah.catalog import importer
+from saptah.catalog import repository as repo
+from saptah.catalog.models import Collection, CollectionItem, Competency
+from saptah.core import signals
+from saptah.core.db import utcnow
+from saptah.directory.schemas import Principal
+
+NAV_ENTRIES = [
+    ("Courses", "/courses", ()),
+    ("My certificates", "/my/certificates", ()),
+    ("Import courses", "/catalog/import", ("content_provider", "national_organiser")),
+    ("Competencies", "/competencies", ("national_organiser",)),
+    ("Certificates", "/certificates/manage", ("mdo_admin", "mdo_leader", "national_organiser")),
+]
+
+HINDI = {
+    "Courses": "पाठ्यक्रम",
+    "Course": "पाठ्यक्रम",
+    "My certificates": "मेरे प्रमाणपत्र",
+    "Certificates": "प्रमाणपत्र",
+    "Import courses": "पाठ्यक्रम आयात करें",
+    "Competencies": "दक्षताएँ",
+    "Continue learning": "सीखना जारी रखें",
+    "Find a course": "पाठ्यक्रम खोजें",
+}
+
+
+def register() -> None:
+    """Subscribe to LRS statements; add the menu entries and the home panel."""
+    from saptah.catalog import service
+    from saptah.web import i18n
+    from saptah.web.templating import HOME_PANELS, NAV
+
+    signals.subscribe(signals.LearningStatement, service.on_learning_statement)
+    for entry in NAV_ENTRIES:
+        if entry not in NAV:
+            NAV.append(entry)
+    for english, hindi in HINDI.items():
+        i18n.HINDI.setdefault(english, hindi)
+    if learning_panel not in HOME_PANELS:
+        HOME_PANELS.append(learning_panel)
+
+
+def learning_panel(session: Session, principal: Principal) -> tuple[str, dict[str, Any]] | None:
+    """The home page's "Continue learning" card: courses in progress."""
+    enrolments = [e for e in repo.enrolments_of(session, principal.person_id)[:20] if e.progress_percent < 100]
+    courses = repo.courses_by_ids(session, [e.course_id for e in enrolments[:5]])
+    items = [(courses[e.course_id], e) for e in enrolments[:5] if e.course_id in courses]
+    return "catalog_panel.html", {"items": items}
+
+
+def data_file(name: str) -> Any:
+    """A shipped reference data file."""
+    return json.loads(resources.files("saptah.catalog").joinpath(f"data/{name}").read_text("utf-8"))
+
+
+def load_competencies(session: Session) -> int:
+    """Add the shipped competency dictionary entries that are not stored yet."""
+    rows = data_file("competencies.json")
+    known = repo.competencies_by_codes(session, [r["code"] for r in rows])
+    new = [Competency(**r) for r in rows if r["code"] not in known]
+    repo.add(session, *new)
+    return len(new)
+
+
+def load_reference_catalogue(session: Session, *, base_url: str) -> int:
+    """The MoHFW-circular courses and the programs (Karmayogi Prarambh); returns courses added."""
+    load_competencies(session)
+    rows = [{**r, "status": "live"} for r in data_file("reference_courses.json")]
+    fresh = [r for r in rows if repo.course_by_code(session, r["code"]) is None]
+    result = importer.import_courses(session, rows=fresh, actor=None, base_url=base_url) if fresh else None
+    if result is not None and not result.ok:
+        raise RuntimeError("; ".join(result.errors))
+    _load_programs(session)
+    return result.created if result else 0
+
+
+def _load_programs(session: Session) -> None:
+    for spec in data_file("programs.json"):
+        if repo.collection_by_code(session, spec["code"]) is not None:
+            continue
+        coll = Collection(
+            code=spec["code"],
+            title_en=spec["title_en"],
+            title_hi=spec.get("title_hi"),
+            description=spec.get("description"),
+            kind=spec.get("kind", "program"),
+            rule=spec.get("rule", "all"),
+            required_count=spec.get("required_count"),
+        )
+        repo.add(session, coll)
+        for pos, code in enumerate(spec["courses"], start=1):
+            course = repo.course_by_code(session, code)
+            if course is not None:
+                repo.add(session, CollectionItem(collection_id=coll.id, course_id=course.id, position=pos))
+
+
+def seed_demo(session: Session, rng: random.Random, *, people: int, progress: Callable[[int], None]) -> None:
+    """The reference catalogue, and some enrolments and completions by demo staff."""
+    from saptah.config import Settings
+
+    added = load_reference_catalogue(session, base_url=Settings().base_url)
+    progress(added)
+    _seed_learning(session, rng, people)
+
+
+def _seed_learning(session: Session, rng: random.Random, people: int) -> None:
+    from sqlalchemy import select
+
+    from saptah.catalog import service
+    from saptah.directory.models import Person
+
+    courses = [c for c in repo.all_courses(session, ["live"]) if not c.code.startswith("GEN-")]
+    staff = list(
+        session.scalars(select(Person.id).where(~Person.email.like("%@saptah.demo")).order_by(Person.id).limit(people))
+    )
+    now = utcnow()
+    for person_id in rng.sample(staff, k=len(staff) // 3):
+        for course in rng.sample(courses, k=min(len(courses), rng.randint(1, 4))):
+            service.enrol(session, person_id=person_id, course_id=course.id)
+            if rng.random() < 0.6:
+                at = now - timedelta(days=rng.randint(0, 6), minutes=rng.randint(0, 600))
+                service.complete_course(session, person_id=person_id, course_id=course.id, at=at, source="bulk")

@@ -1,0 +1,60 @@
+"""The one settings object (environment variables with the SAPTAH_ prefix)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "saptah-development-secret-do-not-use-in-production"  # noqa: S105 (refused outside development)
+
+
+class Settings(BaseSettings):
+    """Every setting Saptah reads; built by create_app() or the CLI, never at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="SAPTAH_", env_file=None, extra="ignore")
+
+    env: Literal["development", "test", "production"] = Field(
+        "development", description="development, test or production; production refuses unsafe defaults"
+    )
+    database_url: str = Field("sqlite:///./saptah.db", description="SQLAlchemy URL of the database")
+    secret_key: str = Field(DEV_SECRET, description="signs cookies and CSRF tokens; must be set in production")
+    base_url: str = Field("http://127.0.0.1:8000", description="public address used in e-mails and QR codes")
+    timezone: str = Field("Asia/Kolkata", description="time zone in which days and windows are counted")
+    smtp_host: str | None = Field(None, description="SMTP server; unset writes mail to mail_dir instead")
+    smtp_port: int = Field(25, description="SMTP port")
+    smtp_user: str | None = Field(None, description="SMTP user name, if the server needs one")
+    smtp_password: str | None = Field(None, description="SMTP password")
+    smtp_starttls: bool = Field(False, description="upgrade the SMTP connection with STARTTLS")
+    mail_from: str = Field("Saptah <no-reply@saptah.local>", description="From: address of outgoing mail")
+    mail_dir: Path = Field(Path("./mail"), description="folder for mail when no SMTP server is set")
+    mail_per_minute: int = Field(600, description="outbox throttle: most messages sent per minute")
+    max_upload_mb: int = Field(100, description="largest upload accepted, in megabytes")
+    session_hours: int = Field(12, description="how long a sign-in lasts")
+    login_max_failures_account: int = Field(5, description="failed sign-ins per account per 15 minutes")
+    login_max_failures_address: int = Field(30, description="failed sign-ins per client address per 15 minutes")
+    run_worker_in_app: bool = Field(True, description="run background jobs inside `saptah serve` (embedded)")
+    upload_dir: Path = Field(Path("./uploads"), description="where uploaded files and result files are kept")
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("SAPTAH_SECRET_KEY must be set to a secret value when SAPTAH_ENV=production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is the embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are Secure everywhere but development and test."""
+        return self.env == "production"
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides."""
+    return Settings(**overrides)  # type: ignore[arg-type]

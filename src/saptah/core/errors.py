@@ -1,0 +1,73 @@
+"""One error hierarchy: each error carries an HTTP status and a message for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SaptahError(Exception):
+    """Base of every error a user may see."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(SaptahError):
+    """The request is malformed or breaks a rule."""
+
+    status_code = 400
+    code = "invalid_input"
+
+
+class NotAuthenticated(SaptahError):
+    """No valid sign-in or token."""
+
+    status_code = 401
+    code = "not_authenticated"
+
+
+class Forbidden(SaptahError):
+    """Signed in, but not allowed to do this."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(SaptahError):
+    """The thing does not exist, or the caller may not know it exists."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(SaptahError):
+    """The request clashes with what is stored."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class PreconditionFailed(SaptahError):
+    """A conditional request's precondition does not hold."""
+
+    status_code = 412
+    code = "precondition_failed"
+
+
+class PayloadTooLarge(SaptahError):
+    """The upload or body is over the configured limit."""
+
+    status_code = 413
+    code = "payload_too_large"
+
+
+class TooManyRequests(SaptahError):
+    """Rate limit reached."""
+
+    status_code = 429
+    code = "too_many_requests"

@@ -1,0 +1,44 @@
+"""Password hashing (Argon2) and opaque tokens stored only as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    """Argon2id hash of a password."""
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """True when the password matches; constant work even for unknown users."""
+    if not stored_hash:
+        _hasher.hash(password)  # spend the same time so timing does not reveal unknown accounts
+        return False
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def new_token(prefix: str = "") -> str:
+    """A fresh URL-safe random token."""
+    return prefix + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 of a high-entropy token (such tokens need no slow hash)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    """Constant-time comparison."""
+    return hmac.compare_digest(a.encode(), b.encode())

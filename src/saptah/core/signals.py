@@ -1,0 +1,134 @@
+"""In-process domain events: one domain announces, others subscribe, in the same transaction.
+
+This keeps dependencies pointing one way (DESIGN.md): the catalogue announces a completion
+without importing the campaign engine; the engine subscribes when the app is wired.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+Handler = Callable[[Session, Any], None]
+_handlers: dict[type, list[Handler]] = defaultdict(list)
+
+
+def subscribe(event_type: type, handler: Handler) -> None:
+    """Register a handler once for an event type."""
+    if handler not in _handlers[event_type]:
+        _handlers[event_type].append(handler)
+
+
+def publish(session: Session, event: object) -> None:
+    """Run every handler of the event inside the caller's transaction."""
+    for handler in list(_handlers[type(event)]):
+        handler(session, event)
+
+
+def clear() -> None:
+    """Forget all handlers (tests)."""
+    _handlers.clear()
+
+
+@dataclass(frozen=True)
+class PersonSignedIn:
+    """A person signed in successfully."""
+
+    person_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PersonOnboarded:
+    """A person was created (bulk upload, CLI or API)."""
+
+    person_id: int
+    email: str
+
+
+@dataclass(frozen=True)
+class CourseEnrolled:
+    """A person enrolled in a course (self or bulk); published once per person and course."""
+
+    person_id: int
+    course_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CourseCompleted:
+    """A person completed a course, by any path (native player, xAPI, bulk record); once per person and course.
+
+    Carries what the campaign engine needs so it does not import the catalogue.
+    """
+
+    person_id: int
+    course_id: int
+    completed_at: datetime
+    duration_minutes: int
+    competency_linked: bool
+    assessment_passed: bool
+    source: str  # native | xapi | bulk
+
+
+@dataclass(frozen=True)
+class CourseRated:
+    """A person rated a course (first rating only matters for karma)."""
+
+    person_id: int
+    course_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class EventAttendanceRecorded:
+    """A person's attended minutes for an event changed (live presence or an imported sheet).
+
+    `minutes` is the person's total for the event so far (merged intervals, capped), not an increment,
+    so replays and re-imports converge on the same credit.
+    """
+
+    person_id: int
+    event_id: int
+    minutes: int
+    attended: bool  # present for more than half the event (or marked present offline)
+    kind: str  # webinar | mdo_event | offline
+    organiser_org_id: int | None
+    competency_linked: bool
+    at: datetime  # when the attendance happened (event start), for windows and IST days
+
+
+@dataclass(frozen=True)
+class LearningStatement:
+    """The LRS stored an xAPI statement whose actor is a known person (published once per statement).
+
+    The catalogue subscribes: it maps the activity (a course's activity IRI or cmi5 AU) to a course and
+    decides progress and completion by the course's rule, so the LRS needs no catalogue import.
+    """
+
+    person_id: int
+    statement_id: str
+    verb: str  # verb IRI
+    activity_id: str  # object activity IRI
+    registration: str | None
+    completion: bool | None  # result.completion
+    success: bool | None  # result.success
+    scaled_score: float | None  # result.score.scaled
+    progress: float | None  # result.extensions progress (0-100) when given
+    at: datetime  # statement timestamp (else stored)
+
+
+@dataclass(frozen=True)
+class PlanItemCompleted:
+    """A course from a person's learning plan was completed; `deadline` None means no deadline."""
+
+    person_id: int
+    course_id: int
+    plan_id: int
+    deadline: datetime | None
+    completed_at: datetime

@@ -1,0 +1,299 @@
+"""The staff-list columns and the rules each row must meet, in words an MDO clerk understands.
+
+Pure functions (no database): the service adds the checks that need stored people.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from saptah.core.errors import InvalidInput
+from saptah.directory.models import Group
+
+# Canonical field -> header spellings (compared after dropping case, spaces and a trailing '*').
+ALIASES: dict[str, tuple[str, ...]] = {
+    "full_name": ("fullname", "name"),
+    "email": ("email", "emailid", "emailaddress"),
+    "mobile": ("mobilenumber", "mobile", "mobileno"),
+    "group": ("group",),
+    "designation": ("designation",),
+    "gender": ("gender",),
+    "category": ("category",),
+    "dob": ("dob", "dateofbirth"),
+    "mother_tongue": ("mothertongue",),
+    "employee_id": ("employeeid",),
+    "office_pin": ("officepincode", "pincode"),
+    "external_system_id": ("externalsystemid", "externalreferenceid"),
+    "external_system_name": ("externalsystemname", "externalreferencesystem"),
+    "tags": ("tags",),
+    "org_code": ("organisationcode", "organizationcode", "orgcode", "mdocode"),
+}
+IGNORED = {"sno", "sno.", "slno", "slno.", "serialno", "serialnumber"}
+REQUIRED = ("full_name", "email", "mobile", "group")
+IGOT_TEMPLATE = (
+    "Full Name*",
+    "Email*",
+    "Mobile Number*",
+    "Group*",
+    "Designation*",
+    "Gender",
+    "Category",
+    "DOB",
+    "Mother Tongue",
+    "Employee ID",
+    "Office Pin Code",
+    "External System ID",
+    "External System Name",
+    "Tags",
+)
+CIRCULAR_TEMPLATE = (
+    "Full Name",
+    "Email Id",
+    "Mobile Number",
+    "Group",
+    "Tags",
+    "External Reference ID",
+    "External Reference System",
+)
+GROUPS = {g.value.lower(): g.value for g in Group}
+_ALIAS_TO_FIELD = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+_EMPLOYEE_ID = re.compile(r"^[A-Za-z0-9]{1,30}$")
+_EXT_ID = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
+_DOB = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+_TAG_SPLIT = re.compile(r"[,|]")
+MAX_AGE_YEARS = 65
+
+
+def header_key(text: str) -> str:
+    """A header cell reduced for matching: no case, no spaces, no trailing '*'."""
+    return "".join(str(text).split()).lower().rstrip("*")
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where each known field sits in the file, and whether it follows the iGOT template."""
+
+    index: dict[str, int]
+    header: tuple[str, ...]
+    igot: bool
+
+
+def expected_columns_text() -> str:
+    """The two accepted headings, for error messages."""
+    return f"iGOT template: {', '.join(IGOT_TEMPLATE)}. Older circular template: {', '.join(CIRCULAR_TEMPLATE)}."
+
+
+def match_columns(header: Sequence[Any]) -> Columns:
+    """Map the header row to fields; refuses unknown, repeated or missing columns with the expected list."""
+    cells = [("" if h is None else str(h)).strip().lstrip("\ufeff") for h in header]
+    while cells and not cells[-1]:
+        cells.pop()
+    if not any(cells):
+        raise InvalidInput("The file is empty: the first row must hold the column headings.")
+    index: dict[str, int] = {}
+    unknown, repeated = [], []
+    for i, cell in enumerate(cells):
+        key = header_key(cell)
+        if not key or key in IGNORED:
+            continue
+        name = _ALIAS_TO_FIELD.get(key)
+        if name is None:
+            unknown.append(cell)
+        elif name in index:
+            repeated.append(cell)
+        else:
+            index[name] = i
+    problems = []
+    if unknown:
+        problems.append(f"Unknown column(s): {', '.join(unknown)}.")
+    if repeated:
+        problems.append(f"Column(s) given twice: {', '.join(repeated)}.")
+    missing = [f for f in REQUIRED if f not in index]
+    if missing:
+        names = {"full_name": "Full Name", "email": "Email", "mobile": "Mobile Number", "group": "Group"}
+        problems.append(f"Missing column(s): {', '.join(names[m] for m in missing)}.")
+    if problems:
+        raise InvalidInput(" ".join(problems) + " Expected columns: " + expected_columns_text())
+    return Columns(index=index, header=tuple(cells), igot="designation" in index)
+
+
+class CheckedRow:
+    """One row's cleaned values and every problem found in it."""
+
+    __slots__ = ("errors", "values")
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.errors: list[str] = []
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: numbers without '.0', dates as dd-mm-yyyy, surrounding spaces removed."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.strftime("%d-%m-%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def check_row(cells: Sequence[str], cols: Columns, today: date) -> CheckedRow:
+    """Apply every per-row rule; the cleaned values are what would be stored."""
+    out = CheckedRow()
+    raw = {name: (cells[i] if i < len(cells) else "") for name, i in cols.index.items()}
+    _name(raw.get("full_name", ""), out)
+    _email(raw.get("email", ""), out)
+    _mobile(raw.get("mobile", ""), out)
+    _group(raw.get("group", ""), out)
+    _designation(raw.get("designation", ""), cols.igot, out)
+    _short(raw, out, ("gender", "Gender", 20), ("category", "Category", 20), ("mother_tongue", "Mother Tongue", 60))
+    _dob(raw.get("dob", ""), today, out)
+    _codes(raw, out)
+    _tags(raw.get("tags", ""), out)
+    org_code = raw.get("org_code", "")
+    if org_code:
+        out.values["org_code"] = org_code.upper()
+    return out
+
+
+def _name(text: str, out: CheckedRow) -> None:
+    if not text:
+        out.errors.append("Full Name is empty.")
+    elif len(text) > 200:
+        out.errors.append("Full Name is longer than 200 characters.")
+    else:
+        out.values["full_name"] = text  # kept exactly (Hindi and every other script)
+
+
+def _email(text: str, out: CheckedRow) -> None:
+    email = text.strip().lower()
+    if not email:
+        out.errors.append("Email is empty.")
+    elif len(email) > 254 or not _EMAIL.match(email) or ".." in email:
+        out.errors.append(f"Email '{text}' is not a valid e-mail address.")
+    else:
+        out.values["email"] = email
+
+
+def _mobile(text: str, out: CheckedRow) -> None:
+    if len(text) == 10 and text.isascii() and text.isdigit():
+        out.values["mobile"] = text
+        return
+    digits = "".join(text.split())
+    if digits.startswith("+91"):
+        digits = digits[3:]
+    elif digits.startswith("0") and len(digits) == 11:
+        digits = digits[1:]
+    if not text:
+        out.errors.append("Mobile Number is empty.")
+    elif len(digits) != 10 or not digits.isascii() or not digits.isdigit():
+        out.errors.append(f"Mobile Number '{text}' must have exactly 10 digits.")
+    else:
+        out.values["mobile"] = digits
+
+
+def _group(text: str, out: CheckedRow) -> None:
+    group = GROUPS.get(text.lower()) or GROUPS.get(" ".join(text.split()).lower())
+    if not text:
+        out.errors.append("Group is empty.")
+    elif group is None:
+        out.errors.append(f"Group '{text}' must be one of: {', '.join(g.value for g in Group)}.")
+    else:
+        out.values["group"] = group
+
+
+def _designation(text: str, required: bool, out: CheckedRow) -> None:
+    if not text:
+        if required:
+            out.errors.append("Designation is empty.")
+    elif len(text) > 200:
+        out.errors.append("Designation is longer than 200 characters.")
+    else:
+        out.values["designation"] = text
+
+
+def _short(raw: dict[str, str], out: CheckedRow, *specs: tuple[str, str, int]) -> None:
+    for key, label, limit in specs:
+        text = raw.get(key, "")
+        if len(text) > limit:
+            out.errors.append(f"{label} is longer than {limit} characters.")
+        elif text:
+            out.values[key] = text
+
+
+def _dob(text: str, today: date, out: CheckedRow) -> None:
+    if not text:
+        return
+    m = _DOB.match(text)
+    try:
+        if m is None:
+            raise ValueError
+        born = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        out.errors.append(f"DOB '{text}' must be a date written dd-mm-yyyy, e.g. 23-04-1985.")
+        return
+    oldest = _oldest(today)
+    if born > today:
+        out.errors.append(f"DOB '{text}' is in the future.")
+    elif born < oldest:
+        out.errors.append(f"DOB '{text}' is more than {MAX_AGE_YEARS} years ago.")
+    else:
+        out.values["dob"] = born
+
+
+@lru_cache(maxsize=4)
+def _oldest(today: date) -> date:
+    return date(today.year - MAX_AGE_YEARS, today.month, 28 if (today.month, today.day) == (2, 29) else today.day)
+
+
+def _codes(raw: dict[str, str], out: CheckedRow) -> None:
+    emp = raw.get("employee_id", "")
+    if emp and not _EMPLOYEE_ID.match(emp):
+        out.errors.append(f"Employee ID '{emp}' may have only letters and digits, at most 30.")
+    elif emp:
+        out.values["employee_id"] = emp
+    pin = raw.get("office_pin", "")
+    if pin and not (len(pin) == 6 and pin.isascii() and pin.isdigit()):
+        out.errors.append(f"Office Pin Code '{pin}' must have exactly 6 digits.")
+    elif pin:
+        out.values["office_pin"] = pin
+    ext = raw.get("external_system_id", "")
+    if ext and (len(ext) > 30 or not _EXT_ID.match(ext)):
+        out.errors.append(
+            f"External System ID '{ext}' must be 1 to 30 letters or digits, with single hyphens only between them."
+        )
+    elif ext:
+        out.values["external_system_id"] = ext
+    sysname = raw.get("external_system_name", "")
+    if len(sysname) > 255:
+        out.errors.append("External System Name is longer than 255 characters.")
+    elif sysname and sysname.isdigit():
+        out.errors.append(f"External System Name '{sysname}' cannot be only digits.")
+    elif sysname:
+        out.values["external_system_name"] = sysname
+
+
+def _is_tag_char(ch: str) -> bool:
+    return ch == " " or ch.isalpha() or unicodedata.category(ch).startswith("M")
+
+
+def _tags(text: str, out: CheckedRow) -> None:
+    if not text:
+        return
+    tags = [" ".join(t.split()) for t in _TAG_SPLIT.split(text)]
+    tags = [t for t in tags if t]
+    bad = [t for t in tags if not t.replace(" ", "").isalpha() and not all(_is_tag_char(c) for c in t)]
+    if bad:
+        out.errors.append(f"Tag(s) {', '.join(repr(t) for t in bad)} may have only letters and spaces.")
+    elif tags:
+        out.values["tags"] = "|".join(dict.fromkeys(tags))

@@ -1,0 +1,510 @@
+"""Bulk onboarding rules: start an upload, import it in resumable chunks, report every row.
+
+An import runs as a job. Each chunk of rows (people written, outcomes stored, counters and the
+checkpoint moved) is one transaction, so a crash loses nothing committed and a re-run skips it.
+"""
+
+from __future__ import annotations
+
+import queue
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from saptah.config import Settings
+from saptah.core.db import unit_of_work, utcnow
+from saptah.core.errors import Conflict, InvalidInput, NotFound, SaptahError
+from saptah.directory import service as directory
+from saptah.directory.models import Organisation
+from saptah.directory.onboarding import files
+from saptah.directory.onboarding import repository as repo
+from saptah.directory.onboarding.models import Upload
+from saptah.directory.onboarding.results import ResultWriter, send_welcome
+from saptah.directory.onboarding.rules import CheckedRow, Columns, check_row
+from saptah.directory.schemas import Principal
+from saptah.jobs import service as jobs
+from saptah.jobs.service import JobContext
+
+CHUNK_ROWS = 5000
+MODES = ("create", "upsert")
+JOB_KIND = "import_users"
+WELCOME_KIND = "onboarding_welcome"
+
+
+def lock_key(org_id: int) -> str:
+    """One running upload per organisation."""
+    return f"import-users:{org_id}"
+
+
+def start_upload(
+    session: Session,
+    settings: Settings,
+    *,
+    principal: Principal | None,
+    org: Organisation,
+    received: files.Received,
+    mode: str,
+    dry_run: bool = False,
+    sheet: str | None = None,
+) -> tuple[Upload, bool]:
+    """Check the file and queue its import; the same unfinished file is resumed (returns resumed=True)."""
+    path = files.storage_dir(settings.upload_dir) / received.stored_name
+    try:
+        if principal is not None:
+            directory.require_org_admin(session, principal, org.id)
+        if mode not in MODES:
+            raise InvalidInput("Mode must be 'create' (create only) or 'upsert' (create or update).")
+        fmt = files.detect(path, max_mb=settings.max_upload_mb, sheet=sheet)
+        files.inspect(path, fmt, count=False)
+        earlier = (
+            None if dry_run else repo.unfinished_same_file(session, org_id=org.id, sha256=received.sha256, mode=mode)
+        )
+        if earlier is not None:
+            path.unlink(missing_ok=True)  # the earlier copy of the same bytes is kept
+            return _requeue(session, earlier, principal), True
+        upload = Upload(
+            org_id=org.id,
+            uploaded_by=principal.person_id if principal else None,
+            filename=(received.filename or "staff-list")[:255],
+            stored_name=received.stored_name,
+            size_bytes=received.size,
+            sha256=received.sha256,
+            file_kind=fmt.kind,
+            encoding=fmt.encoding,
+            delimiter=fmt.delimiter,
+            sheet=sheet,
+            mode=mode,
+            dry_run=dry_run,
+        )
+        repo.add(session, upload)
+        upload.job_id = _enqueue(session, upload, principal)
+    except SaptahError:
+        path.unlink(missing_ok=True)
+        raise
+    return upload, False
+
+
+def _enqueue(session: Session, upload: Upload, principal: Principal | None) -> int:
+    job = jobs.enqueue(
+        session,
+        kind=JOB_KIND,
+        payload={"upload_id": upload.id},
+        lock_key=lock_key(upload.org_id),
+        created_by=principal.person_id if principal else None,
+    )
+    return job.id
+
+
+def _requeue(session: Session, upload: Upload, principal: Principal | None) -> Upload:
+    upload.job_id = _enqueue(session, upload, principal)
+    upload.status, upload.error = "queued", None
+    session.flush()
+    return upload
+
+
+def import_previewed(session: Session, settings: Settings, *, principal: Principal, upload: Upload) -> Upload:
+    """Import a previewed file for real, in the mode it was previewed with."""
+    if not upload.dry_run:
+        raise InvalidInput("This upload was an import, not a preview.")
+    if upload.status != "done":
+        raise Conflict("Wait for the preview to finish before importing.")
+    org = directory.require_org_admin(session, principal, upload.org_id)
+    folder = files.storage_dir(settings.upload_dir)
+    copy = f"{uuid.uuid4().hex}.upload"  # each upload owns its file; the preview's stays with the preview
+    shutil.copyfile(folder / upload.stored_name, folder / copy)
+    received = files.Received({}, upload.filename, copy, upload.size_bytes, upload.sha256)
+    new, _ = start_upload(
+        session, settings, principal=principal, org=org, received=received, mode=upload.mode, sheet=upload.sheet
+    )
+    return new
+
+
+def visible_upload(session: Session, principal: Principal, upload_id: int) -> Upload:
+    """An upload into a subtree the principal administers; any other is a 404."""
+    upload = repo.get_upload(session, upload_id)
+    if upload is None:
+        raise NotFound("No such upload.")
+    org = directory.repo.get_org(session, upload.org_id)
+    if org is None or not principal.covers(org.path, *directory.ADMIN_ROLES):
+        raise NotFound("No such upload.")
+    return upload
+
+
+def job_state(session: Session, upload: Upload) -> tuple[str, str | None, int, int]:
+    """(status, error, done, total) merging the upload with its job (a crashed handler fails the job)."""
+    status, error = upload.status, upload.error
+    done, total = upload.rows_done, upload.total
+    if upload.job_id is not None:
+        job = jobs.get(session, upload.job_id)
+        done = max(done, job.progress_done)
+        total = max(total, job.progress_total)
+        if job.status == "failed" and status != "done":
+            status, error = "failed", error or job.error
+    return status, error, done, total
+
+
+# ---------------------------------------------------------------- the import job
+
+
+@dataclass
+class _Plan:
+    """What a running import knows about its upload and the file seen so far."""
+
+    upload_id: int
+    org_id: int
+    org_path: str
+    org_name: str
+    mode: str
+    dry_run: bool
+    path: Path
+    fmt: files.SheetFormat
+    today: date = field(default_factory=date.today)
+    seen_emails: dict[str, tuple[int, int]] = field(default_factory=dict)
+    seen_ext: dict[str, int] = field(default_factory=dict)
+    matched: dict[int, int] = field(default_factory=dict)  # person id -> row that matched them
+    orgs: dict[str, tuple[int, str, str] | None] = field(default_factory=dict)
+
+
+def _load_plan(ctx: JobContext, upload_id: int) -> tuple[_Plan, int]:
+    with unit_of_work(ctx.factory) as session:
+        upload = repo.get_upload(session, upload_id)
+        if upload is None:
+            raise NotFound("The upload of this job no longer exists.")
+        org = directory.repo.get_org(session, upload.org_id)
+        assert org is not None
+        upload.status, upload.started_at = "running", upload.started_at or utcnow()
+        fmt = files.SheetFormat(upload.file_kind, upload.encoding, upload.delimiter, upload.sheet)
+        path = files.storage_dir(ctx.settings.upload_dir) / upload.stored_name
+        plan = _Plan(upload.id, org.id, org.path, org.name_en, upload.mode, upload.dry_run, path, fmt)
+        return plan, upload.chunks_done
+
+
+def run_import(ctx: JobContext) -> dict[str, Any]:
+    """The job: count, then validate, write and report chunk by chunk from the checkpoint."""
+    upload_id = int(ctx.payload["upload_id"])
+    plan, chunks_done = _load_plan(ctx, upload_id)
+    try:
+        cols, total = files.inspect(plan.path, plan.fmt, count=True)
+        with unit_of_work(ctx.factory) as session:
+            upload = repo.get_upload(session, upload_id)
+            assert upload is not None
+            upload.total = total
+            done = upload.rows_done
+        ctx.progress(done, total)
+        with ResultWriter(ctx.settings.upload_dir, upload_id, cols, plan.dry_run) as writer:
+            for chunk_no, batch in enumerate(_read_ahead(_checked_chunks(plan, cols))):
+                if chunk_no < chunks_done:  # committed before a crash: imported already, only reported again
+                    with unit_of_work(ctx.factory) as session:
+                        outcomes = repo.load_chunk(session, upload_id, chunk_no)["rows"]
+                else:
+                    with unit_of_work(ctx.factory) as session:
+                        outcomes = _commit_chunk(session, plan, chunk_no, batch)
+                    done += len(batch)
+                    ctx.progress(done, total)
+                writer.write([cells for _, cells, _ in batch], outcomes)
+        return _finish(ctx, plan, writer.name)
+    except Exception as exc:
+        message = exc.message if isinstance(exc, SaptahError) else "The import stopped on an unexpected error."
+        with unit_of_work(ctx.factory) as session:
+            upload = repo.get_upload(session, upload_id)
+            if upload is not None:
+                upload.status, upload.error, upload.finished_at = "failed", message, utcnow()
+        raise
+
+
+Checked = tuple[int, list[str], CheckedRow]
+
+
+def _checked_chunks(plan: _Plan, cols: Columns) -> Iterator[list[Checked]]:
+    rows = files.read_rows(plan.path, plan.fmt)
+    next(rows)  # the header
+    batch: list[Checked] = []
+    for number, cells in rows:
+        batch.append((number, cells, _check_in_file(plan, number, cells, cols)))
+        if len(batch) == CHUNK_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _read_ahead(chunks: Iterator[list[Checked]], depth: int = 2) -> Iterator[list[Checked]]:
+    """Parse and validate the next chunks in a thread while this one is written.
+
+    The database works in its own process, so on two cores reading and writing overlap.
+    """
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        q.put(("chunk", chunk), timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(("end", None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            q.put(("error", exc))
+
+    worker = threading.Thread(target=produce, name="onboarding-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = q.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+
+
+def _check_in_file(plan: _Plan, number: int, cells: list[str], cols: Columns) -> CheckedRow:
+    checked = check_row(cells, cols, plan.today)
+    email = checked.values.get("email")
+    if email:
+        fingerprint = hash(tuple(cells[: len(cols.header)]))
+        first = plan.seen_emails.get(email)
+        if first is None:
+            plan.seen_emails[email] = (number, fingerprint)
+        elif first[1] == fingerprint:
+            checked.errors.append(f"This row repeats row {first[0]} exactly.")
+        else:
+            checked.errors.append(f"E-mail {email} already appears in row {first[0]} of this file.")
+    ext = checked.values.get("external_system_id")
+    if ext and not any("repeats row" in e for e in checked.errors):
+        first_ext = plan.seen_ext.setdefault(ext.lower(), number)
+        if first_ext != number:
+            checked.errors.append(f"External System ID {ext} already appears in row {first_ext} of this file.")
+    return checked
+
+
+def _commit_chunk(session: Session, plan: _Plan, chunk_no: int, batch: list[Checked]) -> list[list[str]]:
+    upload = repo.get_upload(session, plan.upload_id, lock=True)
+    assert upload is not None
+    if upload.chunks_done > chunk_no:  # another run committed it meanwhile
+        rows: list[list[str]] = repo.load_chunk(session, plan.upload_id, chunk_no)["rows"]
+        return rows
+    outcomes, created = _apply(session, plan, [(n, c) for n, _, c in batch])
+    repo.save_chunk(session, plan.upload_id, chunk_no, outcomes, created)
+    counts = {"C": 0, "U": 0, "N": 0, "F": 0}
+    for code, _ in outcomes:
+        counts[code] += 1
+    upload.created += counts["C"]
+    upload.updated += counts["U"]
+    upload.unchanged += counts["N"]
+    upload.failed += counts["F"]
+    upload.rows_done += len(batch)
+    upload.chunks_done = chunk_no + 1
+    session.flush()
+    return outcomes
+
+
+def _resolve_orgs(session: Session, plan: _Plan, batch: list[tuple[int, CheckedRow]]) -> None:
+    codes = {c.values["org_code"] for _, c in batch if "org_code" in c.values} - plan.orgs.keys()
+    if codes:
+        found = repo.orgs_by_codes(session, sorted(codes))
+        for code in codes:
+            plan.orgs[code] = found.get(code)
+    for _, checked in batch:
+        code = checked.values.pop("org_code", None)
+        if code is None:
+            checked.values["org_id"] = plan.org_id
+            continue
+        org = plan.orgs.get(code)
+        if org is None:
+            checked.errors.append(f"No organisation has code {code}.")
+        elif not org[1].startswith(plan.org_path):
+            checked.errors.append(
+                f"Organisation {code} ({org[2]}) is outside {plan.org_name}; this upload can add people only there."
+            )
+        else:
+            checked.values["org_id"] = org[0]
+
+
+def _apply(session: Session, plan: _Plan, batch: list[tuple[int, CheckedRow]]) -> tuple[list[list[str]], list[str]]:
+    """Decide each row (create, update, unchanged, failed) and write the chunk unless previewing."""
+    _resolve_orgs(session, plan, batch)
+    good = [(n, c) for n, c in batch if not c.errors]
+    by_email = repo.people_by_emails(session, [c.values["email"] for _, c in good])
+    by_ext: dict[tuple[int, str], dict[str, Any]] = {}
+    if plan.mode == "upsert":
+        keys = {
+            (c.values["org_id"], c.values["external_system_id"])
+            for _, c in good
+            if c.values["email"] not in by_email and "external_system_id" in c.values
+        }
+        by_ext = repo.people_by_external_ids(session, keys)
+    now = utcnow()
+    codes: dict[int, str] = {}
+    new_rows: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for number, checked in good:
+        values = checked.values
+        existing = by_email.get(values["email"])
+        if existing is None and plan.mode == "upsert" and "external_system_id" in values:
+            existing = by_ext.get((values["org_id"], values["external_system_id"]))
+        if existing is None:
+            new_rows.append(
+                {**values, "preferred_language": "en", "status": "active", "created_at": now, "updated_at": now}
+            )
+            codes[number] = "C"
+        elif plan.mode == "create":
+            checked.errors.append(
+                "Someone with this e-mail is already registered; use 'create or update' to change them."
+            )
+        else:
+            codes[number] = _decide_update(plan, number, checked, existing, updates, now)
+    created: list[str] = []
+    if not plan.dry_run:
+        repo.insert_people(session, new_rows)
+        created = [r["email"] for r in new_rows]
+        repo.update_people(session, updates)
+        # PersonOnboarded is published by the welcome job, person by person, beside the welcome e-mail:
+        # subscribers do per-person queries, which would cut this bulk path to a few thousand rows/s.
+    outcomes = [["F", " ".join(c.errors)] if c.errors else [codes[n], ""] for n, c in batch]
+    return outcomes, created
+
+
+def _decide_update(
+    plan: _Plan, number: int, checked: CheckedRow, existing: dict[str, Any], updates: list[dict[str, Any]], now: Any
+) -> str:
+    if not existing["path"].startswith(plan.org_path):
+        checked.errors.append(
+            f"This e-mail is registered with an organisation outside {plan.org_name}; it can be changed only there."
+        )
+        return "F"
+    first = plan.matched.setdefault(existing["id"], number)
+    if first != number:
+        checked.errors.append(f"This row matches the same person as row {first}.")
+        return "F"
+    changes = {k: v for k, v in checked.values.items() if existing.get(k) != v}
+    if not changes:
+        return "N"
+    merged = {k: existing[k] for k in repo.FIELDS} | {"org_id": existing["org_id"]} | checked.values
+    updates.append({"pid": existing["id"], **merged, "updated_at": now})
+    return "U"
+
+
+def _finish(ctx: JobContext, plan: _Plan, result_name: str) -> dict[str, Any]:
+    with unit_of_work(ctx.factory) as session:
+        upload = repo.get_upload(session, plan.upload_id)
+        assert upload is not None
+        upload.result_name, upload.status, upload.error, upload.finished_at = result_name, "done", None, utcnow()
+        summary = {k: getattr(upload, k) for k in ("total", "created", "updated", "unchanged", "failed")}
+        welcome = None
+        if upload.created and not upload.dry_run:
+            welcome = jobs.enqueue(session, kind=WELCOME_KIND, payload={"upload_id": upload.id}).id
+    return {"upload_id": plan.upload_id, "welcome_job": welcome, **summary}
+
+
+def describe(
+    session: Session, upload: Upload, *, org_name: str | None = None, who: str | None = None, resumed: bool = False
+) -> dict[str, Any]:
+    """Everything a page or the API shows about an upload."""
+    status, error, done, total = job_state(session, upload)
+    if org_name is None:
+        org = directory.repo.get_org(session, upload.org_id)
+        org_name = org.name_en if org else ""
+    if who is None:
+        person = directory.repo.get_person(session, upload.uploaded_by) if upload.uploaded_by else None
+        who = person.full_name if person else "command line"
+    ready = upload.result_name is not None
+    return {
+        "id": upload.id,
+        "org_id": upload.org_id,
+        "org_name": org_name,
+        "uploaded_by": who,
+        "filename": upload.filename,
+        "mode": upload.mode,
+        "preview": upload.dry_run,
+        "status": status,
+        "error": error,
+        "total": total,
+        "done": min(done, total) if total else done,
+        "percent": 100 if status == "done" else (int(100 * done / total) if total else 0),
+        "created": upload.created,
+        "updated": upload.updated,
+        "unchanged": upload.unchanged,
+        "failed": upload.failed,
+        "welcomed": upload.welcomed,
+        "resumed": resumed,
+        "created_at": upload.created_at,
+        "finished_at": upload.finished_at,
+        "result_csv": f"/onboarding/{upload.id}/result.csv" if ready else None,
+        "result_xlsx": f"/onboarding/{upload.id}/result.xlsx" if ready else None,
+    }
+
+
+def history(session: Session, principal: Principal, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Recent uploads into the principal's subtrees."""
+    directory.require_admin(principal)
+    rows = repo.history(session, directory.admin_paths(principal), limit=limit)
+    return [describe(session, u, org_name=org, who=who) for u, org, who in rows]
+
+
+def upload_orgs(session: Session, principal: Principal) -> list[Organisation]:
+    """Organisations the principal may upload into (their subtrees)."""
+    directory.require_admin(principal)
+    return directory.repo.subtree(session, directory.admin_paths(principal))
+
+
+def run_job_here(
+    factory: sessionmaker[Session], settings: Settings, job_id: int, on_progress: Callable[[int, int], None]
+) -> dict[str, Any]:
+    """Run one queued job in this process (the CLI), recording it in the job table like the worker does."""
+    with unit_of_work(factory) as session:
+        job = jobs.get(session, job_id)
+        if job.status not in ("queued", "running"):
+            raise Conflict("That job has already finished.")
+        job.status, job.started_at, job.heartbeat_at = "running", utcnow(), utcnow()
+        job.attempts += 1
+        kind, payload = job.kind, dict(job.payload)
+    handler = run_import if kind == JOB_KIND else send_welcome
+    ctx = _ReportingContext(factory, settings, job_id, payload, on_progress)
+    try:
+        result = handler(ctx)
+    except Exception as exc:
+        with unit_of_work(factory) as session:
+            job = jobs.get(session, job_id)
+            job.status, job.finished_at = "failed", utcnow()
+            job.error = exc.message if isinstance(exc, SaptahError) else repr(exc)
+        raise
+    with unit_of_work(factory) as session:
+        job = jobs.get(session, job_id)
+        job.status, job.result, job.finished_at = "done", result, utcnow()
+    return result
+
+
+class _ReportingContext(JobContext):
+    """A job context that also reports progress to a callback (the CLI's progress bar)."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        settings: Settings,
+        job_id: int,
+        payload: dict[str, Any],
+        on_progress: Callable[[int, int], None],
+    ) -> None:
+        super().__init__(factory, settings, job_id, payload)
+        self.on_progress = on_progress
+
+    def progress(self, done: int, total: int | None = None) -> None:
+        """Record progress and tell the callback."""
+        super().progress(done, total)
+        self.on_progress(done, total or 0)

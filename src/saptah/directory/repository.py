@@ -1,0 +1,139 @@
+"""Every query of the directory. Organisation scoping lives here, once: `in_subtrees`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from saptah.directory.models import Organisation, Person, RoleChange, RoleGrant
+
+
+def in_subtrees(paths: Sequence[str] | None, path_column: ColumnElement[str] | None = None) -> ColumnElement[bool]:
+    """SQL condition: the organisation path lies in one of the subtrees (None: anywhere)."""
+    col = path_column if path_column is not None else Organisation.path
+    if paths is None:
+        return col.is_not(None)
+    if not paths:
+        return false()
+    return or_(*[col.startswith(p, autoescape=True) for p in paths])
+
+
+def get_org(session: Session, org_id: int) -> Organisation | None:
+    """An organisation by id."""
+    return session.get(Organisation, org_id)
+
+
+def get_org_by_code(session: Session, code: str) -> Organisation | None:
+    """An organisation by its stable code (case-insensitive)."""
+    return session.scalar(select(Organisation).where(Organisation.code == code.strip().upper()))
+
+
+def orgs_by_codes(session: Session, codes: Sequence[str]) -> dict[str, Organisation]:
+    """Organisations keyed by code."""
+    rows = session.scalars(select(Organisation).where(Organisation.code.in_(list(codes))))
+    return {o.code: o for o in rows}
+
+
+def children(session: Session, parent_id: int | None) -> list[Organisation]:
+    """Direct children of an organisation (None: the roots), by name."""
+    cond = Organisation.parent_id.is_(None) if parent_id is None else Organisation.parent_id == parent_id
+    return list(session.scalars(select(Organisation).where(cond).order_by(Organisation.name_en)))
+
+
+def subtree(session: Session, paths: Sequence[str] | None) -> list[Organisation]:
+    """Every organisation inside the given subtrees, tree order."""
+    return list(session.scalars(select(Organisation).where(in_subtrees(paths)).order_by(Organisation.path)))
+
+
+def subtree_ids(session: Session, path: str) -> list[int]:
+    """Ids of an organisation and everything below it (an indexed prefix scan)."""
+    return list(session.scalars(select(Organisation.id).where(Organisation.path.startswith(path, autoescape=True))))
+
+
+def add_org(session: Session, org: Organisation, parent: Organisation | None) -> Organisation:
+    """Insert an organisation and set its materialised path."""
+    org.parent_id = parent.id if parent else None
+    org.path = ""
+    session.add(org)
+    session.flush()
+    org.path = f"{parent.path if parent else '/'}{org.id}/"
+    org.depth = parent.depth + 1 if parent else 0
+    session.flush()
+    return org
+
+
+def count_orgs(session: Session) -> int:
+    """Number of organisations."""
+    return session.scalar(select(func.count()).select_from(Organisation)) or 0
+
+
+def get_person(session: Session, person_id: int) -> Person | None:
+    """A person by id."""
+    return session.get(Person, person_id)
+
+
+def get_person_by_email(session: Session, email: str) -> Person | None:
+    """A person by e-mail (stored lower-cased)."""
+    return session.scalar(select(Person).where(Person.email == email.strip().lower()))
+
+
+def people_query(paths: Sequence[str] | None, q: str | None) -> Select[Person]:
+    """People in the subtrees, optionally matching words in name, e-mail or employee ID."""
+    stmt = select(Person).join(Organisation, Person.org_id == Organisation.id).where(in_subtrees(paths))
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(Person.full_name).like(like), Person.email.like(like), Person.employee_id == q.strip())
+        )
+    return stmt
+
+
+def search_people(
+    session: Session, *, paths: Sequence[str] | None, q: str | None, page: int, size: int
+) -> tuple[int, list[Person]]:
+    """One page of people in the subtrees, and the total."""
+    stmt = people_query(paths, q)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Person.full_name, Person.id).offset((page - 1) * size).limit(size))
+    return total, list(rows)
+
+
+def count_people(session: Session, paths: Sequence[str] | None = None) -> int:
+    """People in the subtrees."""
+    stmt = select(func.count(Person.id)).join(Organisation, Person.org_id == Organisation.id)
+    return session.scalar(stmt.where(in_subtrees(paths))) or 0
+
+
+def active_grants(session: Session, person_id: int, today: date) -> list[tuple[RoleGrant, str | None]]:
+    """Unrevoked, unexpired grants of a person with their organisation path."""
+    stmt = (
+        select(RoleGrant, Organisation.path)
+        .outerjoin(Organisation, RoleGrant.org_id == Organisation.id)
+        .where(RoleGrant.person_id == person_id, RoleGrant.revoked_at.is_(None))
+        .where(or_(RoleGrant.expires_on.is_(None), RoleGrant.expires_on >= today))
+    )
+    return [(g, p) for g, p in session.execute(stmt).all()]
+
+
+def find_grant(session: Session, person_id: int, role: str, org_id: int | None) -> RoleGrant | None:
+    """The live grant of a role over an organisation, if any."""
+    cond = RoleGrant.org_id.is_(None) if org_id is None else RoleGrant.org_id == org_id
+    stmt = select(RoleGrant).where(
+        RoleGrant.person_id == person_id, RoleGrant.role == role, cond, RoleGrant.revoked_at.is_(None)
+    )
+    return session.scalar(stmt)
+
+
+def add(session: Session, *rows: object) -> None:
+    """Stage rows and flush."""
+    session.add_all(rows)
+    session.flush()
+
+
+def role_history(session: Session, person_id: int) -> list[RoleChange]:
+    """Every role change of a person, newest first."""
+    stmt = select(RoleChange).where(RoleChange.person_id == person_id).order_by(RoleChange.at.desc())
+    return list(session.scalars(stmt))

@@ -1,0 +1,219 @@
+"""Directory rules: the organisation tree, people, and who may see and grant what."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from importlib import resources
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from saptah.core import signals
+from saptah.core.db import utcnow
+from saptah.core.errors import Forbidden, InvalidInput, NotFound
+from saptah.core.security import MIN_PASSWORD_LENGTH, hash_password
+from saptah.directory import repository as repo
+from saptah.directory.models import Group, Organisation, OrgType, Person, Role, RoleChange, RoleGrant
+from saptah.directory.schemas import Principal, Scope
+
+ADMIN_ROLES = (Role.MDO_ADMIN, Role.MDO_LEADER)
+GRANTABLE_BY_LEADER = (Role.MDO_ADMIN, Role.MDO_LEADER)
+
+
+def reference_orgs() -> list[dict[str, Any]]:
+    """The shipped reference tree (Union ministries, departments, States/UTs, MoHFW, providers)."""
+    text = resources.files("saptah.directory").joinpath("data/organisations.json").read_text("utf-8")
+    rows: list[dict[str, Any]] = json.loads(text)
+    return rows
+
+
+def load_reference_orgs(session: Session) -> int:
+    """Insert the reference organisations that are not stored yet; returns how many were added."""
+    rows = reference_orgs()
+    known = repo.orgs_by_codes(session, [r["code"] for r in rows])
+    added = 0
+    for row in rows:
+        if row["code"] in known:
+            continue
+        parent = known.get(row["parent"]) if row.get("parent") else None
+        org = Organisation(code=row["code"], name_en=row["name_en"], name_hi=row.get("name_hi"), type=row["type"])
+        known[row["code"]] = repo.add_org(session, org, parent)
+        added += 1
+    return added
+
+
+def create_org(
+    session: Session, *, code: str, name_en: str, type: str, parent_code: str | None, name_hi: str | None = None
+) -> Organisation:
+    """Add one organisation under a parent, checking the code and type."""
+    if type not in {t.value for t in OrgType}:
+        raise InvalidInput(f"Unknown organisation type '{type}'.")
+    if repo.get_org_by_code(session, code):
+        raise InvalidInput(f"An organisation with code {code} already exists.")
+    parent = None
+    if parent_code:
+        parent = repo.get_org_by_code(session, parent_code)
+        if parent is None:
+            raise InvalidInput(f"No organisation has code {parent_code}.")
+    org = Organisation(code=code.upper(), name_en=name_en, name_hi=name_hi, type=type)
+    return repo.add_org(session, org, parent)
+
+
+def org_by_code(session: Session, code: str) -> Organisation:
+    """An organisation by code, or a clear 404."""
+    org = repo.get_org_by_code(session, code)
+    if org is None:
+        raise NotFound(f"No organisation has code {code}.")
+    return org
+
+
+def load_principal(session: Session, person_id: int, *, today: date | None = None) -> Principal:
+    """The acting person with their live roles."""
+    person = repo.get_person(session, person_id)
+    if person is None or person.status != "active":
+        raise NotFound("That account does not exist or is suspended.")
+    org = repo.get_org(session, person.org_id)
+    assert org is not None
+    scopes = tuple(
+        Scope(role=Role(g.role), org_id=g.org_id, path=path)
+        for g, path in repo.active_grants(session, person_id, today or date.today())
+    )
+    return Principal(person.id, org.id, org.path, person.full_name, scopes)
+
+
+def admin_paths(principal: Principal) -> list[str] | None:
+    """Subtrees an MDO admin or leader manages; None for national organisers."""
+    return principal.paths_for(*ADMIN_ROLES)
+
+
+def require_admin(principal: Principal) -> None:
+    """Only MDO admins, leaders and national organisers pass."""
+    if not (principal.is_national or principal.has(Role.MDO_ADMIN) or principal.has(Role.MDO_LEADER)):
+        raise Forbidden("This page is for MDO admins and national organisers.")
+
+
+def require_national(principal: Principal) -> None:
+    """Only national organisers pass."""
+    if not principal.is_national:
+        raise Forbidden("This is for national organisers only.")
+
+
+def require_org_admin(session: Session, principal: Principal, org_id: int) -> Organisation:
+    """The organisation, if the principal administers it; otherwise 404/403."""
+    org = repo.get_org(session, org_id)
+    if org is None:
+        raise NotFound("No such organisation.")
+    if not principal.covers(org.path, *ADMIN_ROLES):
+        raise Forbidden(f"You do not administer {org.name_en}.")
+    return org
+
+
+def visible_person(session: Session, principal: Principal, person_id: int) -> Person:
+    """A person the principal may see: themselves, or someone in a subtree they administer."""
+    person = repo.get_person(session, person_id)
+    if person is None:
+        raise NotFound("No such person.")
+    if person.id == principal.person_id:
+        return person
+    org = repo.get_org(session, person.org_id)
+    assert org is not None
+    if not principal.covers(org.path, *ADMIN_ROLES):
+        # 404, not 403: an admin of one ministry must not learn who works in another
+        raise NotFound("No such person.")
+    return person
+
+
+def normalise_email(email: str) -> str:
+    """E-mails are unique case-insensitively; stored lower-cased."""
+    return email.strip().lower()
+
+
+def create_person(
+    session: Session, *, full_name: str, email: str, org: Organisation, password: str | None = None, **fields: Any
+) -> Person:
+    """Add a person; refuses a duplicate e-mail and an unknown group."""
+    email = normalise_email(email)
+    if repo.get_person_by_email(session, email):
+        raise InvalidInput(f"Someone with e-mail {email} is already registered.")
+    group = fields.get("group")
+    if group is not None and group not in {g.value for g in Group}:
+        raise InvalidInput(f"Group must be one of: {', '.join(g.value for g in Group)}.")
+    person = Person(full_name=full_name.strip(), email=email, org_id=org.id, **fields)
+    if password is not None:
+        person.password_hash = hash_password(check_password_strength(password))
+    repo.add(session, person)
+    signals.publish(session, signals.PersonOnboarded(person.id, person.email))
+    return person
+
+
+def check_password_strength(password: str) -> str:
+    """Refuse short passwords with a clear message."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    return password
+
+
+def grant_role(
+    session: Session,
+    *,
+    actor: Principal | None,
+    person: Person,
+    role: Role,
+    org: Organisation | None,
+    expires_on: date | None = None,
+) -> RoleGrant:
+    """Grant a scoped role and record who did it; actor None is the CLI (a system act)."""
+    if actor is not None:
+        _check_may_grant(actor, role, org)
+    if role != Role.NATIONAL_ORGANISER and org is None:
+        raise InvalidInput("This role must be given over an organisation.")
+    if expires_on is not None and expires_on < date.today():
+        raise InvalidInput("The expiry date is in the past.")
+    org_id = org.id if org else None
+    grant = repo.find_grant(session, person.id, role.value, org_id)
+    if grant is None:
+        grant = RoleGrant(person_id=person.id, role=role.value, org_id=org_id)
+    grant.expires_on = expires_on
+    grant.granted_by = actor.person_id if actor else None
+    change = RoleChange(
+        actor_id=actor.person_id if actor else None,
+        person_id=person.id,
+        action="grant",
+        role=role.value,
+        org_id=org_id,
+        expires_on=expires_on,
+    )
+    repo.add(session, grant, change)
+    return grant
+
+
+def revoke_role(
+    session: Session, *, actor: Principal | None, person: Person, role: Role, org: Organisation | None
+) -> None:
+    """Revoke a scoped role and record who did it."""
+    if actor is not None:
+        _check_may_grant(actor, role, org)
+    grant = repo.find_grant(session, person.id, role.value, org.id if org else None)
+    if grant is None:
+        raise NotFound(f"{person.full_name} does not hold that role there.")
+    grant.revoked_at = utcnow()
+    repo.add(
+        session,
+        RoleChange(
+            actor_id=actor.person_id if actor else None,
+            person_id=person.id,
+            action="revoke",
+            role=role.value,
+            org_id=grant.org_id,
+        ),
+    )
+
+
+def _check_may_grant(actor: Principal, role: Role, org: Organisation | None) -> None:
+    if actor.is_national:
+        return
+    if role not in GRANTABLE_BY_LEADER:
+        raise Forbidden("Only national organisers grant that role.")
+    if org is None or not actor.covers(org.path, Role.MDO_LEADER):
+        raise Forbidden("MDO leaders grant admin roles only inside their own organisation.")

@@ -1,0 +1,1 @@
+"""Events: webinars, MDO programmes, Samuhik Charcha and offline workshops, with attendance."""

@@ -1,0 +1,248 @@
+"""Attendance rules: live presence merged per person, imported reports and sheets, publishing credit.
+
+Part of the events service (split out to keep modules small); no HTTP here, only flush.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from saptah.core import signals
+from saptah.core.db import utcnow
+from saptah.core.errors import Conflict, Forbidden
+from saptah.events import repository as repo
+from saptah.events.models import Attendance, Event, EventKind
+from saptah.events.service import GRACE, ends_at, may_watch, status
+
+MAX_GAP_SECONDS = 90  # a ping claims at most this much time since the previous one (interval is 30-60 s)
+PUBLISH_STEP = 15  # live totals go to the campaign engine at the first minute, every 15 more, at 50 % and at close
+SHARDS = 16
+MAX_TABS = 8
+
+
+@dataclass(frozen=True)
+class PingResult:
+    """What a ping did and the person's totals after it."""
+
+    counted: bool
+    reason: str | None
+    seconds: int
+    minutes: int
+    attended: bool
+    at: datetime
+
+
+def credit_kind(event: Event) -> str:
+    """The campaign engine's kind for an event: webinar | mdo_event | offline."""
+    if event.kind in (EventKind.CENTRAL_WEBINAR, EventKind.INAUGURAL):
+        return "webinar"
+    if event.kind == EventKind.MDO_WEBINAR:
+        return "mdo_event"
+    return "offline" if event.mode == "in_person" else "mdo_event"
+
+
+def live_seconds(row: Attendance) -> int:
+    """Merged seconds of live presence: closed intervals plus the open one."""
+    open_part = 0
+    if row.open_start is not None and row.open_end is not None:
+        open_part = int((row.open_end - row.open_start).total_seconds())
+    return row.closed_seconds + open_part
+
+
+def ping(
+    session: Session,
+    *,
+    event: Event,
+    person_id: int,
+    tab: str,
+    seq: int,
+    seconds: int,
+    now: datetime | None = None,
+) -> PingResult:
+    """Merge one presence report into the person's row: one locked row, one update, whatever the history."""
+    now = now or utcnow()
+    state = status(event, now)
+    if event.mode == "in_person":
+        raise Conflict("This event has no live stream; attendance is taken at the venue.")
+    if state == "upcoming" or (state != "live" and now > ends_at(event) + GRACE) or state == "cancelled":
+        raise Conflict("This event is not live now, so presence is not recorded.")
+    if not may_watch(session, person_id, event):
+        raise Forbidden("This event is by invitation only.")
+    row = repo.ensure_attendance(session, event_id=event.id, person_id=person_id)
+    if int(row.tabs.get(tab, 0)) >= seq:
+        return _result(row, False, "This ping was already counted.", now)
+    start = max(event.starts_at, now - timedelta(seconds=min(seconds, MAX_GAP_SECONDS)))
+    end = min(now, ends_at(event) + GRACE)
+    _count_minutes(session, event, row, start, end, person_id)  # first: its upsert must not autoflush the merge
+    _merge(row, start, end)
+    tabs = dict(row.tabs)
+    tabs[tab] = seq
+    if len(tabs) > MAX_TABS:  # keep the row compact: forget the oldest-numbered tabs
+        tabs = dict(sorted(tabs.items(), key=lambda kv: -int(kv[1]))[:MAX_TABS])
+    row.tabs = tabs
+    row.pings += 1
+    row.updated_at = now
+    _update_totals(event, row)
+    first = row.minutes > 0 and row.published_minutes <= 0
+    if first or row.attended != row.published_attended or row.minutes - max(row.published_minutes, 0) >= PUBLISH_STEP:
+        publish(session, event, row)
+    session.flush()
+    return _result(row, True, None, now)
+
+
+def _merge(row: Attendance, start: datetime, end: datetime) -> None:
+    """Union [start, end] into closed + open intervals; nothing before the last closed end counts again."""
+    if end <= start:
+        return
+    if row.open_start is None or row.open_end is None:
+        row.open_start, row.open_end = start, end
+        return
+    closed_until = row.open_start  # everything before the open interval is already in closed_seconds
+    start = max(start, closed_until) if start < row.open_start else start
+    if start <= row.open_end:  # touches or overlaps the open interval: extend it
+        row.open_end = max(row.open_end, end)
+        return
+    row.closed_seconds += int((row.open_end - row.open_start).total_seconds())
+    row.open_start, row.open_end = start, end
+
+
+def _count_minutes(session: Session, event: Event, row: Attendance, start: datetime, end: datetime, pid: int) -> None:
+    """Count the person once in each event minute their presence covers (for peak concurrent viewers)."""
+    if end <= start:
+        return
+    first = int((start - event.starts_at).total_seconds() // 60)
+    last = int((end - event.starts_at - timedelta(microseconds=1)).total_seconds() // 60)
+    minutes = [m for m in range(max(first, row.last_minute + 1), last + 1)]
+    if minutes:
+        repo.count_viewer_minutes(session, event.id, minutes, pid % SHARDS)
+        row.last_minute = minutes[-1]
+
+
+def _update_totals(event: Event, row: Attendance) -> None:
+    live = min(live_seconds(row), event.duration_minutes * 60) // 60
+    row.minutes = min(max(live, row.imported_minutes or 0), event.duration_minutes)
+    marked_present = row.source == "sheet" and (row.imported_minutes or 0) > 0
+    row.attended = marked_present or row.minutes * 2 > event.duration_minutes
+
+
+def _result(row: Attendance, counted: bool, reason: str | None, now: datetime) -> PingResult:
+    return PingResult(counted, reason, live_seconds(row), row.minutes, row.attended, now)
+
+
+def publish(session: Session, event: Event, row: Attendance) -> None:
+    """Send the person's running total to the campaign engine (it converges; replays change nothing)."""
+    if row.minutes == row.published_minutes and row.attended == row.published_attended:
+        return
+    row.published_minutes = row.minutes
+    row.published_attended = row.attended
+    signals.publish(
+        session,
+        signals.EventAttendanceRecorded(
+            person_id=row.person_id,
+            event_id=event.id,
+            minutes=row.minutes,
+            attended=row.attended,
+            kind=credit_kind(event),
+            organiser_org_id=event.organiser_org_id,
+            competency_linked=bool(event.competencies),
+            at=event.starts_at,
+        ),
+    )
+
+
+def finalise(session: Session, event: Event, now: datetime | None = None) -> int:
+    """Close live attendance after end + grace: fold open intervals and publish every changed total."""
+    now = now or utcnow()
+    if now < ends_at(event) + GRACE and event.mode != "in_person":
+        raise Conflict("Attendance closes when the event has ended and the grace period has passed.")
+    sent = 0
+    for row in repo.attendance_rows(session, event.id, unpublished_only=True):
+        _update_totals(event, row)
+        if row.minutes != row.published_minutes or row.attended != row.published_attended:
+            publish(session, event, row)
+            sent += 1
+    event.finalised_at = now
+    session.flush()
+    return sent
+
+
+def finalise_due(session: Session, now: datetime | None = None) -> int:
+    """Finalise every event whose grace period has passed; returns how many."""
+    now = now or utcnow()
+    done = 0
+    for event in repo.ended_unfinalised(session, now):
+        if now >= ends_at(event) + GRACE:
+            finalise(session, event, now)
+            done += 1
+    return done
+
+
+def set_imported(session: Session, event: Event, *, person_id: int, minutes: int, source: str) -> Attendance:
+    """Record imported minutes for a person (the larger of live and imported counts) and publish."""
+    row = repo.ensure_attendance(session, event_id=event.id, person_id=person_id)
+    row.imported_minutes = minutes
+    row.source = source
+    row.updated_at = utcnow()
+    _update_totals(event, row)
+    publish(session, event, row)
+    session.flush()
+    return row
+
+
+def performance(session: Session, event: Event) -> dict[str, object]:
+    """Registrations, unique attendees, peak viewers, average minutes and share over 50 %, by organisation."""
+    from saptah.directory import repository as people
+
+    fig = repo.event_figures(session, [event.id])[event.id]
+    orgs = []
+    for org_id, n, mins, half in repo.figures_by_org(session, event.id):
+        org = people.get_org(session, org_id)
+        orgs.append(
+            {
+                "org_id": org_id,
+                "organisation": org.name_en if org else "",
+                "attendees": n,
+                "average_minutes": round(mins / n, 1) if n else 0.0,
+                "share_over_half": round(100 * half / n, 1) if n else 0.0,
+            }
+        )
+    n = int(fig["attendees"])
+    return {
+        "event_id": event.id,
+        "registrations": int(fig["registrations"]),
+        "attendees": n,
+        "peak_viewers": repo.peak_viewers(session, event.id),
+        "average_minutes": round(fig["minutes"] / n, 1) if n else 0.0,
+        "share_over_half": round(100 * fig["over_half"] / n, 1) if n else 0.0,
+        "by_organisation": orgs,
+    }
+
+
+def count_viewers(session: Session, event: Event, minutes: range, person_id: int) -> None:
+    """Count a person as a viewer in these minutes (the demo seeds finished sessions this way)."""
+    repo.count_viewer_minutes(session, event.id, list(minutes), person_id % SHARDS)
+
+
+def issue_certificate(session: Session, event: Event, person_id: int) -> str:
+    """An attendance certificate for someone who attended (over 50 %, or marked present); returns its code."""
+    from saptah.core.modules import optional_module
+
+    recognition = optional_module("saptah.recognition.service")
+    row = repo.get_attendance(session, event.id, person_id)
+    if row is None or not row.attended:
+        raise Conflict("A certificate is issued to those who attended more than half of the event.")
+    if recognition is None:
+        raise Conflict("Certificates are not available yet.")
+    cert = recognition.issue_certificate(
+        session,
+        person_id=person_id,
+        kind="event",
+        subject_id=event.id,
+        title=event.title_en,
+        duration_minutes=row.minutes,
+        achieved_at=event.starts_at,
+    )
+    return str(cert.code)

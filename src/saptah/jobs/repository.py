@@ -1,0 +1,36 @@
+"""Every query of the job table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from saptah.jobs.models import Job
+
+
+def next_claimable(session: Session, stale_before: datetime) -> Job | None:
+    """The oldest queued job, or a running one whose worker stopped beating (a crash)."""
+    stmt = (
+        select(Job)
+        .where(or_(Job.status == "queued", and_(Job.status == "running", Job.heartbeat_at < stale_before)))
+        .order_by(Job.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return session.scalar(stmt)
+
+
+def active_with_key(session: Session, lock_key: str) -> Job | None:
+    """A queued or running job holding a lock key."""
+    stmt = select(Job).where(Job.lock_key == lock_key, Job.status.in_(("queued", "running"))).limit(1)
+    return session.scalar(stmt)
+
+
+def recent(session: Session, kind: str, lock_key: str | None = None, limit: int = 20) -> list[Job]:
+    """Recent jobs of a kind, newest first."""
+    stmt = select(Job).where(Job.kind == kind)
+    if lock_key is not None:
+        stmt = stmt.where(Job.lock_key == lock_key)
+    return list(session.scalars(stmt.order_by(Job.id.desc()).limit(limit)))

@@ -1,0 +1,107 @@
+"""Enqueue, claim and run jobs; handlers are registered per kind when the app is wired."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from saptah.config import Settings
+from saptah.core.db import unit_of_work, utcnow
+from saptah.core.errors import Conflict, NotFound, SaptahError
+from saptah.jobs import repository as repo
+from saptah.jobs.models import Job
+
+log = logging.getLogger(__name__)
+STALE_AFTER = timedelta(minutes=2)
+
+
+class JobContext:
+    """What a running handler gets: its job, settings, the session factory and a progress callback."""
+
+    def __init__(
+        self, factory: sessionmaker[Session], settings: Settings, job_id: int, payload: dict[str, Any]
+    ) -> None:
+        self.factory = factory
+        self.settings = settings
+        self.job_id = job_id
+        self.payload = payload
+
+    def progress(self, done: int, total: int | None = None) -> None:
+        """Record progress (and a heartbeat) in its own short transaction."""
+        with unit_of_work(self.factory) as session:
+            job = session.get(Job, self.job_id)
+            if job is not None:
+                job.progress_done = done
+                if total is not None:
+                    job.progress_total = total
+                job.heartbeat_at = utcnow()
+
+
+JobHandler = Callable[[JobContext], dict[str, Any]]
+_handlers: dict[str, JobHandler] = {}
+
+
+def register(kind: str, handler: JobHandler) -> None:
+    """Name the function that runs jobs of a kind."""
+    _handlers[kind] = handler
+
+
+def enqueue(
+    session: Session, *, kind: str, payload: dict[str, Any], lock_key: str | None = None, created_by: int | None = None
+) -> Job:
+    """Queue a job; refuses a second active job with the same lock key."""
+    if lock_key is not None and repo.active_with_key(session, lock_key) is not None:
+        raise Conflict("Another job of this kind is already queued or running here. Wait for it to finish.")
+    job = Job(kind=kind, payload=payload, lock_key=lock_key, created_by=created_by)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get(session: Session, job_id: int) -> Job:
+    """A job, or 404."""
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound("No such job.")
+    return job
+
+
+def claim(factory: sessionmaker[Session]) -> tuple[int, str, dict[str, Any]] | None:
+    """Take the next job and mark it running."""
+    with unit_of_work(factory) as session:
+        job = repo.next_claimable(session, utcnow() - STALE_AFTER)
+        if job is None:
+            return None
+        job.status = "running"
+        job.attempts += 1
+        job.started_at = job.heartbeat_at = utcnow()
+        return job.id, job.kind, dict(job.payload)
+
+
+def run_one(factory: sessionmaker[Session], settings: Settings) -> bool:
+    """Claim and run one job; False when there was nothing to do."""
+    claimed = claim(factory)
+    if claimed is None:
+        return False
+    job_id, kind, payload = claimed
+    handler = _handlers.get(kind)
+    try:
+        if handler is None:
+            raise SaptahError(f"No handler for job kind '{kind}'.")
+        result = handler(JobContext(factory, settings, job_id, payload))
+        status, error = "done", None
+    except SaptahError as exc:
+        result, status, error = None, "failed", exc.message
+    except Exception:
+        log.exception("job %s failed", job_id)
+        result, status, error = None, "failed", traceback.format_exc(limit=5)
+    with unit_of_work(factory) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        job.status, job.result, job.error, job.finished_at = status, result, error, utcnow()
+    return True

@@ -1,0 +1,37 @@
+"""The worker loop: jobs and the outbox, until asked to stop."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from saptah.config import Settings
+from saptah.jobs import service
+from saptah.notify.tasks import run_sender
+
+log = logging.getLogger(__name__)
+
+
+def work(
+    factory: sessionmaker[Session], settings: Settings, stop: threading.Event, *, idle_seconds: float = 1.0
+) -> None:
+    """Run jobs and send mail until `stop` is set."""
+    while not stop.is_set():
+        busy = False
+        try:
+            busy = service.run_one(factory, settings)
+            busy = run_sender(factory, settings) > 0 or busy
+        except Exception:  # keep the worker alive; the error is in the log
+            log.exception("worker pass failed")
+        if not busy:
+            stop.wait(idle_seconds)
+
+
+def start_in_thread(factory: sessionmaker[Session], settings: Settings) -> tuple[threading.Thread, threading.Event]:
+    """The embedded worker, run beside `saptah serve`."""
+    stop = threading.Event()
+    thread = threading.Thread(target=work, args=(factory, settings, stop), name="saptah-worker", daemon=True)
+    thread.start()
+    return thread, stop

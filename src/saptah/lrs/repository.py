@@ -1,0 +1,266 @@
+"""Every query of the LRS."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, exists, func, insert, or_, select, union_all, update
+from sqlalchemy.orm import Session
+
+from saptah.directory.models import Person
+from saptah.lrs.models import Activity, Attachment, Cmi5Session, LrsClient, Statement, StatementRelated
+
+STATEMENTS: Table = Statement.__table__  # type: ignore[assignment]
+RELATED: Table = StatementRelated.__table__  # type: ignore[assignment]
+
+
+def get_client_by_key(session: Session, key: str) -> LrsClient | None:
+    """A client by its public key."""
+    return session.scalars(select(LrsClient).where(LrsClient.key == key)).first()
+
+
+def get_client(session: Session, client_id: int) -> LrsClient | None:
+    """A client by id."""
+    return session.get(LrsClient, client_id)
+
+
+def list_clients(session: Session) -> list[LrsClient]:
+    """Every client, newest first."""
+    return list(session.scalars(select(LrsClient).order_by(LrsClient.id.desc())))
+
+
+def add(session: Session, *rows: object) -> None:
+    """Add rows and flush."""
+    session.add_all(rows)
+    session.flush()
+
+
+def existing_statements(session: Session, ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+    """statement_id -> (content hash, voided_target) for the ids already stored."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Statement.statement_id, Statement.content_hash, Statement.voided_target).where(
+            Statement.statement_id.in_(ids)
+        )
+    )
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def insert_statements(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert statements with one executemany (Core, no RETURNING: the driver pipelines it)."""
+    session.connection().execute(insert(STATEMENTS), rows)
+
+
+def insert_related(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert related agents/activities rows."""
+    if rows:
+        session.connection().execute(insert(RELATED), rows)
+
+
+def void(session: Session, targets: Sequence[str]) -> None:
+    """Mark statements voided (never voiding statements)."""
+    if targets:
+        session.execute(
+            update(Statement)
+            .where(Statement.statement_id.in_(targets), Statement.voided_target.is_(None))
+            .values(voided=True)
+        )
+
+
+def attachments_known(session: Session, hashes: Sequence[str]) -> set[str]:
+    """Which attachment hashes are already stored."""
+    if not hashes:
+        return set()
+    return set(session.scalars(select(Attachment.sha2).where(Attachment.sha2.in_(hashes))))
+
+
+def attachments_by_hash(session: Session, hashes: Sequence[str]) -> list[Attachment]:
+    """Attachment contents by hash."""
+    if not hashes:
+        return []
+    return list(session.scalars(select(Attachment).where(Attachment.sha2.in_(hashes))))
+
+
+def activities(session: Session, ids: Sequence[str]) -> dict[str, Activity]:
+    """Stored activities by id."""
+    if not ids:
+        return {}
+    return {a.activity_id: a for a in session.scalars(select(Activity).where(Activity.activity_id.in_(ids)))}
+
+
+def get_activity(session: Session, activity_id: str) -> Activity | None:
+    """One stored activity."""
+    return session.get(Activity, activity_id)
+
+
+def people_by_emails(session: Session, emails: Sequence[str]) -> dict[str, int]:
+    """Active people's ids by lower-cased e-mail."""
+    if not emails:
+        return {}
+    rows = session.execute(select(Person.email, Person.id).where(Person.email.in_(emails)))
+    return {r[0]: r[1] for r in rows}
+
+
+def person_by_account(session: Session, home_page: str, name: str) -> int | None:
+    """The person whose external system name and id are this account's homePage and name."""
+    return session.scalars(
+        select(Person.id).where(Person.external_system_name == home_page, Person.external_system_id == name)
+    ).first()
+
+
+def get_person(session: Session, person_id: int) -> Person | None:
+    """A person (for matching their earlier statements)."""
+    return session.get(Person, person_id)
+
+
+def unmatched_for(session: Session, actor_ifis: Sequence[str]) -> list[Statement]:
+    """Stored statements of these actors that are not yet matched to a person."""
+    return list(
+        session.scalars(
+            select(Statement)
+            .where(Statement.actor_ifi.in_(actor_ifis), Statement.person_id.is_(None))
+            .order_by(Statement.id)
+        )
+    )
+
+
+def get_statement(session: Session, statement_id: str) -> Statement | None:
+    """A stored statement by its id."""
+    return session.scalars(select(Statement).where(Statement.statement_id == statement_id)).first()
+
+
+@dataclass
+class Filters:
+    """A statement query, already validated."""
+
+    agent: str | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    ascending: bool = False
+    client_id: int | None = None  # restrict to one client's statements
+    after_pk: int | None = None  # cursor
+
+
+def _related(kind: str, value: str) -> ColumnElement[bool]:
+    return exists().where(
+        StatementRelated.statement_id == Statement.statement_id,
+        StatementRelated.kind == kind,
+        StatementRelated.value == value,
+    )
+
+
+def _common(f: Filters) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [Statement.voided.is_(False)]
+    if f.verb is not None:
+        conds.append(Statement.verb == f.verb)
+    if f.registration is not None:
+        conds.append(Statement.registration == f.registration)
+    if f.since is not None:
+        conds.append(Statement.stored > f.since)
+    if f.until is not None:
+        conds.append(Statement.stored <= f.until)
+    if f.client_id is not None:
+        conds.append(Statement.client_id == f.client_id)
+    if f.after_pk is not None:
+        conds.append(Statement.id > f.after_pk if f.ascending else Statement.id < f.after_pk)
+    if f.activity is not None and f.agent is not None:
+        cond = Statement.activity_id == f.activity
+        conds.append(or_(cond, _related("c", f.activity)) if f.related_activities else cond)
+    return conds
+
+
+def _branches(f: Filters) -> list[ColumnElement[bool]]:
+    """Index-friendly alternatives; each becomes its own ordered, limited scan."""
+    if f.agent is not None:
+        out = [Statement.actor_ifi == f.agent, Statement.object_ifi == f.agent]
+        if f.related_agents:
+            out.append(_related("a", f.agent))
+        return out
+    if f.activity is not None:
+        out = [Statement.activity_id == f.activity]
+        if f.related_activities:
+            out.append(_related("c", f.activity))
+        return out
+    return [and_(True)]
+
+
+def query(session: Session, f: Filters, limit: int) -> list[tuple[int, str, datetime]]:
+    """(pk, body, stored) of matching, non-voided statements, newest first unless ascending; limit+1 rows."""
+    order = Statement.id.asc() if f.ascending else Statement.id.desc()
+    common = _common(f)
+    branches = _branches(f)
+    if len(branches) == 1:
+        single = (
+            select(Statement.id, Statement.body, Statement.stored)
+            .where(branches[0], *common)
+            .order_by(order)
+            .limit(limit + 1)
+        )
+        return [(r[0], r[1], r[2]) for r in session.execute(single)]
+    parts = [select(Statement.id).where(b, *common).order_by(order).limit(limit + 1) for b in branches]
+    ids = union_all(*[p.subquery().select() for p in parts]).subquery()
+    stmt = (
+        select(Statement.id, Statement.body, Statement.stored)
+        .where(Statement.id.in_(select(ids.c.id)))
+        .order_by(order)
+        .limit(limit + 1)
+    )
+    return [(r[0], r[1], r[2]) for r in session.execute(stmt)]
+
+
+def count_statements(session: Session) -> int:
+    """How many statements are stored."""
+    return int(session.scalar(select(func.count()).select_from(Statement)) or 0)
+
+
+def statements_of_client(session: Session, client_id: int) -> int:
+    """How many statements a client has sent."""
+    return int(session.scalar(select(func.count()).where(Statement.client_id == client_id)) or 0)
+
+
+def get_cmi5_by_fetch(session: Session, token_hash: str) -> Cmi5Session | None:
+    """A cmi5 session by the hash of its fetch token."""
+    return session.scalars(select(Cmi5Session).where(Cmi5Session.fetch_token_hash == token_hash)).first()
+
+
+def get_cmi5_by_key(session: Session, key: str) -> Cmi5Session | None:
+    """A cmi5 session by its statement auth key."""
+    return session.scalars(select(Cmi5Session).where(Cmi5Session.auth_key == key)).first()
+
+
+def get_cmi5_by_registration(session: Session, registration: str) -> list[Cmi5Session]:
+    """The cmi5 sessions of one registration."""
+    return list(session.scalars(select(Cmi5Session).where(Cmi5Session.registration == registration)))
+
+
+def cmi5_sessions_of(session: Session, person_id: int, course_id: int) -> list[Cmi5Session]:
+    """A learner's cmi5 launches of a course, newest first."""
+    return list(
+        session.scalars(
+            select(Cmi5Session)
+            .where(Cmi5Session.person_id == person_id, Cmi5Session.course_id == course_id)
+            .order_by(Cmi5Session.id.desc())
+        )
+    )
+
+
+def insert_activities(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert new activities; one that a concurrent request stored first is left to it."""
+    if not rows:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    pg = session.get_bind().dialect.name == "postgresql"
+    stmt = (postgresql.insert(Activity) if pg else sqlite.insert(Activity)).on_conflict_do_nothing(
+        index_elements=["activity_id"]
+    )
+    session.execute(stmt, rows)

@@ -1,0 +1,378 @@
+"""LRS rules: clients and authentication, storing statements, querying them, statements becoming learning."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from saptah.core import signals
+from saptah.core.db import utcnow
+from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from saptah.core.security import new_token, same, token_hash
+from saptah.lrs import repository as repo
+from saptah.lrs.attachments import Part, check_attachments
+from saptah.lrs.formats import dumps, ifi, iso, merge_definition
+from saptah.lrs.models import Attachment, LrsClient
+from saptah.lrs.schemas import VOIDED, Statement, parse_timestamp
+
+DEFAULT_SCOPES = "statements/write statements/read/mine state profile define"
+ALL_SCOPES = ("all", "statements/write", "statements/read", "statements/read/mine", "state", "profile", "define")
+SATISFIED = "https://w3id.org/xapi/adl/verbs/satisfied"
+PROGRESS_EXT = "https://w3id.org/xapi/cmi5/result/extensions/progress"
+# Called after a batch is stored: f(session, caller, stored statements as dicts); cmi5 registers here.
+AFTER_STORE: list[Callable[[Session, Caller, list[dict[str, Any]]], None]] = []
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling the LRS: a provider's client or a cmi5 launch session."""
+
+    client_id: int | None
+    name: str
+    scopes: frozenset[str]
+    authority: dict[str, Any]
+    cmi5_session_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def may(self, scope: str) -> bool:
+        """True when the caller holds the scope (or 'all')."""
+        return "all" in self.scopes or scope in self.scopes
+
+
+def create_client(
+    session: Session, *, name: str, org_id: int | None, scopes: str = DEFAULT_SCOPES, created_by: int | None = None
+) -> tuple[LrsClient, str]:
+    """Issue credentials; the secret is returned once and stored only as a hash."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("A client needs a name of 1 to 200 characters.")
+    unknown = [s for s in scopes.split() if s not in ALL_SCOPES]
+    if unknown:
+        raise InvalidInput(f"Unknown scope {unknown[0]}; scopes are: {', '.join(ALL_SCOPES)}.")
+    key = "lrs_" + uuid.uuid4().hex[:20]
+    secret = new_token()
+    client = LrsClient(
+        name=name, key=key, secret_hash=token_hash(secret), org_id=org_id, scopes=scopes, created_by=created_by
+    )
+    repo.add(session, client)
+    return client, secret
+
+
+def revoke_client(session: Session, client_id: int) -> LrsClient:
+    """Revoke a client's credentials at once."""
+    client = repo.get_client(session, client_id)
+    if client is None:
+        raise NotFound("No such LRS client.")
+    if client.revoked_at is None:
+        client.revoked_at = utcnow()
+        session.flush()
+    return client
+
+
+def _basic(header: str | None) -> tuple[str, str]:
+    if not header or not header.lower().startswith("basic "):
+        raise NotAuthenticated("The LRS needs HTTP Basic credentials issued to your organisation.")
+    try:
+        key, sep, secret = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise NotAuthenticated("The Authorization header is not valid HTTP Basic.") from exc
+    if not sep:
+        raise NotAuthenticated("The Authorization header is not valid HTTP Basic.")
+    return key, secret
+
+
+def authenticate(session: Session, header: str | None, base_url: str) -> Caller:
+    """The caller for an Authorization header, or 401."""
+    key, secret = _basic(header)
+    if key.startswith("cmi5_"):
+        from saptah.lrs import cmi5
+
+        return cmi5.caller_for(session, key, secret, base_url)
+    client = repo.get_client_by_key(session, key)
+    if client is None or not same(client.secret_hash, token_hash(secret)) or client.revoked_at is not None:
+        raise NotAuthenticated("Those LRS credentials are not valid (or were revoked).")
+    authority = {"objectType": "Agent", "name": client.name, "account": {"homePage": base_url, "name": client.key}}
+    return Caller(client.id, client.name, frozenset(client.scopes.split()), authority)
+
+
+def validate(raw: Any) -> list[dict[str, Any]]:
+    """Statements from a request body (one or a list), each checked against the spec."""
+    items = raw if isinstance(raw, list) else [raw]
+    if not items:
+        raise InvalidInput("The request holds no statements.")
+    for index, item in enumerate(items):
+        try:
+            Statement.model_validate(item)
+        except ValidationError as exc:
+            raise InvalidInput(f"statement[{index}]: {_explain(exc)}") from None
+    return items
+
+
+def _explain(exc: ValidationError) -> str:
+    problems = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"] if p not in ("Agent", "Group", "Activity", "StatementRef"))
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "is not an xAPI property"
+        problems.append(f"{where}: {msg}" if where else msg)
+    return "; ".join(problems)
+
+
+def _content_hash(statement: dict[str, Any]) -> str:
+    core = {k: v for k, v in statement.items() if k not in ("stored", "authority", "version")}
+    return hashlib.sha256(json.dumps(core, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _related_values(statement: dict[str, Any], authority: dict[str, Any]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+
+    def agents(agent: Any) -> None:
+        if isinstance(agent, dict):
+            value = ifi(agent)
+            if value:
+                out.append(("a", value))
+            for member in agent.get("member") or []:
+                agents(member)
+
+    def walk(stmt: dict[str, Any], top: bool) -> None:
+        if not top:
+            agents(stmt.get("actor"))
+        obj = stmt.get("object") or {}
+        kind = obj.get("objectType", "Activity")
+        if kind == "SubStatement":
+            walk(obj, top=False)
+        elif kind in ("Agent", "Group"):
+            if not top:
+                agents(obj)
+            elif obj.get("member"):
+                for member in obj["member"]:
+                    agents(member)
+        elif kind == "Activity" and not top:
+            out.append(("c", obj["id"]))
+        context = stmt.get("context") or {}
+        agents(context.get("instructor"))
+        agents(context.get("team"))
+        for acts in (context.get("contextActivities") or {}).values():
+            for act in acts if isinstance(acts, list) else [acts]:
+                out.append(("c", act["id"]))
+
+    walk(statement, top=True)
+    agents(authority)
+    if statement["actor"].get("member"):
+        for member in statement["actor"]["member"]:
+            agents(member)
+    return list(dict.fromkeys(out))
+
+
+@dataclass
+class _Prepared:
+    body: dict[str, Any]
+    row: dict[str, Any]
+    related: list[tuple[str, str]]
+
+
+def _prepare(statement: dict[str, Any], caller: Caller, stored: datetime) -> _Prepared:
+    body = dict(statement)
+    body["stored"] = iso(stored)
+    body["authority"] = caller.authority
+    body.setdefault("version", "1.0.0")
+    moment = parse_timestamp(body["timestamp"]) if "timestamp" in body else stored
+    body.setdefault("timestamp", iso(stored))
+    obj = body["object"]
+    kind = obj.get("objectType", "Activity")
+    context = body.get("context") or {}
+    row = {
+        "statement_id": body["id"],
+        "actor_ifi": ifi(body["actor"]),
+        "object_ifi": ifi(obj) if kind in ("Agent", "Group") else None,
+        "verb": body["verb"]["id"],
+        "activity_id": obj["id"] if kind == "Activity" else None,
+        "registration": context.get("registration", "").lower() or None,
+        "voided_target": obj["id"].lower() if body["verb"]["id"] == VOIDED else None,
+        "stored": stored,
+        "timestamp": moment,
+        "voided": False,
+        "client_id": caller.client_id,
+        "person_id": None,
+        "content_hash": _content_hash(statement),
+        "has_attachments": bool(body.get("attachments")),
+        "body": dumps(body),
+    }
+    return _Prepared(body, row, _related_values(body, caller.authority))
+
+
+def store_statements(
+    session: Session,
+    raw: Any,
+    caller: Caller,
+    *,
+    parts: dict[str, Part] | None = None,
+    put_id: str | None = None,
+) -> list[str]:
+    """Validate and store statements all-or-nothing; returns their ids (re-sent identical ones included)."""
+    if not caller.may("statements/write"):
+        raise Forbidden("These credentials may not write statements.")
+    statements = validate(raw)
+    if put_id is not None:
+        if len(statements) != 1 or not isinstance(raw, dict):
+            raise InvalidInput("PUT takes exactly one statement.")
+        if "id" in raw and str(raw["id"]).lower() != put_id:
+            raise InvalidInput("The statement's id differs from the statementId parameter.")
+        statements = [{**raw, "id": put_id}]
+    statements = [s if "id" in s else {**s, "id": str(uuid.uuid4())} for s in statements]
+    statements = [{**s, "id": s["id"].lower()} for s in statements]
+    if caller.cmi5_session_id is not None:
+        from saptah.lrs import cmi5
+
+        cmi5.check_statements(caller, statements)
+    ids = [s["id"] for s in statements]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("The batch holds the same statement id twice.")
+    check_attachments(statements, parts or {})
+    known = repo.existing_statements(session, ids)
+    now = utcnow()
+    stored = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the precision `stored` is shown with
+    fresh: list[_Prepared] = []
+    for statement in statements:
+        prepared = _prepare(statement, caller, stored)
+        if statement["id"] in known:
+            if known[statement["id"]][0] != prepared.row["content_hash"]:
+                raise Conflict(f"Statement {statement['id']} is already stored with different content.")
+            continue
+        fresh.append(prepared)
+    _check_voiding(session, fresh)
+    if fresh:
+        _insert(session, fresh, parts or {})
+        _match_and_announce(session, fresh, caller)
+        for hook in AFTER_STORE:
+            hook(session, caller, [p.body for p in fresh])
+    return ids
+
+
+def _check_voiding(session: Session, fresh: list[_Prepared]) -> None:
+    targets = [p.row["voided_target"] for p in fresh if p.row["voided_target"]]
+    if not targets:
+        return
+    batch_voiding = {p.row["statement_id"] for p in fresh if p.row["voided_target"]}
+    for target, (_hash, voids) in repo.existing_statements(session, targets).items():
+        if voids is not None:
+            raise InvalidInput(f"Statement {target} is itself a voiding statement and cannot be voided.")
+    if batch_voiding & set(targets):
+        raise InvalidInput("A voiding statement cannot be voided.")
+
+
+def _insert(session: Session, fresh: list[_Prepared], parts: dict[str, Part]) -> None:
+    repo.insert_statements(session, [p.row for p in fresh])
+    related = [{"statement_id": p.row["statement_id"], "kind": k, "value": v} for p in fresh for k, v in p.related]
+    repo.insert_related(session, related)
+    repo.void(session, [p.row["voided_target"] for p in fresh if p.row["voided_target"]])
+    if parts:
+        known = repo.attachments_known(session, list(parts))
+        session.add_all(
+            Attachment(sha2=h, content_type=p.content_type, length=len(p.content), content=p.content)
+            for h, p in parts.items()
+            if h not in known
+        )
+    _merge_activities(session, fresh)
+    session.flush()
+
+
+def _merge_activities(session: Session, fresh: list[_Prepared]) -> None:
+    defined: dict[str, dict[str, Any]] = {}
+    for p in fresh:
+        obj = p.body["object"]
+        if obj.get("objectType", "Activity") == "Activity" and obj.get("definition"):
+            defined[obj["id"]] = merge_definition(defined.get(obj["id"], {}), obj["definition"])
+    if not defined:
+        return
+    stored = repo.activities(session, list(defined))
+    fresh_rows = []
+    for activity_id, definition in defined.items():
+        row = stored.get(activity_id)
+        if row is None:
+            fresh_rows.append({"activity_id": activity_id, "definition": dumps(definition), "updated_at": utcnow()})
+            continue
+        merged = merge_definition(json.loads(row.definition), definition)
+        if merged != json.loads(row.definition):
+            row.definition = dumps(merged)
+            row.updated_at = utcnow()
+    repo.insert_activities(session, sorted(fresh_rows, key=lambda r: r["activity_id"]))
+
+
+def _person_ids(session: Session, actor_ifis: list[str | None]) -> dict[str, int]:
+    emails = {a[len("mbox:mailto:") :]: a for a in actor_ifis if a and a.startswith("mbox:mailto:")}
+    found = {emails[e]: pid for e, pid in repo.people_by_emails(session, list(emails)).items()}
+    for actor in {a for a in actor_ifis if a and a.startswith("account:")}:
+        home_page, _, name = actor[len("account:") :].rpartition("|")
+        pid = repo.person_by_account(session, home_page, name)
+        if pid is not None:
+            found[actor] = pid
+    return found
+
+
+def _match_and_announce(session: Session, fresh: list[_Prepared], caller: Caller) -> None:
+    people = _person_ids(session, [p.row["actor_ifi"] for p in fresh])
+    if caller.extra.get("actor_ifi"):
+        people[caller.extra["actor_ifi"]] = caller.extra["person_id"]
+    if not people:
+        return
+    matched = [(p, people[p.row["actor_ifi"]]) for p in fresh if p.row["actor_ifi"] in people]
+    from sqlalchemy import update
+
+    from saptah.lrs.models import Statement as Row
+
+    for person_id in {pid for _p, pid in matched}:
+        ids = [p.row["statement_id"] for p, pid in matched if pid == person_id]
+        session.execute(update(Row).where(Row.statement_id.in_(ids)).values(person_id=person_id))
+    # a fixed order (activity, then person) keeps concurrent batches from locking aggregates in opposite orders
+    for prepared, person_id in sorted(matched, key=lambda m: (m[0].row["activity_id"] or "", m[1])):
+        announce(session, prepared.body, person_id)
+
+
+def announce(session: Session, body: dict[str, Any], person_id: int) -> None:
+    """Publish LearningStatement for a stored, non-voiding statement about an activity."""
+    obj = body["object"]
+    if obj.get("objectType", "Activity") != "Activity" or body["verb"]["id"] == VOIDED:
+        return
+    result = body.get("result") or {}
+    completion = True if body["verb"]["id"] == SATISFIED else result.get("completion")
+    score = (result.get("score") or {}).get("scaled")
+    progress = (result.get("extensions") or {}).get(PROGRESS_EXT)
+    signals.publish(
+        session,
+        signals.LearningStatement(
+            person_id=person_id,
+            statement_id=body["id"],
+            verb=body["verb"]["id"],
+            activity_id=obj["id"],
+            registration=(body.get("context") or {}).get("registration"),
+            completion=completion,
+            success=result.get("success"),
+            scaled_score=float(score) if score is not None else None,
+            progress=float(progress) if isinstance(progress, int | float) else None,
+            at=parse_timestamp(body["timestamp"]),
+        ),
+    )
+
+
+def match_onboarded(session: Session, event: signals.PersonOnboarded) -> None:
+    """A new person: claim their earlier statements (by e-mail or account) and announce them."""
+    person = repo.get_person(session, event.person_id)
+    actors = ["mbox:mailto:" + event.email.lower()]
+    if person is not None and person.external_system_name and person.external_system_id:
+        actors.append(f"account:{person.external_system_name}|{person.external_system_id}")
+    for row in repo.unmatched_for(session, actors):
+        row.person_id = event.person_id
+        if not row.voided:
+            announce(session, json.loads(row.body), event.person_id)
+    session.flush()

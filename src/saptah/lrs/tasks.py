@@ -1,0 +1,24 @@
+"""LRS wiring: match statements to people onboarded later, the menu entry, the cmi5 completion hook."""
+
+from __future__ import annotations
+
+from saptah.core import signals
+from saptah.lrs import service
+
+NAV_ENTRY = ("LRS clients", "/lrs/clients", ("national_organiser",))
+
+
+def _on_onboarded(session: object, event: signals.PersonOnboarded) -> None:
+    service.match_onboarded(session, event)  # type: ignore[arg-type]
+
+
+def register() -> None:
+    """Subscribe to PersonOnboarded, add the menu entry and the cmi5 moveOn hook (idempotent)."""
+    from saptah.lrs import cmi5
+    from saptah.web.templating import NAV
+
+    signals.subscribe(signals.PersonOnboarded, _on_onboarded)
+    if NAV_ENTRY not in NAV:
+        NAV.append(NAV_ENTRY)
+    if cmi5.after_store not in service.AFTER_STORE:
+        service.AFTER_STORE.append(cmi5.after_store)

@@ -1,0 +1,1 @@
+"""The e-mail outbox: queued in the database, sent over SMTP, never twice."""

@@ -1,0 +1,19 @@
+"""Queue e-mails; enqueueing the same key twice queues one message."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from saptah.notify import repository as repo
+from saptah.notify.models import OutboxMessage
+
+
+def enqueue(session: Session, *, to: str, subject: str, body: str, kind: str, dedupe_key: str) -> OutboxMessage:
+    """Queue a message once per dedupe key."""
+    existing = repo.by_key(session, dedupe_key)
+    if existing is not None:
+        return existing
+    msg = OutboxMessage(dedupe_key=dedupe_key, kind=kind, to_addr=to, subject=subject, body=body)
+    with session.begin_nested():  # a concurrent enqueue of the same key loses quietly
+        session.add(msg)
+    return msg

@@ -1,0 +1,1 @@
+"""Learning plans: who must or may do which course, by when, with choice rules; compliance."""

@@ -1,0 +1,286 @@
+"""Plan pages: My learning, authoring and publishing, compliance with CSV/XLSX export."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from pydantic import BaseModel, ValidationError
+
+from saptah.core.db import utcnow
+from saptah.core.errors import InvalidInput, NotFound
+from saptah.core.exports import to_csv, to_xlsx
+from saptah.core.timeutil import ist_day
+from saptah.directory import service as directory
+from saptah.directory.models import Group, Role
+from saptah.plans import repository as repo
+from saptah.plans import service, status
+from saptah.plans.models import PlanStatus
+from saptah.plans.schemas import ItemIn, ItemStatus, PlanIn
+from saptah.plans.views import APAR_HEADER, OrgNames, apar_rows, deadline_text, plan_out
+from saptah.web.deps import CSRF, DB, CurrentPrincipal
+from saptah.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+M = TypeVar("M", bound=BaseModel)
+
+
+def _today() -> date:
+    return ist_day(utcnow())
+
+
+def _valid(model: type[M], **fields: object) -> M:
+    """Build a request model from form fields; a rule it breaks becomes a clear 400."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"]).replace("_", " ")
+        raise InvalidInput(f"{where.capitalize()}: {err['msg']}.") from exc
+
+
+def _status(text: str) -> ItemStatus | None:
+    """A status filter from the query string ('' means any)."""
+    if not text.strip():
+        return None
+    try:
+        return ItemStatus(text.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"Status must be one of: {', '.join(s.value for s in ItemStatus)}.") from exc
+
+
+def _split(text: str) -> list[str]:
+    return [x.strip() for x in text.replace("\n", ",").split(",") if x.strip()]
+
+
+@router.get("/my/learning", response_class=HTMLResponse)
+def my_learning(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
+    """Everything assigned to or recommended for the signed-in person."""
+    rows = status.my_learning(db, principal.person_id, today=_today())
+    return render(request, "my_learning.html", {"rows": rows, "today": _today()})
+
+
+@router.get("/plans/compliance", response_class=HTMLResponse)
+def compliance(
+    request: Request,
+    db: DB,
+    principal: CurrentPrincipal,
+    plan: Annotated[int | None, Query()] = None,
+    org: Annotated[str, Query(max_length=40)] = "",
+    state_text: Annotated[str, Query(alias="status", max_length=20)] = "",
+    q: Annotated[str, Query(max_length=100)] = "",
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+) -> Response:
+    """People × mandated items of a plan in the admin's subtree, with a summary per sub-organisation."""
+    directory.require_admin(principal)
+    state = _status(state_text)
+    paths = directory.admin_paths(principal)
+    plans = [p for p in repo.plans_in_scope(db, paths) if p.status == PlanStatus.PUBLISHED.value]
+    ctx: dict[str, object] = {"plans": plans, "plan": None, "org": org, "state": state, "q": q, "page": page}
+    ctx["statuses"] = list(ItemStatus)
+    if plan is not None:
+        chosen = service.visible_plan(db, principal, plan)
+        org_path = directory.org_by_code(db, org).path if org.strip() else None
+        if org_path is not None and paths is not None and not any(org_path.startswith(p) for p in paths):
+            raise NotFound("No such organisation in your scope.")
+        total, orgs = status.summary(db, chosen, paths, today=_today(), org_path=org_path)
+        rows, more = [], False
+        stream = status.compliance_rows(db, chosen, paths, today=_today(), org_path=org_path, q=q or None, status=state)
+        for i, row in enumerate(stream):
+            if i >= page * PAGE_SIZE:
+                more = True
+                break
+            if i >= (page - 1) * PAGE_SIZE:
+                rows.append(row)
+        names = repo.orgs_by_ids(db, list({r.org_id for r in rows}))
+        ctx.update(plan=chosen, total=total, orgs=orgs, rows=rows, more=more, names=names)
+        ctx["national"] = paths is None
+    return render(request, "compliance.html", ctx)
+
+
+@router.get("/plans/compliance.{fmt}")
+def compliance_export(
+    db: DB,
+    principal: CurrentPrincipal,
+    fmt: str,
+    plan: Annotated[int, Query()],
+    org: Annotated[str, Query(max_length=40)] = "",
+    state_text: Annotated[str, Query(alias="status", max_length=20)] = "",
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """The APAR export (CSV or XLSX) of the admin's subtree, streamed from the database in chunks."""
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound("Exports are CSV or XLSX.")
+    chosen = service.visible_plan(db, principal, plan)
+    state = _status(state_text)
+    paths = directory.admin_paths(principal)
+    org_path = directory.org_by_code(db, org).path if org.strip() else None
+    if org_path is not None and paths is not None and not any(org_path.startswith(p) for p in paths):
+        raise NotFound("No such organisation in your scope.")
+    stream = status.compliance_rows(db, chosen, paths, today=_today(), org_path=org_path, q=q or None, status=state)
+    rows = apar_rows(stream, OrgNames(db))
+    name = f"compliance-plan-{chosen.id}-{_today():%Y%m%d}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "csv":
+        return StreamingResponse(
+            iter([to_csv(APAR_HEADER, rows)]), media_type="text/csv; charset=utf-8", headers=headers
+        )
+    body = to_xlsx(APAR_HEADER, rows, sheet="Compliance")
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, media_type=xlsx, headers=headers)
+
+
+@router.get("/plans", response_class=HTMLResponse)
+def plans(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
+    """Plans of the admin's organisations and those reaching into them; a form for a new one."""
+    directory.require_admin(principal)
+    paths = directory.admin_paths(principal)
+    orgs = [s for s in principal.scopes if s.org_id is not None and s.role in (Role.MDO_ADMIN, Role.MDO_LEADER)]
+    owners = [directory.repo.get_org(db, s.org_id) for s in orgs if s.org_id is not None]
+    ctx = {
+        "plans": repo.plans_in_scope(db, paths),
+        "owners": list({o.id: o for o in owners if o}.values()),
+        "national": principal.is_national,
+        "groups": [g.value for g in Group],
+    }
+    return render(request, "plans.html", ctx)
+
+
+@router.post("/plans", dependencies=[CSRF])
+def create(
+    db: DB,
+    principal: CurrentPrincipal,
+    title: Annotated[str, Form()],
+    owner_org_code: Annotated[str, Form()] = "",
+    circular_ref: Annotated[str, Form()] = "",
+    circular_date: Annotated[str, Form()] = "",
+    audience_org_code: Annotated[str, Form()] = "",
+    groups: Annotated[list[str] | None, Form()] = None,
+    designations: Annotated[str, Form()] = "",
+    tags: Annotated[str, Form()] = "",
+    joined_after: Annotated[str, Form()] = "",
+    reminder_days: Annotated[str, Form()] = "7, 1",
+) -> Response:
+    """Draft a plan from the form."""
+    try:
+        days = [int(x) for x in _split(reminder_days)]
+    except ValueError as exc:
+        raise InvalidInput("Reminder days are whole numbers separated by commas, such as 7, 1.") from exc
+    data = _valid(
+        PlanIn,
+        title=title,
+        owner_org_code=owner_org_code or None,
+        circular_ref=circular_ref or None,
+        circular_date=_date(circular_date, "Circular date"),
+        audience_org_code=audience_org_code or None,
+        groups=groups or [],
+        designations=_split(designations),
+        tags=_split(tags),
+        joined_after=_date(joined_after, "Joined after"),
+        reminder_days=days,
+    )
+    plan = service.create_plan(db, principal, data)
+    return RedirectResponse(f"/plans/{plan.id}", status_code=303)
+
+
+def _date(text: str, label: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"{label} must be a date (YYYY-MM-DD).") from exc
+
+
+@router.get("/plans/{plan_id}", response_class=HTMLResponse)
+def plan_page(request: Request, db: DB, principal: CurrentPrincipal, plan_id: int) -> Response:
+    """A plan version: its items, audience, history; forms to edit a draft and to publish."""
+    plan = service.visible_plan(db, principal, plan_id)
+    out = plan_out(db, plan)
+    warnings = service.publication_warnings(db, plan, _today()) if plan.status != PlanStatus.WITHDRAWN.value else []
+    owner = directory.repo.get_org(db, plan.owner_org_id) if plan.owner_org_id else None
+    audience = directory.repo.get_org(db, plan.audience_org_id) if plan.audience_org_id else None
+    may_publish = principal.is_national if owner is None else principal.covers(owner.path, Role.MDO_LEADER)
+    ctx = {
+        "plan": plan,
+        "out": out,
+        "owner": owner,
+        "audience": audience,
+        "warnings": warnings,
+        "versions": repo.versions(db, plan.lineage_id or plan.id),
+        "may_author": service.may_author(db, principal, plan),
+        "may_publish": may_publish,
+        "deadline_text": deadline_text,
+    }
+    return render(request, "plan.html", ctx)
+
+
+@router.post("/plans/{plan_id}/items", dependencies=[CSRF])
+def add_item(
+    db: DB,
+    principal: CurrentPrincipal,
+    plan_id: int,
+    course_codes: Annotated[str, Form()] = "",
+    program_code: Annotated[str, Form()] = "",
+    choose_k: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "mandatory",
+    deadline_date: Annotated[str, Form()] = "",
+    deadline_days: Annotated[str, Form()] = "",
+    deadline_basis: Annotated[str, Form()] = "joined",
+) -> Response:
+    """Add an item from the form."""
+    plan = service.visible_plan(db, principal, plan_id)
+    if kind not in ("mandatory", "recommended"):
+        raise InvalidInput("An item is mandatory or recommended.")
+    if (choose_k.strip() and not choose_k.strip().isdigit()) or (
+        deadline_days.strip() and not deadline_days.strip().isdigit()
+    ):
+        raise InvalidInput("'Complete how many' and 'days after' are whole numbers.")
+    days = int(deadline_days) if deadline_days.strip() else None
+    data = _valid(
+        ItemIn,
+        course_codes=_split(course_codes),
+        program_code=program_code.strip() or None,
+        choose_k=int(choose_k) if choose_k.strip() else None,
+        mandatory=kind == "mandatory",
+        deadline_date=_date(deadline_date, "Deadline"),
+        deadline_days=days,
+        deadline_basis=deadline_basis if days else None,
+    )
+    service.add_item(db, principal, plan, data)
+    return RedirectResponse(f"/plans/{plan.id}", status_code=303)
+
+
+@router.post("/plans/{plan_id}/items/{item_id}/delete", dependencies=[CSRF])
+def remove_item(db: DB, principal: CurrentPrincipal, plan_id: int, item_id: int) -> Response:
+    """Remove an item from a draft."""
+    plan = service.visible_plan(db, principal, plan_id)
+    service.remove_item(db, principal, plan, item_id)
+    return RedirectResponse(f"/plans/{plan.id}", status_code=303)
+
+
+@router.post("/plans/{plan_id}/publish", dependencies=[CSRF])
+def publish(db: DB, principal: CurrentPrincipal, plan_id: int) -> Response:
+    """Publish a draft (leaders)."""
+    plan = service.visible_plan(db, principal, plan_id)
+    service.publish(db, principal, plan, today=_today())
+    return RedirectResponse(f"/plans/{plan.id}", status_code=303)
+
+
+@router.post("/plans/{plan_id}/versions", dependencies=[CSRF])
+def new_version(db: DB, principal: CurrentPrincipal, plan_id: int) -> Response:
+    """Start the next version of a published plan."""
+    plan = service.visible_plan(db, principal, plan_id)
+    draft = service.new_version(db, principal, plan)
+    return RedirectResponse(f"/plans/{draft.id}", status_code=303)
+
+
+@router.post("/plans/{plan_id}/withdraw", dependencies=[CSRF])
+def withdraw(db: DB, principal: CurrentPrincipal, plan_id: int) -> Response:
+    """Withdraw a plan in force (leaders)."""
+    plan = service.visible_plan(db, principal, plan_id)
+    service.withdraw(db, principal, plan)
+    return RedirectResponse(f"/plans/{plan.id}", status_code=303)

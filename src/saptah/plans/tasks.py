@@ -1,0 +1,162 @@
+"""Plans' background work: completion signals, reminders and digests through the outbox, the demo plan."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from saptah.config import Settings
+from saptah.core import signals
+from saptah.core.db import unit_of_work, utcnow
+from saptah.core.timeutil import ist_day, ist_end
+from saptah.directory import service as directory
+from saptah.jobs import service as jobs
+from saptah.notify import service as notify
+from saptah.plans import repository as repo
+from saptah.plans.models import Plan
+from saptah.plans.schemas import ComplianceRow, ItemStatus
+from saptah.plans.status import compliance_rows, item_deadline, person_matches
+from saptah.web.templating import HOME_PANELS, NAV
+
+JOB_KIND = "plans.remind"
+OVERDUE_NOTICE_DAYS = 7  # the 'deadline passed' mail is not sent for deadlines older than this
+
+
+def on_course_completed(session: Session, event: signals.CourseCompleted) -> None:
+    """Announce PlanItemCompleted once per plan in force that counts this course for this person."""
+    person = directory.repo.get_person(session, event.person_id)
+    if person is None:
+        return
+    org = directory.repo.get_org(session, person.org_id)
+    assert org is not None
+    seen: set[int] = set()
+    for plan, item in repo.plans_with_course(session, event.course_id, org.path):
+        if plan.id in seen or not person_matches(plan, person):
+            continue
+        seen.add(plan.id)
+        deadline = item_deadline(plan, item, person)
+        signals.publish(
+            session,
+            signals.PlanItemCompleted(
+                person.id, event.course_id, plan.id, ist_end(deadline) if deadline else None, event.completed_at
+            ),
+        )
+
+
+def _reminder_kind(plan: Plan, deadline: date, today: date) -> str | None:
+    """Which reminder is due today: the nearest 'N days before', or 'overdue' just after the deadline."""
+    if today > deadline:
+        return "overdue" if (today - deadline).days <= OVERDUE_NOTICE_DAYS else None
+    due = [n for n in plan.reminder_list if today >= deadline - timedelta(days=n)]
+    return f"before{min(due)}" if due else None
+
+
+def _personal_mail(row: ComplianceRow, plan: Plan, kind: str, base_url: str) -> tuple[str, str]:
+    deadline = f"{row.deadline:%d-%m-%Y}" if row.deadline else ""
+    why = f"{plan.title}" + (f" ({plan.circular_ref})" if plan.circular_ref else "")
+    if kind == "overdue":
+        subject = f"Overdue: {row.item}"
+        lead = f"The deadline of {deadline} for '{row.item}' has passed and it is not yet complete."
+    else:
+        days = int(kind.removeprefix("before"))
+        subject = f"Due in {days} day{'s' if days != 1 else ''}: {row.item}"
+        lead = f"'{row.item}' is due by {deadline}."
+    body = (
+        f"Dear {row.name},\n\n{lead}\nIt is required by: {why}.\n\n"
+        f"See everything assigned to you: {base_url.rstrip('/')}/my/learning\n\n-- Saptah"
+    )
+    return subject, body
+
+
+def remind(session: Session, settings: Settings, *, today: date | None = None) -> dict[str, int]:
+    """Queue due reminders and weekly digests; each at most once per person, item and kind (dedupe keys)."""
+    today = today or ist_day(utcnow())
+    counts: dict[str, int] = defaultdict(int)
+    for plan in repo.published_plans(session):
+        overdue: list[ComplianceRow] = []
+        for row in compliance_rows(session, plan, None, today=today):
+            if row.status.done or row.deadline is None:
+                continue
+            if row.status == ItemStatus.OVERDUE:
+                overdue.append(row)
+            kind = _reminder_kind(plan, row.deadline, today)
+            if kind is None:
+                continue
+            subject, body = _personal_mail(row, plan, kind, settings.base_url)
+            key = f"plan-reminder:{row.person_id}:{row.item_id}:{kind}"
+            notify.enqueue(session, to=row.email, subject=subject, body=body, kind="plan_reminder", dedupe_key=key)
+            counts[kind] += 1
+        counts["digest"] += _digests(session, settings, plan, overdue, today)
+    return dict(counts)
+
+
+def _digests(session: Session, settings: Settings, plan: Plan, overdue: list[ComplianceRow], today: date) -> int:
+    """One digest a week per MDO admin listing who in their subtree is overdue on this plan."""
+    if not overdue:
+        return 0
+    year, week, _ = today.isocalendar()
+    sent = 0
+    for admin, path in repo.admins_in(session, plan):
+        mine = [r for r in overdue if r.org_path.startswith(path)]
+        if not mine:
+            continue
+        lines = [
+            f"- {r.name} ({r.designation or ''}, {r.employee_id or 'no employee ID'}): {r.item}, due {r.deadline}"
+            for r in mine[:200]
+        ]
+        more = f"\n...and {len(mine) - 200} more." if len(mine) > 200 else ""
+        body = (
+            f"Dear {admin.full_name},\n\n{len(mine)} mandatory item(s) of '{plan.title}' are overdue in your "
+            f"organisation:\n\n"
+            + "\n".join(lines)
+            + more
+            + f"\n\nFull report: {settings.base_url.rstrip('/')}/plans/compliance?plan={plan.id}\n\n-- Saptah"
+        )
+        key = f"plan-digest:{admin.id}:{plan.id}:{year}-W{week:02d}"
+        subject = f"Weekly digest: {len(mine)} overdue on {plan.title}"
+        notify.enqueue(session, to=admin.email, subject=subject, body=body, kind="plan_digest", dedupe_key=key)
+        sent += 1
+    return sent
+
+
+def run_remind_job(ctx: jobs.JobContext) -> dict[str, Any]:
+    """The job: one reminder pass in its own transaction."""
+    raw = ctx.payload.get("today")
+    with unit_of_work(ctx.factory) as session:
+        return remind(session, ctx.settings, today=date.fromisoformat(raw) if raw else None)
+
+
+def learning_panel(session: Session, principal: Any) -> tuple[str, dict[str, Any]] | None:
+    """Home-page panel: mandatory items still open and overdue, for anyone under a plan."""
+    from saptah.plans.status import my_learning
+
+    rows = my_learning(session, principal.person_id, today=ist_day(utcnow()))
+    if not rows:
+        return None
+    mandatory = [r for r in rows if r.mandatory]
+    panel = {
+        "open": sum(1 for r in mandatory if not r.status.done),
+        "overdue": sum(1 for r in mandatory if r.status == ItemStatus.OVERDUE),
+        "done": sum(1 for r in mandatory if r.status.done),
+        "next": next((r for r in mandatory if not r.status.done and r.deadline), None),
+    }
+    return "plans_panel.html", panel
+
+
+def register() -> None:
+    """Subscribe to completions, register the reminder job and add the menu entries."""
+    signals.subscribe(signals.CourseCompleted, on_course_completed)
+    jobs.register(JOB_KIND, run_remind_job)
+    admins = ("mdo_admin", "mdo_leader", "national_organiser")
+    for entry in (
+        ("My learning", "/my/learning", ()),
+        ("Plans", "/plans", admins),
+        ("Compliance", "/plans/compliance", admins),
+    ):
+        if entry not in NAV:
+            NAV.append(entry)
+    if learning_panel not in HOME_PANELS:
+        HOME_PANELS.append(learning_panel)

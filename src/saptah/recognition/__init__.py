@@ -1,0 +1,1 @@
+"""Recognition: certificates and their public verification (karma and leaderboards join later)."""

@@ -1,0 +1,104 @@
+"""Every query of recognition."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from saptah.recognition.models import Certificate, HonourRoll, HonourRollEntry, KarmaEntry
+
+# ---------------------------------------------------------------------------------------------------------------
+# Certificates
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def add(session: Session, *rows: object) -> None:
+    """Stage rows and flush."""
+    session.add_all(rows)
+    session.flush()
+
+
+def certificate_by_code(session: Session, code: str) -> Certificate | None:
+    """A certificate by its public code."""
+    return session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def certificate_for(session: Session, person_id: int, kind: str, subject_id: int) -> Certificate | None:
+    """The certificate a person holds for a subject, if any."""
+    stmt = select(Certificate).where(
+        Certificate.person_id == person_id, Certificate.kind == kind, Certificate.subject_id == subject_id
+    )
+    return session.scalar(stmt)
+
+
+def certificates_of(session: Session, person_id: int) -> list[Certificate]:
+    """A person's certificates, newest first."""
+    stmt = select(Certificate).where(Certificate.person_id == person_id).order_by(Certificate.issued_at.desc())
+    return list(session.scalars(stmt))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Karma and leaderboards (recognition engineer) go below this line.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def insert_karma(session: Session, row: dict[str, Any]) -> bool:
+    """Insert a karma entry unless (person, reason, object) already has one; True when inserted."""
+    name = session.get_bind().dialect.name
+    table = cast(Table, KarmaEntry.__table__)
+    ins = postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)
+    stmt = ins.values(row).on_conflict_do_nothing(index_elements=["person_id", "reason", "object_key"])
+    return bool(session.execute(stmt.returning(table.c.id)).first())
+
+
+def karma_entry(session: Session, person_id: int, reason: str, object_key: str) -> KarmaEntry | None:
+    """One karma entry by its unique key."""
+    k = KarmaEntry
+    stmt = select(k).where(k.person_id == person_id, k.reason == reason, k.object_key == object_key)
+    return session.scalar(stmt)
+
+
+def paid_outside_plan(session: Session, person_id: int, month: str) -> int:
+    """Completions outside the plan that earned points in an IST month (the monthly cap counts these)."""
+    k = KarmaEntry
+    stmt = select(func.count()).where(
+        k.person_id == person_id, k.month == month, k.reason == "course_completed", k.in_plan.is_(False), k.points > 0
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def karma_of(session: Session, person_id: int, *, limit: int = 100) -> tuple[int, list[KarmaEntry]]:
+    """A person's karma total and their latest entries."""
+    k = KarmaEntry
+    total = session.scalar(select(func.coalesce(func.sum(k.points), 0)).where(k.person_id == person_id))
+    rows = session.scalars(select(k).where(k.person_id == person_id).order_by(k.at.desc(), k.id.desc()).limit(limit))
+    return int(total or 0), list(rows)
+
+
+def honour_roll(session: Session, roll_id: int) -> HonourRoll | None:
+    """An honour roll by id."""
+    return session.get(HonourRoll, roll_id)
+
+
+def honour_rolls(session: Session, campaign_id: int, *, published_only: bool) -> list[HonourRoll]:
+    """A campaign's honour rolls, newest first."""
+    stmt = select(HonourRoll).where(HonourRoll.campaign_id == campaign_id)
+    if published_only:
+        stmt = stmt.where(HonourRoll.status == "published")
+    return list(session.scalars(stmt.order_by(HonourRoll.id.desc())))
+
+
+def honour_entries(session: Session, roll_id: int) -> list[HonourRollEntry]:
+    """The people on a roll, in order."""
+    e = HonourRollEntry
+    return list(session.scalars(select(e).where(e.roll_id == roll_id).order_by(e.position)))
+
+
+def replace_honour_entries(session: Session, roll_id: int, rows: list[HonourRollEntry]) -> None:
+    """Set a draft roll's entries."""
+    session.execute(delete(HonourRollEntry).where(HonourRollEntry.roll_id == roll_id))
+    session.flush()
+    add(session, *rows)

@@ -1,0 +1,60 @@
+"""Recognition wiring: karma from domain events, campaign certificates, honour-roll certificates as a job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from saptah.campaigns.schemas import CampaignTargetReached
+from saptah.core import signals
+from saptah.recognition import service
+
+HONOUR_JOB = "recognition.honour_certificates"
+
+
+def on_signed_in(session: Session, event: signals.PersonSignedIn) -> None:
+    """5 points for the first sign-in."""
+    service.karma_once(session, event.person_id, "first_sign_in", "", "First sign-in", event.at)
+
+
+def on_enrolled(session: Session, event: signals.CourseEnrolled) -> None:
+    """5 points for the first enrolment."""
+    service.karma_once(session, event.person_id, "first_enrolment", "", "First course enrolment", event.at)
+
+
+def on_rated(session: Session, event: signals.CourseRated) -> None:
+    """2 points for rating a course, once per course."""
+    obj = f"course:{event.course_id}"
+    service.karma_once(session, event.person_id, "course_rated", obj, f"Rated course #{event.course_id}", event.at)
+
+
+def on_attendance(session: Session, event: signals.EventAttendanceRecorded) -> None:
+    """10 points for attending an event."""
+    if event.attended:
+        obj, note = f"event:{event.event_id}", f"Attended event #{event.event_id}"
+        service.karma_once(session, event.person_id, "event_attended", obj, note, event.at)
+
+
+def register() -> None:
+    """Subscribe to the events that earn karma and certificates; register the honour job (idempotent)."""
+    from saptah.jobs import service as jobs
+
+    signals.subscribe(signals.PersonSignedIn, on_signed_in)
+    signals.subscribe(signals.CourseEnrolled, on_enrolled)
+    signals.subscribe(signals.CourseCompleted, service.karma_for_completion)
+    signals.subscribe(signals.CourseRated, on_rated)
+    signals.subscribe(signals.EventAttendanceRecorded, on_attendance)
+    signals.subscribe(signals.PlanItemCompleted, service.karma_for_plan_item)
+    signals.subscribe(CampaignTargetReached, service.certify_campaign)
+    jobs.register(HONOUR_JOB, run_honour_certificates)
+
+
+def run_honour_certificates(ctx: Any) -> dict[str, Any]:
+    """Job: issue the honour certificates of a published roll and pack their PDFs into one ZIP."""
+    from saptah.core.db import unit_of_work
+
+    with unit_of_work(ctx.factory) as session:
+        count = service.build_honour_archive(session, int(ctx.payload["roll_id"]), base_url=ctx.settings.base_url)
+    ctx.progress(count, count)
+    return {"certificates": count}

@@ -1,0 +1,1 @@
+"""Shared page layout, static assets, error pages and request plumbing."""

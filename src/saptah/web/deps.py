@@ -1,0 +1,88 @@
+"""Request plumbing: the transaction, the acting principal and CSRF checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from saptah.auth import service as auth
+from saptah.config import Settings
+from saptah.core.db import unit_of_work
+from saptah.core.errors import Forbidden, NotAuthenticated
+from saptah.core.security import same
+from saptah.directory.schemas import Principal
+from saptah.directory.service import load_principal
+
+SESSION_COOKIE = "saptah_session"
+CSRF_COOKIE = "saptah_csrf"
+CSRF_FIELD = "csrf_token"
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """The request owns the transaction: commit when the handler returns, roll back when it raises."""
+    with unit_of_work(request.app.state.sessionmaker) as session:
+        yield session
+
+
+DB = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return None
+
+
+def optional_principal(request: Request, db: DB) -> Principal | None:
+    """The signed-in person or API token owner, if any."""
+    raw = _bearer(request)
+    if raw is not None:
+        person_id, scopes = auth.person_for_api_token(db, raw)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and "write" not in scopes:
+            raise Forbidden("This API token is read-only.")
+        principal = load_principal(db, person_id)
+        principal = Principal(**{**principal.__dict__, "token_scopes": scopes})
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        person_id_or_none = auth.person_for_session(db, cookie) if cookie else None
+        if person_id_or_none is None:
+            return None
+        principal = load_principal(db, person_id_or_none)
+    request.state.principal = principal
+    return principal
+
+
+def require_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    """The acting principal, or 401."""
+    if principal is None:
+        raise NotAuthenticated("Please sign in.")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every form POST must carry the token of its CSRF cookie."""
+    form = await request.form()
+    sent = form.get(CSRF_FIELD)
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not isinstance(sent, str) or not cookie or not same(sent, cookie):
+        raise Forbidden("This form has expired or did not come from Saptah. Reload the page and try again.")
+
+
+CSRF = Depends(csrf_protect)

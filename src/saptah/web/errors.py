@@ -1,0 +1,74 @@
+"""One handler for every error: JSON on API routes, a friendly page on HTML routes."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from saptah.core.errors import SaptahError
+from saptah.web.templating import render
+
+log = logging.getLogger(__name__)
+API_PREFIXES = ("/api/", "/xapi")
+TITLES = {
+    400: "Something is not right",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "Conflict",
+    412: "Changed meanwhile",
+    413: "Too large",
+    429: "Slow down",
+    500: "Something went wrong",
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIXES) or request.url.path in ("/healthz",)
+
+
+def error_response(request: Request, status: int, code: str, message: str, details: object = None) -> Response:
+    """The one shape of an error, for people and programs."""
+    if _is_api(request):
+        body: dict[str, object] = {"error": {"code": code, "message": message}}
+        if details is not None:
+            body["error"] = {"code": code, "message": message, "details": details}
+        return JSONResponse(body, status_code=status)
+    if status == 401 and request.method == "GET":
+        return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
+    title = TITLES.get(status, "Error")
+    return render(request, "error.html", {"status": status, "title": title, "message": message}, status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers."""
+
+    @app.exception_handler(SaptahError)
+    async def _domain(request: Request, exc: SaptahError) -> Response:
+        return error_response(request, exc.status_code, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form"))
+            problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+        return error_response(request, 400, "invalid_input", "; ".join(problems) or "Invalid input.", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "Error"
+        if exc.status_code == 404:
+            message = "There is no page at this address."
+        return error_response(request, exc.status_code, "http_error", message)
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        return error_response(request, 500, "internal_error", "Something went wrong on our side. It has been logged.")

@@ -1,0 +1,113 @@
+"""The campaign report PDF, an MDO's people lists and reminders, the learner's week."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pypdf import PdfReader
+from tests.analytics.conftest import World
+from tests.factories import csrf, sign_in
+
+from saptah.jobs import service as jobs
+from saptah.notify.models import OutboxMessage
+
+API = "/api/v1/analytics"
+
+
+def run_jobs(factory, settings) -> None:
+    while jobs.run_one(factory, settings):
+        pass
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_report_pdf_figures_match_the_dashboard(client, db, factory, settings, world: World) -> None:
+    sign_in(client, world.people["organiser"].email)
+    dash = client.get(f"{API}/dashboard", params={"campaign": world.campaign.id}).json()
+    made = client.post(
+        "/dashboard/report", data={"campaign": world.campaign.id, "csrf_token": csrf(client)}, follow_redirects=False
+    )
+    assert made.status_code == 303
+    report_url = made.headers["location"]
+    waiting = client.get(report_url)
+    assert "being written" in waiting.text
+    rid = int(report_url.rsplit("/", 1)[1])
+    assert client.get(f"/dashboard/reports/{rid}.pdf").status_code == 409
+    run_jobs(factory, settings)
+    ready = client.get(report_url)
+    assert "The report is ready" in ready.text
+    pdf = client.get(f"/dashboard/reports/{rid}.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = pdf_text(pdf.content)
+    assert "NLW analytics test" in text and "Key figures" in text
+    for f in dash["figures"]:
+        line = next((ln for ln in text.splitlines() if ln.startswith(f["label"])), None)
+        assert line is not None, f["label"]
+        assert f["display"] in line, (f["label"], f["display"], line)
+    assert "Annex: by ministry and state" in text and "Ministry of Health" in text
+    assert client.get(f"{API}/reports/{rid}").json()["download"] == f"{API}/reports/{rid}/pdf"
+
+
+def test_reports_are_scoped(client, db, factory, settings, world: World) -> None:
+    sign_in(client, world.people["organiser"].email)
+    national = client.post(f"{API}/reports", json={"campaign": world.campaign.id})
+    assert national.status_code == 202
+    again = client.post(f"{API}/reports", json={"campaign": world.campaign.id})
+    assert again.status_code == 409  # one report of a scope at a time
+    run_jobs(factory, settings)
+    rid = national.json()["id"]
+    client.cookies.clear()
+    sign_in(client, world.people["admin_mohfw"].email)
+    assert client.get(f"{API}/reports/{rid}").status_code == 404  # a national report is not theirs
+    own = client.post(f"{API}/reports", json={"campaign": world.campaign.id})
+    assert own.status_code == 202
+    run_jobs(factory, settings)
+    text = pdf_text(client.get(f"{API}/reports/{own.json()['id']}/pdf").content)
+    assert "Ministry of Health" in text and "Ministry of Home Affairs" not in text
+
+
+def test_mdo_people_lists_and_reminders(client, db, factory, settings, world: World) -> None:
+    sign_in(client, world.people["admin_mohfw"].email)
+    page = client.get("/dashboard/mdo", params={"campaign": world.campaign.id})
+    assert page.status_code == 200
+    assert "Deepak Idle" in page.text and "Chitra Das" in page.text
+    assert "Compliance with mandated plans" in page.text
+    not_started = client.get(f"{API}/people/not_started", params={"campaign": world.campaign.id}).json()
+    names = {r[0] for r in not_started["rows"]}
+    assert "Deepak Idle" in names and "Asha Rao" not in names and "Esha Khan" not in names
+    close = client.get(f"{API}/people/close", params={"campaign": world.campaign.id}).json()
+    assert [r[0] for r in close["rows"]] == ["Chitra Das"] and close["rows"][0][5] == 210
+    assert client.get(f"{API}/people/everyone", params={"campaign": world.campaign.id}).status_code == 400
+    export = client.get("/dashboard/mdo/export/not_started.csv", params={"campaign": world.campaign.id})
+    assert "Deepak Idle" in export.content.decode("utf-8-sig")
+    org = re.search(r'name="org" value="(\d+)"', page.text).group(1)
+    form = {"campaign": world.campaign.id, "org": org, "kind": "not_started", "csrf_token": csrf(client)}
+    assert client.post("/dashboard/remind", data={**form, "csrf_token": "forged"}).status_code == 403
+    sent = client.post("/dashboard/remind", data=form, follow_redirects=True)
+    assert "being queued" in sent.text
+    run_jobs(factory, settings)
+    idle = world.people["idle"].email
+    msgs = db.query(OutboxMessage).filter(OutboxMessage.to_addr == idle).all()
+    assert len(msgs) == 1 and "start your learning" in msgs[0].subject
+    assert db.query(OutboxMessage).filter(OutboxMessage.to_addr == world.people["a1"].email).count() == 0
+    client.post("/dashboard/remind", data=form)
+    run_jobs(factory, settings)
+    assert db.query(OutboxMessage).filter(OutboxMessage.to_addr == idle).count() == 1  # once a day
+
+
+def test_learner_week(client, world: World) -> None:
+    sign_in(client, world.people["a1"].email)
+    page = client.get("/my/week")
+    assert page.status_code == 200
+    assert "<svg" in page.text and 'data-table="my_days"' in page.text
+    week = client.get(f"{API}/my-week").json()
+    by_day = {d["day"]: d["minutes"] for d in week["days"]}
+    assert by_day["2024-10-19"] == 90 and by_day["2024-10-20"] == 150
+    assert {c["minutes"] for c in week["completed"]} == {90, 150}
+    titles = [r["title"] for r in week["recommended"]]
+    assert "Cyber hygiene" in titles and "Mission Karmayogi basics" not in titles
+    nav = client.get("/").text
+    assert 'href="/my/week"' in nav and 'href="/dashboard"' not in nav

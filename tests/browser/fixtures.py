@@ -1,0 +1,113 @@
+"""A live Saptah (demo data, embedded worker) on loopback, and a real headless Debian chromium."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from saptah.config import Settings
+from saptah.core.db import make_engine, make_sessionmaker
+from tests.conftest import create_pg_database, free_port
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """Saptah serving a fresh demo on a free port, on this backend's database (one per test module)."""
+    import uvicorn
+
+    from saptah import demo
+    from saptah.core.migrate import upgrade
+    from saptah.web.app import create_app
+    from saptah.wiring import wire
+
+    tmp = tmp_path_factory.mktemp(f"live-{backend}")
+    drop = None
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp / 'live.db'}"
+    else:
+        url, drop = create_pg_database(request.getfixturevalue("pg_admin_url"))
+    upgrade(url)
+    wire()
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    demo.build(factory, people=300)
+    port = free_port()
+    settings = Settings(
+        env="test",
+        database_url=url,
+        base_url=f"http://127.0.0.1:{port}",
+        mail_dir=tmp / "mail",
+        upload_dir=tmp / "uploads",
+        run_worker_in_app=True,
+    )
+    app = create_app(settings, factory=factory)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        pytest.fail("the live server did not start")
+    yield {"url": base, "settings": settings, "factory": factory}
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+    if drop:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    exe = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(exe).exists():
+        pytest.fail("Debian chromium is not installed; ./scripts/test installs it")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context and page (phone-sized when a test asks)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def sign_in_as(page: Any, base: str, email: str, password: str = "saptah-demo-2024") -> None:
+    """Sign in through the real form."""
+    page.goto(f"{base}/sign-in")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")

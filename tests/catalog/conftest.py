@@ -1,0 +1,106 @@
+"""Catalogue test helpers: the reference catalogue and small course factories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from saptah.catalog import importer
+from saptah.catalog.schemas import CourseIn
+from saptah.catalog.tasks import load_competencies, load_reference_catalogue
+from saptah.directory import service as directory
+
+BASE = "http://testserver"
+
+
+class Courses:
+    """Makes courses in the test session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.n = 0
+        load_competencies(session)
+        session.commit()
+
+    def make(self, **fields: Any) -> Any:
+        """A live native course with two modules, optionally with an assessment."""
+        from saptah.catalog import repository as repo
+
+        self.n += 1
+        data = {
+            "code": f"T-{self.n}",
+            "title_en": f"Test course {self.n}",
+            "duration_minutes": 30,
+            "provider": "CP_KB",
+            "status": "live",
+            "competencies": ["BEH-SELF"],
+            "modules": [{"title": "One", "body": "First."}, {"title": "Two", "body": "Second."}],
+        }
+        data.update(fields)
+        spec = CourseIn.model_validate(data)
+        provider = directory.org_by_code(self.session, spec.provider or "CP_KB")
+        comps = repo.competencies_by_codes(self.session, spec.competencies)
+        importer.save_course(
+            self.session, data=spec, provider=provider, competency_ids=[c.id for c in comps.values()], base_url=BASE
+        )
+        self.session.commit()
+        course = repo.course_by_code(self.session, spec.code)
+        assert course is not None
+        return course
+
+
+QUIZ = {
+    "pass_mark": 60,
+    "max_attempts": 2,
+    "questions": [
+        {"prompt": "2 + 2?", "options": ["3", "4"], "answer": 1},
+        {"prompt": "Capital of India?", "options": ["New Delhi", "Mumbai"], "answer": 0},
+    ],
+}
+
+
+@pytest.fixture
+def courses(db: Session) -> Courses:
+    """Course factory bound to the test session."""
+    return Courses(db)
+
+
+@pytest.fixture
+def reference(db: Session) -> Session:
+    """The shipped reference catalogue loaded into the test transaction."""
+    load_reference_catalogue(db, base_url=BASE)
+    db.commit()
+    return db
+
+
+class Recorder:
+    """Collects the domain events published during a test."""
+
+    def __init__(self) -> None:
+        self.seen: list[Any] = []
+
+    def __call__(self, session: Session, event: Any) -> None:
+        self.seen.append(event)
+
+    def of(self, kind: type) -> list[Any]:
+        """Events of one type."""
+        return [e for e in self.seen if isinstance(e, kind)]
+
+
+@pytest.fixture
+def events() -> Any:
+    """Record CourseEnrolled, CourseCompleted and CourseRated while the test runs."""
+    from saptah.core import signals
+
+    rec = Recorder()
+    kinds = (signals.CourseEnrolled, signals.CourseCompleted, signals.CourseRated)
+    for kind in kinds:
+        signals.subscribe(kind, rec)
+    yield rec
+    for kind in kinds:
+        signals._handlers[kind].remove(rec)
+
+
+# The live server and the real browser of the browser suite, for this folder's browser test.

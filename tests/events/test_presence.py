@@ -1,0 +1,150 @@
+"""Live presence: pings merge into intervals; duplicates, tabs, reconnects and late pings never over-count."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from saptah.core import signals
+from saptah.core.errors import Conflict, Forbidden
+from saptah.events import attendance, repository
+from tests.events.helpers import event, organiser
+
+
+@pytest.fixture
+def published():
+    """Capture EventAttendanceRecorded as the campaign engine would receive it."""
+    seen: list[signals.EventAttendanceRecorded] = []
+
+    def handler(session, ev):
+        seen.append(ev)
+
+    signals.subscribe(signals.EventAttendanceRecorded, handler)
+    yield seen
+    signals._handlers[signals.EventAttendanceRecorded].remove(handler)
+
+
+def ping(db, ev, person, at, *, tab="tabA", seq=1, seconds=60):
+    return attendance.ping(db, event=ev, person_id=person.id, tab=tab, seq=seq, seconds=seconds, now=at)
+
+
+def test_pings_every_minute_add_up_to_minutes_watched(db, make):
+    _, org = organiser(db, make)
+    ev = event(db, org, minutes=60)
+    learner = make.person("DOHFW")
+    for i in range(1, 21):
+        result = ping(db, ev, learner, ev.starts_at + timedelta(minutes=i), seq=i)
+    assert result.minutes == 20
+    assert result.seconds == 20 * 60
+    assert not result.attended
+
+
+def test_replayed_ping_changes_nothing(db, make):
+    _, org = organiser(db, make)
+    ev = event(db, org)
+    learner = make.person("DOHFW")
+    first = ping(db, ev, learner, ev.starts_at + timedelta(minutes=5), seq=3)
+    replay = ping(db, ev, learner, ev.starts_at + timedelta(minutes=9), seq=3)
+    older = ping(db, ev, learner, ev.starts_at + timedelta(minutes=10), seq=2)
+    assert first.counted and not replay.counted and not older.counted
+    assert replay.seconds == older.seconds == first.seconds == 60
+    assert replay.reason == "This ping was already counted."
+
+
+def test_two_tabs_watching_together_count_once(db, make):
+    _, org = organiser(db, make)
+    ev = event(db, org)
+    learner = make.person("DOHFW")
+    for i in range(1, 11):
+        at = ev.starts_at + timedelta(minutes=i)
+        ping(db, ev, learner, at, tab="tabA", seq=i)
+        ping(db, ev, learner, at + timedelta(seconds=20), tab="tabB", seq=i)
+    row = repository.get_attendance(db, ev.id, learner.id)
+    assert attendance.live_seconds(row) == 10 * 60 + 20
+    assert row.minutes == 10
+
+
+def test_reconnect_after_a_gap_counts_both_parts_but_not_the_gap(db, make):
+    _, org = organiser(db, make)
+    ev = event(db, org)
+    learner = make.person("DOHFW")
+    for i in range(1, 6):
+        ping(db, ev, learner, ev.starts_at + timedelta(minutes=i), seq=i)
+    # network dropped for 10 minutes; the page claims the whole gap but the server caps a ping at 90 s
+    ping(db, ev, learner, ev.starts_at + timedelta(minutes=16), seq=6, seconds=600)
+    for i in range(17, 20):
+        ping(db, ev, learner, ev.starts_at + timedelta(minutes=i), seq=i)
+    row = repository.get_attendance(db, ev.id, learner.id)
+    assert attendance.live_seconds(row) == 5 * 60 + 90 + 3 * 60
+
+
+def test_presence_after_end_plus_grace_is_not_counted_and_minutes_are_capped(db, make):
+    _, org = organiser(db, make)
+    ev = event(db, org, minutes=30)
+    learner = make.person("DOHFW")
+    for i in range(1, 41):  # watches 40 minutes of a 30-minute event (10 of them in the grace period)
+        ping(db, ev, learner, ev.starts_at + timedelta(minutes=i), seq=i)
+    with pytest.raises(Conflict, match="not live"):
+        ping(db, ev, learner, ev.starts_at + timedelta(minutes=41), seq=99)
+    row = repository.get_attendance(db, ev.id, learner.id)
+    assert attendance.live_seconds(row) == 40 * 60
+    assert row.minutes == 30 and row.attended
+
+
+def test_pings_before_the_start_are_refused(db, make):
+    _, org = organiser(db, make)
+    ev = event(db, org)
+    learner = make.person("DOHFW")
+    with pytest.raises(Conflict, match="not live"):
+        ping(db, ev, learner, ev.starts_at - timedelta(minutes=1))
+
+
+def test_closed_event_refuses_presence_of_someone_not_invited(db, make):
+    _, org = organiser(db, make)
+    ev = event(db, org, access="closed")
+    with pytest.raises(Forbidden, match="invitation"):
+        ping(db, ev, make.person("DOHFW"), ev.starts_at + timedelta(minutes=2))
+
+
+def test_attendance_flows_to_the_campaign_engine_as_a_converging_total(db, make, published):
+    _, org = organiser(db, make)
+    ev = event(db, org, minutes=60, competencies=[])
+    learner = make.person("DOHFW")
+    for i in range(1, 41):
+        ping(db, ev, learner, ev.starts_at + timedelta(minutes=i), seq=i)
+    mine = [e for e in published if e.person_id == learner.id]
+    assert [e.minutes for e in mine] == [1, 16, 31]  # first minute, every 15 more; 31 is also over 50 %
+    assert mine[-1].attended and mine[-1].kind == "webinar" and mine[-1].at == ev.starts_at
+    for i in range(41, 43):
+        ping(db, ev, learner, ev.starts_at + timedelta(minutes=i), seq=i)
+    sent = attendance.finalise(db, ev, now=ev.starts_at + timedelta(minutes=75))
+    assert sent == 1 and published[-1].minutes == 42 and published[-1].attended
+    assert attendance.finalise(db, ev, now=ev.starts_at + timedelta(minutes=80)) == 0
+    assert [e.minutes for e in published if e.person_id == learner.id][-1] == 42
+
+
+def test_finalise_refused_while_event_runs(db, make):
+    _, org = organiser(db, make)
+    ev = event(db, org)
+    with pytest.raises(Conflict, match="grace"):
+        attendance.finalise(db, ev, now=ev.starts_at + timedelta(minutes=30))
+
+
+def test_peak_concurrent_viewers_and_performance(db, make):
+    _, org = organiser(db, make)
+    ev = event(db, org, minutes=20)
+    a, b, c = make.person("DOHFW"), make.person("DOHFW"), make.person("MHA")
+    for i in range(1, 21):
+        ping(db, ev, a, ev.starts_at + timedelta(minutes=i), seq=i)
+    for i in range(1, 6):
+        ping(db, ev, b, ev.starts_at + timedelta(minutes=i), seq=i)
+    for i in range(3, 8):
+        ping(db, ev, c, ev.starts_at + timedelta(minutes=i), seq=i)
+    perf = attendance.performance(db, ev)
+    assert perf["attendees"] == 3
+    assert perf["peak_viewers"] == 3
+    assert perf["average_minutes"] == round((20 + 5 + 5) / 3, 1)
+    assert perf["share_over_half"] == round(100 / 3, 1)
+    orgs = {o["organisation"]: o["attendees"] for o in perf["by_organisation"]}
+    assert sum(orgs.values()) == 3 and len(orgs) == 2

@@ -1,0 +1,98 @@
+"""In a real browser: the 14-10-2024 MoHFW circular becomes a plan, is published, learned and reported."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+
+from saptah.core.db import utcnow
+from saptah.core.timeutil import ist_day
+from tests.browser.fixtures import sign_in_as
+
+pytestmark = pytest.mark.browser
+
+
+def sign_out(page) -> None:
+    page.click("text=Sign out")
+    page.wait_for_url("**/sign-in")
+
+
+def test_circular_to_plan_to_learning_to_compliance(live_server, page) -> None:
+    base = live_server["url"]
+    deadline = ist_day(utcnow()) + timedelta(days=13)
+
+    sign_in_as(page, base, "admin.mohfw@saptah.demo")
+    page.click("nav >> text=Plans")
+    form = page.locator("[data-testid=new-plan]")
+    form.locator("input[name=title]").fill("Karmayogi Saptah 2024: MoHFW courses")
+    form.locator("input[name=circular_ref]").fill("MoHFW circular dated 14-10-2024")
+    form.locator("input[name=circular_date]").fill("2024-10-14")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    add = page.locator("[data-testid=add-item]")
+    add.locator("input[name=course_codes]").fill("MOHFW-KNOW-MINISTRY")
+    add.locator("input[name=deadline_date]").fill(deadline.isoformat())
+    add.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    add = page.locator("[data-testid=add-item]")
+    add.locator("input[name=course_codes]").fill("KB-VIKSIT-2047, IKR-JAN-BHAGIDARI, TAO-KARMAYOGI-WAY")
+    add.locator("input[name=choose_k]").fill("1")
+    add.locator("input[name=deadline_date]").fill(deadline.isoformat())
+    add.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    items = page.locator("[data-testid=items]").inner_text()
+    assert "Know Your Ministry" in items and "complete 1 of 3" in items
+    assert page.locator("[data-testid=publish]").count() == 0  # an admin drafts; only a leader publishes
+    plan_url = page.url
+    sign_out(page)
+
+    sign_in_as(page, base, "leader.mohfw@saptah.demo")
+    page.goto(plan_url)
+    page.click("[data-testid=publish]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid=plan-status]").inner_text() == "published"
+    sign_out(page)
+
+    sign_in_as(page, base, "learner@saptah.demo")
+    page.click("nav >> text=My learning")
+    table = page.locator("[data-testid=my-learning]")
+    assert "MoHFW circular dated 14-10-2024" in table.inner_text()
+    assert deadline.strftime("%d-%m-%Y") in table.inner_text()
+    assert "Jan Bhagidari" in page.locator("[data-testid=options-left]").inner_text()
+    table.locator("a", has_text="Jan Bhagidari").click()
+    page.click("[data-testid=enrol]")
+    page.wait_for_load_state("networkidle")
+    if "/learn/" not in page.url:  # enrolling may open the player directly
+        page.click("[data-testid=continue]")
+    while page.locator("[data-testid=mark-done]").count():
+        page.click("[data-testid=mark-done]")
+        page.wait_for_load_state("networkidle")
+    page.goto(f"{base}/my/learning")
+    done = page.locator("tr[data-status=completed_on_time]")
+    assert done.count() == 1 and "Jan Bhagidari" in done.inner_text()
+    assert page.locator("tr[data-status=not_started]", has_text="Know Your Ministry").count() == 1
+    sign_out(page)
+
+    sign_in_as(page, base, "admin.mohfw@saptah.demo")
+    page.click("nav >> text=Compliance")
+    page.click("button:has-text('Show')")
+    page.wait_for_load_state("networkidle")
+    page.fill("input[name=q]", "Anjali Verma")
+    page.click("button:has-text('Show')")
+    page.wait_for_load_state("networkidle")
+    assert "Completed on time" in page.locator("[data-testid=compliance]").inner_text()
+    href = page.locator("[data-testid=export-csv]").get_attribute("href")
+    response = page.request.get(f"{base}{href}")
+    rows = list(csv.DictReader(io.StringIO(response.body().decode("utf-8-sig"))))
+    mine = {r["Item"]: r for r in rows if r["Name"] == "Anjali Verma"}
+    choice = next(r for item, r in mine.items() if item.startswith("Any 1 of"))
+    assert (choice["Status"], choice["On time"], choice["Designation"]) == (
+        "Completed on time",
+        "Yes",
+        "Section Officer",
+    )
+    assert choice["Completed on"] == ist_day(utcnow()).strftime("%d-%m-%Y")
+    assert mine["Know Your Ministry – MoHFW"]["Status"] == "Not started"

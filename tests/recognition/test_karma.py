@@ -1,0 +1,111 @@
+"""Karma points: each rule with an example, awarded once per (person, reason, object) whatever retries happen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from saptah.campaigns import service as campaigns
+from saptah.campaigns.schemas import RulesChangeIn
+from saptah.core import signals
+from saptah.recognition import service
+from tests.campaigns.helpers import attend, campaign, complete, ist, totals
+
+
+def points(db, person_id):
+    db.flush()
+    total, entries = service.karma_of(db, person_id)
+    return total, {(e.reason, e.object_key): e.points for e in entries}
+
+
+def test_first_sign_in_and_first_enrolment_earn_five_once(db, make):
+    p = make.person("DOHFW")
+    for _ in range(3):
+        signals.publish(db, signals.PersonSignedIn(p.id, ist(2024, 10, 20)))
+    signals.publish(db, signals.CourseEnrolled(p.id, 1, ist(2024, 10, 20)))
+    signals.publish(db, signals.CourseEnrolled(p.id, 2, ist(2024, 10, 21)))
+    assert points(db, p.id) == (10, {("first_sign_in", ""): 5, ("first_enrolment", ""): 5})
+
+
+def test_completion_five_and_passed_assessment_five_more(db, make):
+    p = make.person("DOHFW")
+    complete(db, p.id, 1, ist(2024, 10, 20), passed=True)
+    complete(db, p.id, 1, ist(2024, 10, 20), passed=True)  # a retry
+    complete(db, p.id, 2, ist(2024, 10, 20), passed=False)
+    total, entries = points(db, p.id)
+    assert total == 15
+    assert entries[("assessment_passed", "course:1")] == 5 and ("assessment_passed", "course:2") not in entries
+
+
+def test_rating_two_points_once_per_course_and_event_ten(db, make):
+    p = make.person("DOHFW")
+    signals.publish(db, signals.CourseRated(p.id, 4, ist(2024, 10, 20)))
+    signals.publish(db, signals.CourseRated(p.id, 4, ist(2024, 10, 21)))
+    attend(db, p.id, 9, 50, ist(2024, 10, 21))
+    attend(db, p.id, 9, 55, ist(2024, 10, 21))
+    attend(db, p.id, 10, 5, ist(2024, 10, 22), attended=False)  # not present for half the event
+    assert points(db, p.id) == (12, {("course_rated", "course:4"): 2, ("event_attended", "event:9"): 10})
+
+
+def test_monthly_cap_of_four_reached_mid_day(db, make):
+    p = make.person("DOHFW")
+    for i in range(5):
+        complete(db, p.id, 100 + i, ist(2024, 10, 20, 9 + i))
+    total, entries = points(db, p.id)
+    assert total == 20 and entries[("course_completed", "course:104")] == 0
+    note = service.karma_of(db, p.id)[1][0].note
+    assert "monthly limit of 4" in note
+    complete(db, p.id, 200, ist(2024, 11, 1, 9))  # a new month starts afresh
+    assert points(db, p.id)[0] == 25
+
+
+def test_cap_raised_by_the_campaign_during_the_week_applies_from_then_on(db, make):
+    c = campaign(db, "Cap campaign")
+    p = make.person("DOHFW")
+    for i in range(5):
+        complete(db, p.id, 300 + i, ist(2024, 10, 20, 9 + i))
+    assert points(db, p.id)[0] == 20
+    campaigns.change_rules(db, campaign_id=c.id, actor_id=None, data=RulesChangeIn(reason="NLW", karma_monthly_cap=8))
+    complete(db, p.id, 305, ist(2024, 10, 21, 9))
+    total, entries = points(db, p.id)
+    assert total == 25 and entries[("course_completed", "course:304")] == 0  # the earlier one stays unpaid
+    assert totals(db, c.id, p.id).karma == 25  # and the campaign's totals know the karma
+
+
+def test_plan_course_on_time_ten_late_less_and_outside_cap(db, make):
+    p = make.person("DOHFW")
+    deadline = datetime(2024, 10, 31, 18, 29, 59, tzinfo=UTC)  # 31-10-2024 23:59:59 IST
+    for i in range(4):
+        complete(db, p.id, 400 + i, ist(2024, 10, 20, 9 + i))
+    complete(db, p.id, 410, ist(2024, 10, 25))  # over the cap as it arrives ...
+    signals.publish(db, signals.PlanItemCompleted(p.id, 410, 1, deadline, ist(2024, 10, 25)))
+    total, entries = points(db, p.id)
+    assert entries[("course_completed", "course:410")] == 5  # ... but plan courses do not count against it
+    assert entries[("plan_course", "course:410")] == 10
+    assert total == 20 + 5 + 10
+
+
+def test_plan_course_late_loses_a_point_per_started_month(db, make):
+    assert service.plan_points(ist(2024, 10, 31, 23, 59, 59), ist(2024, 11, 5)) == 9
+    assert service.plan_points(ist(2024, 10, 31, 12), ist(2024, 12, 1)) == 8
+    assert service.plan_points(ist(2024, 1, 31), ist(2025, 1, 31, 13)) == 0  # never below zero
+    assert service.plan_points(None, ist(2025, 1, 1)) == 10
+
+
+def test_plan_signal_before_completion_keeps_completion_out_of_the_cap(db, make):
+    p = make.person("DOHFW")
+    for i in range(4):
+        complete(db, p.id, 500 + i, ist(2024, 10, 20, 9 + i))
+    signals.publish(db, signals.PlanItemCompleted(p.id, 510, 1, None, ist(2024, 10, 22)))
+    complete(db, p.id, 510, ist(2024, 10, 22))
+    assert points(db, p.id)[1][("course_completed", "course:510")] == 5
+
+
+def test_reaching_target_issues_the_campaign_certificate_once(db, make):
+    c = campaign(db, "Cert campaign")
+    p = make.person("DOHFW")
+    complete(db, p.id, 1, ist(2024, 10, 20), 200)
+    assert not [x for x in service.certificates_of(db, p.id) if x.kind == "campaign"]
+    complete(db, p.id, 2, ist(2024, 10, 21), 60)
+    complete(db, p.id, 3, ist(2024, 10, 22), 60)
+    certs = [x for x in service.certificates_of(db, p.id) if x.kind == "campaign"]
+    assert len(certs) == 1 and certs[0].title == c.name and certs[0].subject_id == c.id

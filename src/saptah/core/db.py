@@ -84,9 +84,15 @@ def _configure_sqlite(engine: Engine) -> None:
             cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
+    # A deferred BEGIN that reads and then writes fails at once with "database is locked" when
+    # another connection committed in between (WAL snapshot cannot be upgraded; busy_timeout does
+    # not apply). Taking the write lock at BEGIN makes writers queue on busy_timeout instead.
+    file_backed = engine.url.database not in (None, "", ":memory:")
+    begin = "BEGIN IMMEDIATE" if file_backed else "BEGIN"
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql(begin)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -16,7 +16,7 @@ from rich.table import Table
 from saptah.config import Settings
 from saptah.core.db import make_engine, make_sessionmaker, unit_of_work
 from saptah.core.errors import SaptahError
-from saptah.core.modules import optional_module
+from saptah.domains import domain_modules
 
 app = typer.Typer(help="Saptah: run a civil-service learning campaign.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -25,18 +25,6 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 console = Console()
 
-# Domains that add their own commands through `saptah.<domain>.commands.register(app)`.
-COMMAND_DOMAINS = (
-    "directory",
-    "directory.onboarding",
-    "catalog",
-    "plans",
-    "lrs",
-    "events",
-    "campaigns",
-    "recognition",
-    "analytics",
-)
 
 
 def _settings() -> Settings:
@@ -104,6 +92,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        access_log=settings.access_log,
         proxy_headers=True,
     )
 
@@ -254,10 +243,8 @@ class _errors:
 
 
 def _register_domain_commands() -> None:
-    for domain in COMMAND_DOMAINS:
-        module = optional_module(f"saptah.{domain}.commands")
-        if module is not None:
-            module.register(app)
+    for _domain, module in domain_modules("commands"):
+        module.register(app)
 
 
 def main() -> None:

@@ -8,10 +8,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from saptah.core.db import unit_of_work
-from saptah.core.modules import optional_module
-
-# Domains whose tasks.seed_demo(session, rng, people=..., progress=...) add to the demo, in order.
-SEED_ORDER = ("directory", "catalog", "plans", "events", "lrs", "campaigns", "recognition", "analytics")
+from saptah.domains import domain_modules
 
 
 def build(
@@ -19,8 +16,8 @@ def build(
 ) -> None:
     """Run each domain's demo step in its own transaction."""
     rng = random.Random(seed)
-    for domain in SEED_ORDER:
-        step = getattr(optional_module(f"saptah.{domain}.tasks"), "seed_demo", None)
+    for domain, tasks in domain_modules("tasks"):
+        step = getattr(tasks, "seed_demo", None)
         if step is None:
             continue
         with unit_of_work(factory) as session:

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from saptah.core.modules import optional_module
-
-# Each domain that reacts to others' events or runs jobs offers `tasks.register()`.
-DOMAINS_WITH_TASKS = (
-    "directory",
-    "directory.onboarding",
-    "catalog",
-    "plans",
-    "lrs",
-    "events",
-    "campaigns",
-    "recognition",
-    "analytics",
-    "notify",
-)
+from saptah.domains import domain_modules
 
 
 def wire() -> None:
     """Register every domain's subscribers and job handlers (idempotent)."""
-    for domain in DOMAINS_WITH_TASKS:
-        module = optional_module(f"saptah.{domain}.tasks")
+    for _domain, module in domain_modules("tasks"):
         register = getattr(module, "register", None)
         if register is not None:
             register()

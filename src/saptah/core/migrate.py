@@ -7,28 +7,12 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 
 from saptah.core.db import Base
-from saptah.core.modules import optional_module
-
-MODEL_DOMAINS = (
-    "directory",
-    "directory.onboarding",
-    "auth",
-    "notify",
-    "jobs",
-    "catalog",
-    "plans",
-    "lrs",
-    "events",
-    "campaigns",
-    "recognition",
-    "analytics",
-)
+from saptah.domains import domain_modules
 
 
 def load_models() -> type[Base]:
     """Import every domain's models so the metadata is complete."""
-    for domain in MODEL_DOMAINS:
-        optional_module(f"saptah.{domain}.models")
+    list(domain_modules("models"))  # importing a models module registers its tables
     return Base
 
 

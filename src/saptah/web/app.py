@@ -14,25 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from saptah import __version__
 from saptah.config import Settings
 from saptah.core.db import make_engine, make_sessionmaker
-from saptah.core.modules import optional_module
+from saptah.domains import domain_modules
 from saptah.web import assets, errors, pages, strict
 from saptah.web.deps import CSRF_COOKIE
 from saptah.web.templating import build_templates
 from saptah.wiring import wire
-
-# Domains whose api.py / pages.py expose a `router`; a missing module is simply not mounted yet.
-ROUTED_DOMAINS = (
-    "auth",
-    "directory",
-    "directory.onboarding",
-    "catalog",
-    "plans",
-    "lrs",
-    "events",
-    "campaigns",
-    "recognition",
-    "analytics",
-)
 
 
 def create_app(settings: Settings | None = None, *, factory: sessionmaker[Session] | None = None) -> FastAPI:
@@ -70,11 +56,9 @@ def create_app(settings: Settings | None = None, *, factory: sessionmaker[Sessio
     app.mount("/static", StaticFiles(directory=str(files("saptah.web") / "static")), name="static")
     app.include_router(assets.router)
     app.include_router(pages.router)
-    for domain in ROUTED_DOMAINS:
-        for part in ("api", "pages"):
-            module = optional_module(f"saptah.{domain}.{part}")
-            if module is not None:
-                app.include_router(module.router)
+    for part in ("api", "pages"):
+        for _domain, module in domain_modules(part):
+            app.include_router(module.router)
     return app
 
 

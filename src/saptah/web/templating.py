@@ -12,22 +12,8 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from saptah.core.modules import optional_module
 from saptah.core.timeutil import fmt_ist
+from saptah.domains import DOMAINS
 from saptah.web.i18n import ROLE_LABELS, translate
-
-DOMAINS = (
-    "web",
-    "directory",
-    "directory.onboarding",
-    "auth",
-    "catalog",
-    "plans",
-    "lrs",
-    "events",
-    "campaigns",
-    "recognition",
-    "analytics",
-)
-
 
 # (label, address, roles that see it; empty: everyone signed in). Domains add their entries here.
 NAV: list[tuple[str, str, tuple[str, ...]]] = [
@@ -49,7 +35,7 @@ def nav_items(principal: Any) -> list[tuple[str, str]]:
 def build_templates() -> Jinja2Templates:
     """One environment whose loader looks in each domain's templates folder."""
     loaders = []
-    for domain in DOMAINS:
+    for domain in ("web", *DOMAINS):
         if optional_module(f"saptah.{domain}") is None:
             continue
         try:

@@ -58,12 +58,13 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and real transactions."""
+def make_engine(url: str, *, sqlite_busy_seconds: float = 30, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys, real transactions and a wait for its write lock."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
-        _configure_sqlite(engine)
+        connect_args = {"check_same_thread": False, "timeout": sqlite_busy_seconds}
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        _configure_sqlite(engine, busy_ms=int(sqlite_busy_seconds * 1000))
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -71,14 +72,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, busy_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")

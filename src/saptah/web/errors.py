@@ -8,6 +8,8 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from saptah.core.errors import SaptahError
@@ -26,7 +28,12 @@ TITLES = {
     413: "Too large",
     429: "Slow down",
     500: "Something went wrong",
+    503: "Busy",
 }
+BUSY_MESSAGE = "Saptah is very busy right now. Please try again in a few seconds."
+# Database errors that mean "overloaded, try again", not "bug": SQLite's write lock, PostgreSQL's
+# deadlock (40P01), serialisation failure (40001) and too many connections (53300).
+TRANSIENT_SQLSTATES = {"40P01", "40001", "53300"}
 
 
 def _is_api(request: Request) -> bool:
@@ -68,7 +75,34 @@ def install(app: FastAPI) -> None:
             message = "There is no page at this address."
         return error_response(request, exc.status_code, "http_error", message)
 
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(request: Request, exc: PoolTimeout) -> Response:
+        log.warning("no database connection free for %s", request.url.path)
+        return _busy(request)
+
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError) -> Response:
+        if is_transient(exc):
+            log.warning("transient database error on %s: %s", request.url.path, exc.orig)
+            return _busy(request)
+        log.exception("database error on %s", request.url.path)
+        return error_response(request, 500, "internal_error", "Something went wrong on our side. It has been logged.")
+
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
         return error_response(request, 500, "internal_error", "Something went wrong on our side. It has been logged.")
+
+
+def is_transient(exc: OperationalError) -> bool:
+    """Whether a database error is overload (retry later) rather than a fault."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in TRANSIENT_SQLSTATES:
+        return True
+    return "database is locked" in str(exc.orig)
+
+
+def _busy(request: Request) -> Response:
+    response = error_response(request, 503, "busy", BUSY_MESSAGE)
+    response.headers["Retry-After"] = "5"
+    return response

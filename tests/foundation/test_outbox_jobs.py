@@ -127,3 +127,29 @@ def test_sender_commits_each_message(factory, db, settings, smtp):
     assert len(smtp.messages) == 3
     db.expire_all()
     assert {m.status for m in db.query(OutboxMessage).filter(OutboxMessage.dedupe_key.like("c%"))} == {"sent"}
+
+
+def _tick(ctx: jobs.JobContext) -> dict[str, object]:
+    return {"ticked": True}
+
+
+def test_scheduled_duties_run_by_themselves_once_per_period(db, factory, settings):
+    from saptah.wiring import wire
+
+    wire()
+    jobs.register("test_tick", _tick, every=timedelta(minutes=5))
+    schedule = jobs.scheduled()
+    assert schedule["events.finalise"] == timedelta(minutes=1)  # attendance closes without cron
+    assert schedule["plans.remind"] == timedelta(hours=1)  # plan reminders go out without cron
+    assert "test_tick" in jobs.enqueue_periodic(factory)
+    assert "test_tick" not in jobs.enqueue_periodic(factory)  # already queued: not twice
+    while jobs.run_one(factory, settings):
+        pass
+    db.expire_all()
+    [ran] = db.query(Job).filter_by(kind="test_tick").all()
+    assert (ran.status, ran.result) == ("done", {"ticked": True})
+    assert "test_tick" not in jobs.enqueue_periodic(factory)  # finished just now: not due yet
+    ran.finished_at = utcnow() - timedelta(minutes=6)
+    db.commit()
+    assert "test_tick" in jobs.enqueue_periodic(factory)
+    assert db.query(Job).filter_by(kind="test_tick", status="queued").count() == 1

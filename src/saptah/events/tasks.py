@@ -69,7 +69,7 @@ def register() -> None:
             NAV.append(entry)
     if home_panel not in HOME_PANELS:
         HOME_PANELS.append(home_panel)
-    jobs.register("events.finalise", run_finalise)
+    jobs.register("events.finalise", run_finalise, every=timedelta(minutes=1))
 
 
 def home_panel(session: Session, principal: Any) -> tuple[str, dict[str, Any]] | None:

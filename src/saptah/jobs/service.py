@@ -44,11 +44,40 @@ class JobContext:
 
 JobHandler = Callable[[JobContext], dict[str, Any]]
 _handlers: dict[str, JobHandler] = {}
+_periodic: dict[str, timedelta] = {}
 
 
-def register(kind: str, handler: JobHandler) -> None:
-    """Name the function that runs jobs of a kind."""
+def register(kind: str, handler: JobHandler, *, every: timedelta | None = None) -> None:
+    """Name the function that runs jobs of a kind; `every` also makes the workers run it on a schedule."""
     _handlers[kind] = handler
+    if every is not None:
+        _periodic[kind] = every
+
+
+def scheduled() -> dict[str, timedelta]:
+    """The kinds the workers run on a schedule, with their period."""
+    return dict(_periodic)
+
+
+def enqueue_periodic(factory: sessionmaker[Session]) -> list[str]:
+    """Queue each scheduled kind whose last run finished `every` ago (or never ran); returns the kinds queued.
+
+    Several workers may race here; a duplicate run is harmless because scheduled handlers are idempotent
+    (reminders are sent once per person, item and kind; finalising an event twice changes nothing).
+    """
+    queued: list[str] = []
+    now = utcnow()
+    with unit_of_work(factory) as session:
+        for kind, every in sorted(_periodic.items()):
+            lock_key = f"every:{kind}"
+            if repo.active_with_key(session, lock_key) is not None:
+                continue
+            last = repo.recent(session, kind, lock_key=lock_key, limit=1)
+            if last and (last[0].finished_at or now) > now - every:
+                continue
+            enqueue(session, kind=kind, payload={}, lock_key=lock_key)
+            queued.append(kind)
+    return queued
 
 
 def enqueue(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,15 +13,20 @@ from saptah.jobs import service
 from saptah.notify.tasks import run_sender
 
 log = logging.getLogger(__name__)
+SCHEDULE_CHECK_SECONDS = 15.0
 
 
 def work(
     factory: sessionmaker[Session], settings: Settings, stop: threading.Event, *, idle_seconds: float = 1.0
 ) -> None:
-    """Run jobs and send mail until `stop` is set."""
+    """Run scheduled duties, jobs and mail until `stop` is set."""
+    next_schedule_check = 0.0
     while not stop.is_set():
         busy = False
         try:
+            if time.monotonic() >= next_schedule_check:
+                next_schedule_check = time.monotonic() + SCHEDULE_CHECK_SECONDS
+                service.enqueue_periodic(factory)
             busy = service.run_one(factory, settings)
             busy = run_sender(factory, settings) > 0 or busy
         except Exception:  # keep the worker alive; the error is in the log

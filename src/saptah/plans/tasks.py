@@ -149,7 +149,7 @@ def learning_panel(session: Session, principal: Any) -> tuple[str, dict[str, Any
 def register() -> None:
     """Subscribe to completions, register the reminder job and add the menu entries."""
     signals.subscribe(signals.CourseCompleted, on_course_completed)
-    jobs.register(JOB_KIND, run_remind_job)
+    jobs.register(JOB_KIND, run_remind_job, every=timedelta(hours=1))
     admins = ("mdo_admin", "mdo_leader", "national_organiser")
     for entry in (
         ("My learning", "/my/learning", ()),

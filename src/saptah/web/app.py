@@ -30,14 +30,16 @@ def create_app(settings: Settings | None = None, *, factory: sessionmaker[Sessio
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        stop = None
+        worker = None
         if settings.run_worker_in_app:
             from saptah.jobs.tasks import start_in_thread
 
-            _thread, stop = start_in_thread(factory, settings)
+            worker = start_in_thread(factory, settings)
         yield
-        if stop is not None:
+        if worker is not None:  # let the running pass finish before the server (and its engine) goes away
+            thread, stop = worker
             stop.set()
+            thread.join(timeout=30)
 
     app = FastAPI(
         title="Saptah",

@@ -199,3 +199,23 @@ def test_unknown_query_parameter_is_refused(client, make):
     assert r.status_code == 400
     assert "Unknown query parameter(s): sise" in r.json()["error"]["message"]
     assert client.get("/api/v1/people", params={"q": "a", "size": 10}).status_code == 200
+
+
+def test_people_search_finds_words_inside_names_emails_and_ids_literally(client, make):
+    admin = make.person("MOHFW", role=Role.MDO_ADMIN)
+    meera = make.person("MOHFW", full_name="Meera Sharma", email="meera.s@example.gov.in", employee_id="EMP42")
+    make.person("MOHFW", full_name="Ravi 100% Kumar", email="ravi_k@example.gov.in")
+    make.person("MOHFW", full_name="Sunil Rao", email="sunil@example.gov.in")
+
+    def found(q: str) -> set[str]:
+        r = client.get("/api/v1/people", params={"q": q, "size": 200})
+        assert r.status_code == 200
+        return {p["full_name"] for p in r.json()["items"]}
+
+    sign_in(client, admin.email)
+    assert found("SHARM") == {"Meera Sharma"}  # inside a name, any case
+    assert found("meera.s@") == {"Meera Sharma"}  # inside an e-mail
+    assert found("EMP42") == {meera.full_name}  # an employee ID, exactly
+    assert found("100%") == {"Ravi 100% Kumar"}  # % is a letter, not "anything"
+    assert found("i_k@") == {"Ravi 100% Kumar"}  # so is _
+    assert found("%") == {"Ravi 100% Kumar"}

@@ -84,9 +84,14 @@ def people_query(paths: Sequence[str] | None, q: str | None) -> Select[Person]:
     """People in the subtrees, optionally matching words in name, e-mail or employee ID."""
     stmt = select(Person).join(Organisation, Person.org_id == Organisation.id).where(in_subtrees(paths))
     if q:
-        like = f"%{q.strip().lower()}%"
+        word = q.strip()
+        # `%` and `_` typed by a person are letters, not wildcards.
         stmt = stmt.where(
-            or_(func.lower(Person.full_name).like(like), Person.email.like(like), Person.employee_id == q.strip())
+            or_(
+                func.lower(Person.full_name).contains(word.lower(), autoescape=True),
+                Person.email.contains(word.lower(), autoescape=True),
+                Person.employee_id == word,
+            )
         )
     return stmt
 

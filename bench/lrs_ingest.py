@@ -234,6 +234,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--people", type=int, default=3000, help="real people whose e-mails the statements use")
+    ap.add_argument("--preload-only", action="store_true", help="preload, then stop (no server needed)")
     args = ap.parse_args()
 
     client_id, auth = issue_client(args.database_url)
@@ -244,6 +245,8 @@ def main() -> None:
     with make_engine(args.database_url).connect() as conn:
         stored = conn.execute(text("SELECT count(*) FROM lrs_statements")).scalar_one()
     print(f"statements stored before the run: {stored:,}")
+    if args.preload_only:
+        return
     emails, activities = real_names(args.database_url, args.people)
     rng = random.Random(2024)
     batches = [

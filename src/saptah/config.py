@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     login_max_failures_account: int = Field(5, description="failed sign-ins per account per 15 minutes")
     login_max_failures_address: int = Field(30, description="failed sign-ins per client address per 15 minutes")
     run_worker_in_app: bool = Field(True, description="run background jobs inside `saptah serve` (embedded)")
+    access_log: bool = Field(False, description="`saptah serve` writes one access-log line per request")
     upload_dir: Path = Field(Path("./uploads"), description="where uploaded files and result files are kept")
 
     @model_validator(mode="after")

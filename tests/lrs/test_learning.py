@@ -9,21 +9,23 @@ from tests.lrs.helpers import COMPLETED, VOIDED, new_id, statement
 
 
 class Seen:
-    """Collects LearningStatement events."""
+    """Collects the LearningStatement items of the LearningStatements batches the LRS publishes."""
 
     def __init__(self) -> None:
         self.events: list[signals.LearningStatement] = []
+        self.batches = 0
 
-    def __call__(self, session, event) -> None:
-        self.events.append(event)
+    def __call__(self, session, batch) -> None:
+        self.events.extend(batch.items)
+        self.batches += 1
 
 
 @pytest.fixture
 def seen():
     rec = Seen()
-    signals.subscribe(signals.LearningStatement, rec)
+    signals.subscribe(signals.LearningStatements, rec)
     yield rec
-    signals._handlers[signals.LearningStatement].remove(rec)
+    signals._handlers[signals.LearningStatements].remove(rec)
 
 
 def test_a_known_persons_statement_is_announced_once(client, make, auth, seen):
@@ -91,3 +93,67 @@ def test_a_completed_statement_for_a_catalogue_course_issues_the_certificate_onc
     assert (person.id, course.id) in done
     certs = [c for c in recognition.certificates_of(db, person.id) if c.subject_id == course.id]
     assert len(certs) == 1
+
+
+PROGRESS = "https://w3id.org/xapi/cmi5/result/extensions/progress"
+
+
+def _progressed(email, activity, pct):
+    s = statement(email, "http://adlnet.gov/expapi/verbs/progressed", activity)
+    s["result"] = {"extensions": {PROGRESS: pct}}
+    return s
+
+
+def test_one_batch_enrols_records_the_best_progress_and_completes_in_order(client, db, make, auth, seen):
+    from saptah.catalog import service as catalog
+    from tests.catalog.conftest import Courses
+
+    courses = Courses(db)
+    first = courses.make(launch_kind="external", launch_url="https://provider.example.org/a", modules=[])
+    second = courses.make(launch_kind="external", launch_url="https://provider.example.org/b", modules=[])
+    ravi, sita = make.person(email="ravi.batch@example.gov.in"), make.person(email="sita.batch@example.gov.in")
+    done = statement("ravi.batch@example.gov.in", COMPLETED, first.activity_id)
+    batch = [
+        _progressed("ravi.batch@example.gov.in", first.activity_id, 30),
+        _progressed("sita.batch@example.gov.in", second.activity_id, 70),
+        _progressed("ravi.batch@example.gov.in", first.activity_id, 20),
+        _progressed("sita.batch@example.gov.in", second.activity_id, 40),
+        done,
+        _progressed("ravi.batch@example.gov.in", first.activity_id, 50),  # after completion: changes nothing
+        _progressed("ravi.batch@example.gov.in", "https://example.org/not-a-course", 10),
+    ]
+    assert client.post("/xapi/statements", json=batch, headers=auth).status_code == 200
+    assert seen.batches == 1 and len(seen.events) == 7
+    assert [e.person_id for e in seen.events] == sorted(e.person_id for e in seen.events)
+    people, ids = [ravi.id, sita.id], [first.id, second.id]
+    assert catalog.progress_for(db, person_ids=people, course_ids=ids) == {
+        (ravi.id, first.id): 100,
+        (sita.id, second.id): 70,
+    }
+    assert set(catalog.completions_for(db, person_ids=people, course_ids=ids)) == {(ravi.id, first.id)}
+    later = [_progressed("sita.batch@example.gov.in", second.activity_id, 90)]
+    assert client.post("/xapi/statements", json=later, headers=auth).status_code == 200
+    assert catalog.progress_for(db, person_ids=[sita.id], course_ids=[second.id]) == {(sita.id, second.id): 90}
+
+
+def test_completions_in_one_batch_are_counted_once_each_in_the_day_totals(client, db, make, auth):
+    from sqlalchemy import select
+
+    from saptah.analytics.models import NATIONAL, CourseDayTotal, GroupDayTotal
+    from tests.catalog.conftest import Courses
+
+    course = Courses(db).make(launch_kind="external", launch_url="https://provider.example.org/t", modules=[])
+    org = make.org("MOHFW")
+    emails = [f"day.total.{n}@example.gov.in" for n in range(3)]
+    for email in emails:
+        make.person(org, email=email, group="Group A")
+    batch = [statement(e, COMPLETED, course.activity_id) for e in emails]
+    batch.append(statement(emails[0], COMPLETED, course.activity_id))  # a second completion is no completion
+    assert client.post("/xapi/statements", json=batch, headers=auth).status_code == 200
+    totals = {
+        r.org_id: (r.completions, r.minutes)
+        for r in db.scalars(select(CourseDayTotal).where(CourseDayTotal.course_id == course.id))
+    }
+    assert totals == {NATIONAL: (3, 3 * course.duration_minutes), org.id: (3, 3 * course.duration_minutes)}
+    groups = db.scalars(select(GroupDayTotal).where(GroupDayTotal.org_id == org.id, GroupDayTotal.grp == "Group A"))
+    assert [(g.completions, g.minutes) for g in groups] == [(3, 3 * course.duration_minutes)]

@@ -7,7 +7,7 @@ import time
 import uuid
 from urllib.parse import urlencode
 
-from tests.lrs.helpers import COMPLETED, EXPERIENCED, issue, new_id, statement
+from tests.lrs.helpers import COMPLETED, EXPERIENCED, VOIDED, issue, new_id, statement
 
 ACT = "https://example.org/q/"
 
@@ -57,6 +57,38 @@ def test_related_activities_and_related_agents(client, auth):
     teacher = json.dumps({"mbox": "mailto:teacher@example.org"})
     assert _ids(client, auth, agent=teacher) == []
     assert _ids(client, auth, agent=teacher, related_agents="true") == [sid]
+
+
+def _ref(email, verb, target):
+    s = statement(email, verb)
+    s["object"] = {"objectType": "StatementRef", "id": target}
+    return s
+
+
+def test_statements_targeting_a_match_by_statementref_are_returned_down_the_chain(client, auth):
+    liked = "http://activitystrea.ms/schema/1.0/like"
+    a = _post(client, auth, statement("ravi@example.org", COMPLETED, ACT + "ref", context={"registration": new_id()}))[
+        0
+    ]
+    b = _post(client, auth, _ref("sita@example.org", liked, a))[0]
+    c = _post(client, auth, _ref("gita@example.org", liked, b))[0]
+    ravi = json.dumps({"mbox": "mailto:ravi@example.org"})
+    sita = json.dumps({"mbox": "mailto:sita@example.org"})
+    assert _ids(client, auth, agent=ravi) == [c, b, a]
+    assert _ids(client, auth, activity=ACT + "ref") == [c, b, a]
+    assert _ids(client, auth, agent=ravi, verb=COMPLETED) == [c, b, a]
+    assert _ids(client, auth, agent=sita) == [c, b]
+    assert _ids(client, auth, agent=sita, verb=COMPLETED) == []  # the filter applies to one statement as a whole
+    stored_b = client.get("/xapi/statements", params={"statementId": b}, headers=auth).json()["stored"]
+    assert _ids(client, auth, agent=ravi, since=stored_b) == [c]  # time filters apply to the referring statement
+    assert _ids(client, auth, agent=ravi, limit=1) == [c]
+
+
+def test_a_voiding_statement_is_returned_for_filters_its_voided_target_meets(client, auth):
+    a = _post(client, auth, statement("arjun@example.org", COMPLETED, ACT + "void"))[0]
+    v = _post(client, auth, _ref("admin@example.org", VOIDED, a))[0]
+    assert _ids(client, auth, activity=ACT + "void") == [v]
+    assert _ids(client, auth, agent=json.dumps({"mbox": "mailto:arjun@example.org"})) == [v]
 
 
 def test_since_and_until_use_stored(client, auth):

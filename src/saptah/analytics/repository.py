@@ -23,31 +23,51 @@ from saptah.directory.models import Organisation, Person
 from saptah.directory.repository import in_subtrees
 
 
-def _upsert(session: Session, model: Any, keys: dict[str, Any], adds: dict[str, int]) -> None:
-    """INSERT ... ON CONFLICT DO UPDATE adding to counters (one statement, no lost updates)."""
-    ins = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = ins(model).values(**keys, **adds)
-    table = model.__table__
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={k: getattr(table.c, k) + stmt.excluded[k] for k in adds}
-    )
-    session.execute(stmt)
-
-
 def add_completion(
     session: Session, *, org_ids: Sequence[int], day: date, course_id: int, group: str, minutes: int
 ) -> None:
     """Count one completion in the course and group aggregates of each organisation id (0: national)."""
-    for org_id in org_ids:
-        _upsert(
-            session,
-            CourseDayTotal,
-            {"org_id": org_id, "day": day, "course_id": course_id},
-            {"completions": 1, "minutes": minutes},
-        )
-        _upsert(
-            session, GroupDayTotal, {"org_id": org_id, "day": day, "grp": group}, {"completions": 1, "minutes": minutes}
-        )
+    course_keys = [(org_id, day, course_id) for org_id in org_ids]
+    group_keys = [(org_id, day, group) for org_id in org_ids]
+    add_totals(
+        session,
+        courses={k: (1, minutes) for k in course_keys},
+        groups={k: (1, minutes) for k in group_keys},
+    )
+
+
+def add_totals(
+    session: Session,
+    *,
+    courses: dict[tuple[int, date, int], tuple[int, int]],
+    groups: dict[tuple[int, date, str], tuple[int, int]],
+) -> None:
+    """Add (completions, minutes) to course and group day totals: one upsert per key, keys in sorted order.
+
+    Every writer takes these shared rows course table first, each in key order, so concurrent
+    transactions wait for each other instead of deadlocking.
+    """
+    for model, names, adds in (
+        (CourseDayTotal, ("org_id", "day", "course_id"), courses),
+        (GroupDayTotal, ("org_id", "day", "grp"), groups),
+    ):
+        rows = [
+            {**dict(zip(names, key, strict=True)), "completions": c, "minutes": m}
+            for key, (c, m) in sorted(adds.items())
+        ]
+        if rows:
+            session.connection().execute(_upsert_statement(session, model, names), rows)
+
+
+def _upsert_statement(session: Session, model: Any, keys: Sequence[str]) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE adding completions and minutes (executemany-able: cached, one shape)."""
+    ins = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = model.__table__
+    stmt = ins(table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={k: getattr(table.c, k) + stmt.excluded[k] for k in ("completions", "minutes")},
+    )
 
 
 def org_rows(session: Session, paths: Sequence[str] | None) -> list[tuple[int, int | None, str, str, str, str, int]]:

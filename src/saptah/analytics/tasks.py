@@ -17,21 +17,45 @@ from saptah.core.timeutil import ist_day
 REPORT_JOB = "analytics.report"
 
 
+PENDING = "analytics.day_totals"
+
+
 def on_course_completed(session: Session, event: signals.CourseCompleted) -> None:
-    """Count a completion in the per-day course and group aggregates, in the completion's transaction."""
+    """Count a completion in the per-day course and group aggregates, in the completion's transaction.
+
+    Inside a signals batch (an LRS batch) completions are summed and written once per key at the end,
+    in sorted order; otherwise at once.
+    """
     from saptah.directory import repository as people
 
     person = people.get_person(session, event.person_id)
     if person is None:
         return
-    repo.add_completion(
-        session,
-        org_ids=(NATIONAL, person.org_id),
-        day=ist_day(event.completed_at),
-        course_id=event.course_id,
-        group=person.group or "Others",
-        minutes=event.duration_minutes,
-    )
+    day, minutes = ist_day(event.completed_at), event.duration_minutes
+    state = signals.after_batch(session, _write_pending)
+    if state is None:
+        repo.add_completion(
+            session,
+            org_ids=(NATIONAL, person.org_id),
+            day=day,
+            course_id=event.course_id,
+            group=person.group or "Others",
+            minutes=minutes,
+        )
+        return
+    courses, groups = state.setdefault(PENDING, ({}, {}))
+    for org_id in dict.fromkeys((NATIONAL, person.org_id)):
+        for totals, key in (
+            (courses, (org_id, day, event.course_id)),
+            (groups, (org_id, day, person.group or "Others")),
+        ):
+            done, mins = totals.get(key, (0, 0))
+            totals[key] = (done + 1, mins + minutes)
+
+
+def _write_pending(session: Session, state: dict[str, Any]) -> None:
+    courses, groups = state.pop(PENDING, ({}, {}))
+    repo.add_totals(session, courses=courses, groups=groups)
 
 
 def run_report(ctx: Any) -> dict[str, Any]:

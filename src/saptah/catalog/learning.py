@@ -1,4 +1,4 @@
-"""The native course player's rules: modules, resume, time in use, the assessment and completion."""
+"""Learning progress: the native course player (modules, resume, time in use, the assessment) and xAPI statements."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from saptah.catalog import repository as repo
 from saptah.catalog import service
 from saptah.catalog.models import AssessmentAttempt, Course, CourseModule, Enrolment, LaunchKind, ModuleProgress
+from saptah.catalog.service import VERB_COMPLETED, VERB_FAILED, VERB_PASSED
+from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound
 
@@ -193,3 +195,156 @@ def submit_assessment(
     repo.add(session, attempt)
     _update_progress(session, person_id, course)
     return attempt
+
+
+# xAPI statements (the LRS publishes LearningStatements once per stored batch)
+
+AU = dict[str, object]
+
+
+def on_learning_statement(session: Session, event: signals.LearningStatement) -> None:
+    """One statement: the same rules as a batch of one."""
+    on_learning_statements(session, signals.LearningStatements((event,)))
+
+
+def on_learning_statements(session: Session, batch: signals.LearningStatements) -> None:
+    """Map a batch of xAPI statements to courses: completion by each course's rule, else progress.
+
+    Set-based: one query each for the batch's courses, completions and enrolments; progress-only
+    statements of new learners become one multi-row insert. Items arrive grouped by (person, activity).
+    """
+    found = _courses_for(session, {e.activity_id for e in batch.items})
+    groups: dict[tuple[int, int], list[tuple[signals.LearningStatement, Course, AU | None]]] = {}
+    for event in batch.items:
+        if event.activity_id in found:
+            course, au = found[event.activity_id]
+            groups.setdefault((event.person_id, course.id), []).append((event, course, au))
+    if not groups:
+        return
+    people = [p for p, _c in groups]
+    courses = [c for _p, c in groups]
+    completed = repo.completed_pairs(session, people, courses)
+    enrolments = repo.enrolments_for(session, people, courses)
+    new_rows: list[dict[str, Any]] = []
+    for pair, items in groups.items():
+        simple = all(au is None and not _statement_completes(e, au) for e, _c, au in items)
+        if pair in completed and simple:
+            continue  # progress after completion changes nothing
+        if not simple:
+            for event, course, au in items:  # completions go through the one completion service, in order
+                _one_statement(session, course, event, au)
+            continue
+        if pair in enrolments:
+            _apply_progress(enrolments[pair], [e for e, _c, _au in items])
+        else:
+            new_rows.append(_new_enrolment(pair, [e for e, _c, _au in items]))
+    _insert_enrolments(session, new_rows)
+    session.flush()
+
+
+def _courses_for(session: Session, activity_ids: set[str]) -> dict[str, tuple[Course, AU | None]]:
+    """The course (and cmi5 AU, if the IRI is one) of each activity IRI that belongs to one."""
+    out: dict[str, tuple[Course, AU | None]] = {
+        iri: (course, None) for iri, course in repo.courses_by_activities(session, list(activity_ids)).items()
+    }
+    missing = activity_ids - set(out)
+    if missing:
+        for candidate in repo.cmi5_courses(session):
+            for au in candidate.cmi5_aus or []:
+                if au.get("id") in missing:
+                    out.setdefault(str(au.get("id")), (candidate, au))
+    return out
+
+
+def _apply_progress(enrolment: Enrolment, events: list[signals.LearningStatement]) -> None:
+    for event in events:
+        if event.progress is not None:
+            enrolment.progress_percent = max(enrolment.progress_percent, min(99, int(event.progress)))
+        enrolment.last_active_at = max(enrolment.last_active_at or event.at, event.at)
+
+
+def _new_enrolment(pair: tuple[int, int], events: list[signals.LearningStatement]) -> dict[str, Any]:
+    progress = [min(99, int(e.progress)) for e in events if e.progress is not None]
+    return {
+        "person_id": pair[0],
+        "course_id": pair[1],
+        "enrolled_at": min(events[0].at, utcnow()),
+        "progress_percent": max([0, *progress]),
+        "seconds_in_use": 0,
+        "last_active_at": max(e.at for e in events),
+    }
+
+
+def _insert_enrolments(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert new enrolments at once and announce each once; one a concurrent batch stored first gets the progress."""
+    added = repo.insert_enrolments(session, rows)
+    for row in rows:
+        pair = (row["person_id"], row["course_id"])
+        if pair in added:
+            signals.publish(session, signals.CourseEnrolled(pair[0], pair[1], row["enrolled_at"]))
+            continue
+        enrolment = repo.get_enrolment(session, *pair)
+        if enrolment is not None:
+            enrolment.progress_percent = max(enrolment.progress_percent, row["progress_percent"])
+            enrolment.last_active_at = max(enrolment.last_active_at or row["last_active_at"], row["last_active_at"])
+
+
+def _one_statement(session: Session, course: Course, event: signals.LearningStatement, au: AU | None) -> None:
+    if _statement_completes(event, au):
+        if au is not None and not _all_aus_satisfied(session, course, event, au):
+            _record_progress(session, course, event, au)
+            return
+        service.complete_course(
+            session,
+            person_id=event.person_id,
+            course_id=course.id,
+            at=event.at,
+            source="xapi",
+            assessment_passed=bool(event.success) or event.verb == VERB_PASSED,
+        )
+        return
+    _record_progress(session, course, event, au)
+
+
+def _statement_completes(event: signals.LearningStatement, au: AU | None) -> bool:
+    move_on = str((au or {}).get("moveOn") or "CompletedOrPassed")
+    completed = event.verb == VERB_COMPLETED or event.completion is True
+    passed = event.verb == VERB_PASSED or (event.success is True and event.verb != VERB_FAILED)
+    mastery = (au or {}).get("masteryScore")
+    if passed and isinstance(mastery, int | float) and event.scaled_score is not None:
+        passed = event.scaled_score >= float(mastery)
+    return {
+        "Completed": completed,
+        "Passed": passed,
+        "CompletedAndPassed": completed and passed,
+        "CompletedOrPassed": completed or passed,
+        "NotApplicable": True,
+    }.get(move_on, completed or passed)
+
+
+def _all_aus_satisfied(session: Session, course: Course, event: signals.LearningStatement, au: AU) -> bool:
+    """A cmi5 course completes when every AU is satisfied; satisfied AUs are remembered on the enrolment."""
+    enrolment = _enrolment_for_progress(session, course, event)
+    aus = [str(a.get("id")) for a in course.cmi5_aus or []]
+    done = set(enrolment.satisfied_aus or []) | {str(au.get("id"))}
+    enrolment.satisfied_aus = sorted(done)
+    enrolment.progress_percent = min(99, int(100 * len(done & set(aus)) / max(1, len(aus))))
+    session.flush()
+    return set(aus) <= done
+
+
+def _enrolment_for_progress(session: Session, course: Course, event: signals.LearningStatement) -> Enrolment:
+    enrolment = repo.get_enrolment(session, event.person_id, course.id)
+    if enrolment is None:
+        enrolment = service.enrol_quietly(session, person_id=event.person_id, course=course, at=event.at)
+    return enrolment
+
+
+def _record_progress(session: Session, course: Course, event: signals.LearningStatement, au: AU | None) -> None:
+    if repo.get_completion(session, event.person_id, course.id) is not None:
+        return
+    enrolment = _enrolment_for_progress(session, course, event)
+    if event.progress is not None and au is None:
+        enrolment.progress_percent = max(enrolment.progress_percent, min(99, int(event.progress)))
+    enrolment.last_active_at = max(enrolment.last_active_at or event.at, event.at)
+    session.flush()

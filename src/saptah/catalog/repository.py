@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Select, Table, func, literal_column, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -348,3 +348,47 @@ def completed_course_ids(session: Session, person_id: int, course_ids: Sequence[
 def count_courses(session: Session) -> int:
     """How many courses are stored."""
     return session.scalar(select(func.count(Course.id))) or 0
+
+
+def courses_by_activities(session: Session, activity_ids: Sequence[str]) -> dict[str, Course]:
+    """Courses by their xAPI activity IRI (one query for a batch of statements)."""
+    if not activity_ids:
+        return {}
+    stmt = select(Course).where(Course.activity_id.in_(set(activity_ids)))
+    return {c.activity_id: c for c in session.scalars(stmt)}
+
+
+def completed_pairs(session: Session, person_ids: Sequence[int], course_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(person, course) pairs among these people and courses that are completed."""
+    if not person_ids or not course_ids:
+        return set()
+    stmt = select(CourseCompletion.person_id, CourseCompletion.course_id).where(
+        CourseCompletion.person_id.in_(set(person_ids)), CourseCompletion.course_id.in_(set(course_ids))
+    )
+    return {(p, c) for p, c in session.execute(stmt).tuples()}
+
+
+def enrolments_for(
+    session: Session, person_ids: Sequence[int], course_ids: Sequence[int]
+) -> dict[tuple[int, int], Enrolment]:
+    """Enrolments of these people in these courses, by (person, course)."""
+    if not person_ids or not course_ids:
+        return {}
+    stmt = select(Enrolment).where(Enrolment.person_id.in_(set(person_ids)), Enrolment.course_id.in_(set(course_ids)))
+    return {(e.person_id, e.course_id): e for e in session.scalars(stmt)}
+
+
+def insert_enrolments(session: Session, rows: list[dict[str, object]]) -> set[tuple[int, int]]:
+    """Insert enrolments, skipping any a concurrent transaction stored first; returns the (person, course) added."""
+    if not rows:
+        return set()
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    table: Table = Enrolment.__table__  # type: ignore[assignment]
+    pg = session.get_bind().dialect.name == "postgresql"
+    stmt = (postgresql.insert(table) if pg else sqlite.insert(table)).on_conflict_do_nothing(
+        index_elements=["person_id", "course_id"]
+    )
+    stmt = stmt.returning(table.c.person_id, table.c.course_id)  # type: ignore[assignment]
+    result = session.connection().execute(stmt, rows)
+    return {(r[0], r[1]) for r in result}

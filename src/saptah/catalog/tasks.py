@@ -40,11 +40,12 @@ HINDI = {
 
 def register() -> None:
     """Subscribe to LRS statements; add the menu entries and the home panel."""
-    from saptah.catalog import service
+    from saptah.catalog import learning
     from saptah.web import i18n
     from saptah.web.templating import HOME_PANELS, NAV
 
-    signals.subscribe(signals.LearningStatement, service.on_learning_statement)
+    signals.subscribe(signals.LearningStatement, learning.on_learning_statement)
+    signals.subscribe(signals.LearningStatements, learning.on_learning_statements)
     for entry in NAV_ENTRIES:
         if entry not in NAV:
             NAV.append(entry)

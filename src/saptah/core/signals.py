@@ -7,7 +7,8 @@ without importing the campaign engine; the engine subscribes when the app is wir
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,46 @@ def publish(session: Session, event: object) -> None:
     """Run every handler of the event inside the caller's transaction."""
     for handler in list(_handlers[type(event)]):
         handler(session, event)
+
+
+_BATCH = "saptah.signals.batch"
+
+
+@dataclass
+class _Batch:
+    queue: list[Callable[[Session, dict[str, Any]], None]]
+    state: dict[str, Any]
+
+
+@contextmanager
+def batch(session: Session) -> Iterator[None]:
+    """Deliver a batch of events: work queued with `after_batch` runs once, at the end, in the caller's transaction.
+
+    Subscribers that add to shared aggregate rows queue one sorted upsert per key instead of one per event,
+    so concurrent batches take those rows in the same order and cannot deadlock.
+    """
+    if _BATCH in session.info:  # nested: the outer batch runs the queue
+        yield
+        return
+    current = _Batch([], {})
+    session.info[_BATCH] = current
+    try:
+        yield
+        while current.queue:
+            current.queue.pop(0)(session, current.state)
+    finally:
+        session.info.pop(_BATCH, None)
+
+
+def after_batch(session: Session, fn: Callable[[Session, dict[str, Any]], None]) -> dict[str, Any] | None:
+    """Queue fn(session, state) for the end of the current batch (once per fn) and return the batch's state dict,
+    where subscribers keep what fn will write; None outside a batch, where nothing is queued."""
+    current = session.info.get(_BATCH)
+    if current is None:
+        return None
+    if fn not in current.queue:
+        current.queue.append(fn)
+    return current.state
 
 
 def clear() -> None:
@@ -121,6 +162,16 @@ class LearningStatement:
     scaled_score: float | None  # result.score.scaled
     progress: float | None  # result.extensions progress (0-100) when given
     at: datetime  # statement timestamp (else stored)
+
+
+@dataclass(frozen=True)
+class LearningStatements:
+    """One stored batch of LearningStatement (published once per stored batch, inside `batch`).
+
+    Items are in a fixed (person, activity) order so that concurrent batches touch rows in the same order.
+    """
+
+    items: tuple[LearningStatement, ...]
 
 
 @dataclass(frozen=True)

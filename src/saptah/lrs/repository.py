@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, exists, func, insert, or_, select, union_all, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from saptah.directory.models import Person
 from saptah.lrs.models import Activity, Attachment, Cmi5Session, LrsClient, Statement, StatementRelated
@@ -150,55 +150,80 @@ class Filters:
     after_pk: int | None = None  # cursor
 
 
-def _related(kind: str, value: str) -> ColumnElement[bool]:
+STATEMENT_REF = "r"  # lrs_statement_related kind: a statement this one targets by StatementRef (whole chain)
+
+
+def _related(s: Any, kind: str, value: str) -> ColumnElement[bool]:
     return exists().where(
-        StatementRelated.statement_id == Statement.statement_id,
+        StatementRelated.statement_id == s.statement_id,
         StatementRelated.kind == kind,
         StatementRelated.value == value,
     )
 
 
-def _common(f: Filters) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = [Statement.voided.is_(False)]
-    if f.verb is not None:
-        conds.append(Statement.verb == f.verb)
-    if f.registration is not None:
-        conds.append(Statement.registration == f.registration)
+def _window(f: Filters, s: Any) -> list[ColumnElement[bool]]:
+    """What applies to the returned statement itself: not voided, since/until, the caller's rights, the cursor."""
+    conds: list[ColumnElement[bool]] = [s.voided.is_(False)]
     if f.since is not None:
-        conds.append(Statement.stored > f.since)
+        conds.append(s.stored > f.since)
     if f.until is not None:
-        conds.append(Statement.stored <= f.until)
+        conds.append(s.stored <= f.until)
     if f.client_id is not None:
-        conds.append(Statement.client_id == f.client_id)
+        conds.append(s.client_id == f.client_id)
     if f.after_pk is not None:
-        conds.append(Statement.id > f.after_pk if f.ascending else Statement.id < f.after_pk)
-    if f.activity is not None and f.agent is not None:
-        cond = Statement.activity_id == f.activity
-        conds.append(or_(cond, _related("c", f.activity)) if f.related_activities else cond)
+        conds.append(s.id > f.after_pk if f.ascending else s.id < f.after_pk)
     return conds
 
 
-def _branches(f: Filters) -> list[ColumnElement[bool]]:
+def _matching(f: Filters, s: Any) -> list[ColumnElement[bool]]:
+    """The filter parameters other than agent (or activity when alone): verb, registration, activity with agent."""
+    conds: list[ColumnElement[bool]] = []
+    if f.verb is not None:
+        conds.append(s.verb == f.verb)
+    if f.registration is not None:
+        conds.append(s.registration == f.registration)
+    if f.activity is not None and f.agent is not None:
+        cond = s.activity_id == f.activity
+        conds.append(or_(cond, _related(s, "c", f.activity)) if f.related_activities else cond)
+    return conds
+
+
+def _branches(f: Filters, s: Any) -> list[ColumnElement[bool]]:
     """Index-friendly alternatives; each becomes its own ordered, limited scan."""
     if f.agent is not None:
-        out = [Statement.actor_ifi == f.agent, Statement.object_ifi == f.agent]
+        out = [s.actor_ifi == f.agent, s.object_ifi == f.agent]
         if f.related_agents:
-            out.append(_related("a", f.agent))
+            out.append(_related(s, "a", f.agent))
         return out
     if f.activity is not None:
-        out = [Statement.activity_id == f.activity]
+        out = [s.activity_id == f.activity]
         if f.related_activities:
-            out.append(_related("c", f.activity))
+            out.append(_related(s, "c", f.activity))
         return out
     return [and_(True)]
+
+
+def _by_reference(f: Filters, order: Any, limit: int) -> Any:
+    """Statements whose StatementRef (directly or down a chain) targets a statement meeting the filter (xAPI 1.0.3
+    part 3, 2.1.3): the filter applies to the target, since/until/limit to the statement returned."""
+    target, ref = aliased(Statement), aliased(StatementRelated)
+    return (
+        select(Statement.id)
+        .join(ref, and_(ref.statement_id == Statement.statement_id, ref.kind == STATEMENT_REF))
+        .join(target, target.statement_id == ref.value)
+        .where(or_(*_branches(f, target)), *_matching(f, target), *_window(f, Statement))
+        .order_by(order)
+        .limit(limit + 1)
+    )
 
 
 def query(session: Session, f: Filters, limit: int) -> list[tuple[int, str, datetime]]:
     """(pk, body, stored) of matching, non-voided statements, newest first unless ascending; limit+1 rows."""
     order = Statement.id.asc() if f.ascending else Statement.id.desc()
-    common = _common(f)
-    branches = _branches(f)
-    if len(branches) == 1:
+    common = [*_matching(f, Statement), *_window(f, Statement)]
+    branches = _branches(f, Statement)
+    filtered = any(v is not None for v in (f.agent, f.verb, f.activity, f.registration))
+    if len(branches) == 1 and not filtered:
         single = (
             select(Statement.id, Statement.body, Statement.stored)
             .where(branches[0], *common)
@@ -207,6 +232,7 @@ def query(session: Session, f: Filters, limit: int) -> list[tuple[int, str, date
         )
         return [(r[0], r[1], r[2]) for r in session.execute(single)]
     parts = [select(Statement.id).where(b, *common).order_by(order).limit(limit + 1) for b in branches]
+    parts.append(_by_reference(f, order, limit))
     ids = union_all(*[p.subquery().select() for p in parts]).subquery()
     stmt = (
         select(Statement.id, Statement.body, Statement.stored)
@@ -215,6 +241,21 @@ def query(session: Session, f: Filters, limit: int) -> list[tuple[int, str, date
         .limit(limit + 1)
     )
     return [(r[0], r[1], r[2]) for r in session.execute(stmt)]
+
+
+def reference_chains(session: Session, targets: Sequence[str]) -> dict[str, list[str]]:
+    """For stored statements among targets: the statements they themselves target by StatementRef."""
+    if not targets:
+        return {}
+    rows = session.execute(
+        select(StatementRelated.statement_id, StatementRelated.value).where(
+            StatementRelated.statement_id.in_(targets), StatementRelated.kind == STATEMENT_REF
+        )
+    )
+    out: dict[str, list[str]] = {}
+    for statement_id, value in rows:
+        out.setdefault(statement_id, []).append(value)
+    return out
 
 
 def count_statements(session: Session) -> int:

@@ -252,11 +252,37 @@ def store_statements(
         fresh.append(prepared)
     _check_voiding(session, fresh)
     if fresh:
+        _add_references(session, fresh)
+        _match_people(session, fresh, caller)
         _insert(session, fresh, parts or {})
-        _match_and_announce(session, fresh, caller)
-        for hook in AFTER_STORE:
-            hook(session, caller, [p.body for p in fresh])
+        with signals.batch(session):  # aggregates touched by the subscribers are written once, sorted
+            _announce_matched(session, fresh)
+            for hook in AFTER_STORE:
+                hook(session, caller, [p.body for p in fresh])
     return ids
+
+
+def _add_references(session: Session, fresh: list[_Prepared]) -> None:
+    """Record the statements each StatementRef targets, down the whole chain, so queries can match through them."""
+    refs = {
+        p.row["statement_id"]: str(p.body["object"]["id"]).lower()
+        for p in fresh
+        if p.body["object"].get("objectType") == "StatementRef"
+    }
+    if not refs:
+        return
+    stored = repo.reference_chains(session, sorted(set(refs.values()) - set(refs)))
+
+    def chain(statement_id: str, seen: set[str]) -> list[str]:
+        target = refs[statement_id]
+        if target in refs and target not in seen:
+            return [target, *chain(target, seen | {target})]
+        return [target, *stored.get(target, [])]
+
+    for p in fresh:
+        statement_id = p.row["statement_id"]
+        if statement_id in refs:
+            p.related.extend((repo.STATEMENT_REF, t) for t in dict.fromkeys(chain(statement_id, {statement_id})))
 
 
 def _check_voiding(session: Session, fresh: list[_Prepared]) -> None:
@@ -320,48 +346,52 @@ def _person_ids(session: Session, actor_ifis: list[str | None]) -> dict[str, int
     return found
 
 
-def _match_and_announce(session: Session, fresh: list[_Prepared], caller: Caller) -> None:
+def _match_people(session: Session, fresh: list[_Prepared], caller: Caller) -> None:
+    """Match actors to people before the insert, so person_id is stored with the row (no UPDATE after)."""
     people = _person_ids(session, [p.row["actor_ifi"] for p in fresh])
     if caller.extra.get("actor_ifi"):
         people[caller.extra["actor_ifi"]] = caller.extra["person_id"]
-    if not people:
+    for p in fresh:
+        p.row["person_id"] = people.get(p.row["actor_ifi"])
+
+
+def _announce_matched(session: Session, fresh: list[_Prepared]) -> None:
+    events = [learning_event(p.body, p.row["person_id"]) for p in fresh if p.row["person_id"] is not None]
+    publish_learning(session, [e for e in events if e is not None])
+
+
+def publish_learning(session: Session, events: list[signals.LearningStatement]) -> None:
+    """Publish one LearningStatements for a stored batch, in (person, activity, arrival) order.
+
+    The fixed order keeps concurrent batches from taking per-person rows in opposite orders.
+    """
+    if not events:
         return
-    matched = [(p, people[p.row["actor_ifi"]]) for p in fresh if p.row["actor_ifi"] in people]
-    from sqlalchemy import update
-
-    from saptah.lrs.models import Statement as Row
-
-    for person_id in {pid for _p, pid in matched}:
-        ids = [p.row["statement_id"] for p, pid in matched if pid == person_id]
-        session.execute(update(Row).where(Row.statement_id.in_(ids)).values(person_id=person_id))
-    # a fixed order (activity, then person) keeps concurrent batches from locking aggregates in opposite orders
-    for prepared, person_id in sorted(matched, key=lambda m: (m[0].row["activity_id"] or "", m[1])):
-        announce(session, prepared.body, person_id)
+    order = sorted(range(len(events)), key=lambda i: (events[i].person_id, events[i].activity_id, i))
+    with signals.batch(session):
+        signals.publish(session, signals.LearningStatements(tuple(events[i] for i in order)))
 
 
-def announce(session: Session, body: dict[str, Any], person_id: int) -> None:
-    """Publish LearningStatement for a stored, non-voiding statement about an activity."""
+def learning_event(body: dict[str, Any], person_id: int) -> signals.LearningStatement | None:
+    """The LearningStatement for a stored, non-voiding statement about an activity (None for any other)."""
     obj = body["object"]
     if obj.get("objectType", "Activity") != "Activity" or body["verb"]["id"] == VOIDED:
-        return
+        return None
     result = body.get("result") or {}
     completion = True if body["verb"]["id"] == SATISFIED else result.get("completion")
     score = (result.get("score") or {}).get("scaled")
     progress = (result.get("extensions") or {}).get(PROGRESS_EXT)
-    signals.publish(
-        session,
-        signals.LearningStatement(
-            person_id=person_id,
-            statement_id=body["id"],
-            verb=body["verb"]["id"],
-            activity_id=obj["id"],
-            registration=(body.get("context") or {}).get("registration"),
-            completion=completion,
-            success=result.get("success"),
-            scaled_score=float(score) if score is not None else None,
-            progress=float(progress) if isinstance(progress, int | float) else None,
-            at=parse_timestamp(body["timestamp"]),
-        ),
+    return signals.LearningStatement(
+        person_id=person_id,
+        statement_id=body["id"],
+        verb=body["verb"]["id"],
+        activity_id=obj["id"],
+        registration=(body.get("context") or {}).get("registration"),
+        completion=completion,
+        success=result.get("success"),
+        scaled_score=float(score) if score is not None else None,
+        progress=float(progress) if isinstance(progress, int | float) else None,
+        at=parse_timestamp(body["timestamp"]),
     )
 
 
@@ -371,8 +401,12 @@ def match_onboarded(session: Session, event: signals.PersonOnboarded) -> None:
     actors = ["mbox:mailto:" + event.email.lower()]
     if person is not None and person.external_system_name and person.external_system_id:
         actors.append(f"account:{person.external_system_name}|{person.external_system_id}")
+    events = []
     for row in repo.unmatched_for(session, actors):
         row.person_id = event.person_id
         if not row.voided:
-            announce(session, json.loads(row.body), event.person_id)
+            learning = learning_event(json.loads(row.body), event.person_id)
+            if learning is not None:
+                events.append(learning)
     session.flush()
+    publish_learning(session, events)

@@ -9,12 +9,13 @@ Prints its figures. The bulk path writes raw records with COPY and builds ledger
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import random
 import statistics
-import threading
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import create_engine, func, select, text
 
@@ -92,11 +93,95 @@ def fingerprint(session, campaign_id: int) -> tuple:
     return tuple(people), days, sum(repo.score_counts_of(session, campaign_id).values())
 
 
+def load() -> str:
+    """The machine's load average (1, 5, 15 min): the figures depend on what else runs on it."""
+    return "load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def live_batch(rng: random.Random, first: int, active: int, n0: int, size: int = 500) -> list[RecordIn]:
+    """Webinar attendance of random active people inside the window (new sources, so every record credits)."""
+    batch = []
+    for n in range(n0, n0 + size):
+        pid = first + rng.randrange(active)
+        at = ist_start(START + timedelta(days=rng.randrange(9))) + timedelta(minutes=rng.randrange(1440))
+        batch.append(
+            RecordIn(
+                source_key=f"event:{pid}:{n}",
+                person_id=pid,
+                kind="webinar",
+                object_id=n % 24,
+                occurred_at=at,
+                minutes=rng.choice((30, 45, 60)),
+            )
+        )
+    return batch
+
+
+def backend_cpu(factory) -> tuple[int, float]:
+    """The PostgreSQL backend behind a one-connection factory, and the CPU seconds it has used so far."""
+    with factory() as s:
+        pid = int(s.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    return pid, cpu_of(pid)
+
+
+def cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a local process (Linux /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def ingest(factory, rng: random.Random, first: int, active: int, n0: int, count: int) -> tuple[float, float, float]:
+    """Ingest `count` records in batches of 500, one transaction each; returns wall, app CPU and database CPU s."""
+    pid, db0 = backend_cpu(factory)
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    for n in range(n0, n0 + count, 500):
+        batch = live_batch(rng, first, active, n, min(500, n0 + count - n))
+        with unit_of_work(factory) as s:
+            service.ingest(s, batch)
+    return time.perf_counter() - t0, time.process_time() - cpu0, cpu_of(pid) - db0
+
+
+def rate(count: int, wall: float, app: float, db: float) -> str:
+    """Records/s with where the time went."""
+    return (
+        f"{count / wall:,.0f} records/s ({count:,} in {wall:.1f} s; CPU per record: app {app / count * 1e6:.0f} us,"
+        f" PostgreSQL {db / count * 1e6:.0f} us; {load()})"
+    )
+
+
+def read_boards(url: str, cid: int, first: int, active: int, stop, out) -> None:
+    """Another process (as another app process would be): board pages back to back until told to stop."""
+    rng = random.Random(7)
+    factory = make_sessionmaker(make_engine(url, pool_size=1))
+    latencies = []
+    while not stop.is_set():
+        pid = first + rng.randrange(active)
+        t = time.perf_counter()
+        with factory() as s:
+            service.board_top(s, cid, "n", 20)
+            service.board_around(s, cid, "n", pid)
+        latencies.append((time.perf_counter() - t) * 1000)
+    out.put(latencies)
+
+
+def ingest_worker(url: str, seed: int, first: int, active: int, n0: int, count: int, go, out) -> None:
+    """One of several ingest processes (as `saptah worker` or app processes would be); timed from `go`."""
+    wire()
+    one = make_sessionmaker(make_engine(url, pool_size=1, max_overflow=0))
+    rng = random.Random(seed)
+    ingest(one, rng, first, active, n0, 200)  # warm up: imports, statement caches
+    out.put("ready")
+    go.wait()
+    out.put(ingest(one, rng, first, active, n0 + 200, count))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=float, default=0.02)
     ap.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--ingest", type=int, default=20_000, help="live records to ingest through the service")
+    ap.add_argument("--workers", type=int, default=2, help="ingest processes running together in the last phase")
+    ap.add_argument("--profile", help="write a cProfile of ingest (no reader) to this file and stop there")
     args = ap.parse_args()
     rng = random.Random(2024)
     name = f"saptah_bench_{uuid.uuid4().hex[:6]}"
@@ -104,6 +189,7 @@ def main() -> None:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = args.admin_url.rsplit("/", 1)[0] + f"/{name}"
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, {load()}")
     try:
         run(url, args, rng)
     finally:
@@ -121,7 +207,7 @@ def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
     first, active = build(url, args.scale, rng)
     print(
         f"scale {args.scale}: {int(PEOPLE * args.scale):,} people, {int(COMPLETIONS * args.scale):,} completions "
-        f"written with COPY in {time.perf_counter() - t:.1f} s"
+        f"written with COPY in {time.perf_counter() - t:.1f} s ({load()})"
     )
     with unit_of_work(factory) as s:
         cid = service.create(
@@ -137,53 +223,51 @@ def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
         result = service.recompute(s, cid)
     print(
         f"full recompute (bulk path): {time.perf_counter() - t:.1f} s for {result['records']:,} records, "
-        f"{result['people']:,} people, {result['reached']:,} reached the target"
+        f"{result['people']:,} people, {result['reached']:,} reached the target ({load()})"
     )
     with factory() as s:
         s.execute(text("ANALYZE"))
         s.commit()
-    stop = threading.Event()
-    ingested = [0, 0.0]
+    # one connection for ingest, so its PostgreSQL backend's CPU can be read
+    one = make_sessionmaker(make_engine(url, pool_size=1, max_overflow=0))
+    ingest(one, rng, first, active, 0, 1000)  # warm up: statement caches
+    n0 = 1000
+    if args.profile:
+        import cProfile
 
-    def ingest() -> None:
-        t0 = time.perf_counter()
-        n = 0
-        while n < args.ingest:
-            batch = []
-            for _ in range(500):
-                pid = first + rng.randrange(active)
-                at = ist_start(START + timedelta(days=rng.randrange(9))) + timedelta(minutes=rng.randrange(1440))
-                batch.append(
-                    RecordIn(
-                        source_key=f"event:{pid}:{n}",
-                        person_id=pid,
-                        kind="webinar",
-                        object_id=n % 24,
-                        occurred_at=at,
-                        minutes=rng.choice((30, 45, 60)),
-                    )
-                )
-                n += 1
-            with unit_of_work(factory) as s:
-                service.ingest(s, batch)
-        ingested[0], ingested[1] = n, time.perf_counter() - t0
-        stop.set()
-
-    thread = threading.Thread(target=ingest)
-    thread.start()
-    latencies = []
-    while not stop.is_set():
-        pid = first + rng.randrange(active)
-        t = time.perf_counter()
-        with factory() as s:
-            service.board_top(s, cid, "n", 20)
-            service.board_around(s, cid, "n", pid)
-        latencies.append((time.perf_counter() - t) * 1000)
-    thread.join()
-    print(
-        f"live ingest through service.ingest (batches of 500, one transaction each): "
-        f"{ingested[0] / ingested[1]:,.0f} records/s ({ingested[0]:,} in {ingested[1]:.1f} s)"
-    )
+        prof = cProfile.Profile()
+        wall, app, db = prof.runcall(ingest, one, rng, first, active, n0, args.ingest)
+        prof.dump_stats(args.profile)
+        print(f"profiled ingest: {rate(args.ingest, wall, app, db)}, {args.profile}")
+        return
+    alone = ingest(one, rng, first, active, n0, args.ingest)
+    print(f"live ingest alone (batches of 500, one transaction each): {rate(args.ingest, *alone)}")
+    n0 += args.ingest
+    ctx = multiprocessing.get_context("spawn")
+    stop, out, done = ctx.Event(), ctx.Queue(), ctx.Queue()
+    reader = ctx.Process(target=read_boards, args=(url, cid, first, active, stop, out))
+    reader.start()
+    time.sleep(3)  # let the reader start up before ingest begins
+    share = args.ingest // args.workers
+    go = ctx.Event()
+    workers = [
+        ctx.Process(target=ingest_worker, args=(url, 100 + w, first, active, n0 + w * 10**6, share, go, done))
+        for w in range(args.workers)
+    ]
+    for w in workers:
+        w.start()
+    assert [done.get() for _ in workers] == ["ready"] * len(workers)
+    go.set()
+    results = [done.get() for _ in workers]
+    wall = max(r[0] for r in results)
+    for w in workers:
+        w.join()
+    stop.set()
+    latencies = out.get()
+    reader.join()
+    total = share * args.workers
+    app, db = sum(r[1] for r in results), sum(r[2] for r in results)
+    print(f"live ingest, {args.workers} processes together while another reads boards: {rate(total, wall, app, db)}")
     q = statistics.quantiles(latencies, n=100)
     print(
         f"leaderboard page (top 20 + own rank with neighbours) during ingest: p50 {q[49]:.1f} ms, "
@@ -194,7 +278,7 @@ def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
     t = time.perf_counter()
     with unit_of_work(factory) as s:
         service.recompute(s, cid)
-    print(f"full recompute after ingest: {time.perf_counter() - t:.1f} s")
+    print(f"full recompute after ingest: {time.perf_counter() - t:.1f} s ({load()})")
     with factory() as s:
         again = fingerprint(s, cid)
     print(f"live aggregates == recompute: {live == again} {live}")

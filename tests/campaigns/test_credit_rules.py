@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from saptah.campaigns import credit, service
 from saptah.campaigns import repository as repo
-from saptah.campaigns import service
 from saptah.campaigns.schemas import RulesChangeIn
 from saptah.core.errors import Conflict, InvalidInput
+from saptah.core.timeutil import IST, ist_day
 from tests.campaigns.helpers import attend, campaign, complete, ist, totals
 
 
@@ -172,3 +175,9 @@ def test_recompute_equals_live_ingest(db, make):
     assert [(t.person_id, t.total_minutes, t.score, t.reached_target_at) for t in repo.totals_of(db, c.id)] == live
     assert [(d.org_id, d.day, d.minutes, d.active_people, d.reached_people) for d in repo.org_days_of(db, c.id)] == days
     assert repo.score_counts_of(db, c.id) == counts
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)))
+def test_ist_day_by_arithmetic_agrees_with_the_time_zone_database(moment):
+    assert credit.day_of(moment) == ist_day(moment)
+    assert credit.day_of(moment.astimezone(IST)) == ist_day(moment)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from saptah.campaigns import service as campaigns
 from saptah.campaigns.schemas import RulesChangeIn
 from saptah.core import signals
+from saptah.jobs import service as jobs
 from saptah.recognition import service
 from tests.campaigns.helpers import attend, campaign, complete, ist, totals
 
@@ -100,12 +101,46 @@ def test_plan_signal_before_completion_keeps_completion_out_of_the_cap(db, make)
     assert points(db, p.id)[1][("course_completed", "course:510")] == 5
 
 
-def test_reaching_target_issues_the_campaign_certificate_once(db, make):
+def campaign_certs(db, person_id):
+    db.expire_all()
+    return [x for x in service.certificates_of(db, person_id) if x.kind == "campaign"]
+
+
+def run_jobs(db, factory, settings):
+    db.commit()
+    while jobs.run_one(factory, settings):
+        pass
+
+
+def test_reaching_target_issues_the_campaign_certificate_once_in_the_background(db, make, factory, settings):
     c = campaign(db, "Cert campaign")
-    p = make.person("DOHFW")
+    p = make.person("DOHFW", full_name="Meera Nair")
     complete(db, p.id, 1, ist(2024, 10, 20), 200)
-    assert not [x for x in service.certificates_of(db, p.id) if x.kind == "campaign"]
+    run_jobs(db, factory, settings)
+    assert not campaign_certs(db, p.id)
     complete(db, p.id, 2, ist(2024, 10, 21), 60)
-    complete(db, p.id, 3, ist(2024, 10, 22), 60)
-    certs = [x for x in service.certificates_of(db, p.id) if x.kind == "campaign"]
+    assert not campaign_certs(db, p.id)  # crediting never waits for the certificate: a job issues it
+    run_jobs(db, factory, settings)
+    certs = campaign_certs(db, p.id)
     assert len(certs) == 1 and certs[0].title == c.name and certs[0].subject_id == c.id
+    assert certs[0].recipient_name == "Meera Nair" and certs[0].duration_minutes == 260
+    assert certs[0].achieved_at == ist(2024, 10, 21)
+    complete(db, p.id, 3, ist(2024, 10, 22), 60)
+    campaigns.recompute(db, c.id)
+    run_jobs(db, factory, settings)
+    assert [x.id for x in campaign_certs(db, p.id)] == [certs[0].id]
+
+
+def test_no_campaign_certificate_when_the_target_moved_out_of_reach_before_the_job_ran(db, make, factory, settings):
+    c = campaign(db, "Moving target")
+    p = make.person("DOHFW")
+    complete(db, p.id, 1, ist(2024, 10, 20), 250)
+    change = RulesChangeIn(reason="Longer week", target_minutes=300)
+    campaigns.change_rules(db, campaign_id=c.id, actor_id=None, data=change)
+    campaigns.recompute(db, c.id)
+    run_jobs(db, factory, settings)
+    assert totals(db, c.id, p.id).reached_target_at is None
+    assert not campaign_certs(db, p.id)
+    complete(db, p.id, 2, ist(2024, 10, 21), 60)
+    run_jobs(db, factory, settings)
+    assert [x.duration_minutes for x in campaign_certs(db, p.id)] == [310]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from saptah.campaigns import repository as repo
 from saptah.campaigns.credit import evaluate, summarise
 from saptah.campaigns.models import CampaignOrgDayTotal, CampaignPersonTotal, CampaignScoreCount, CreditLedger
-from saptah.campaigns.schemas import CampaignRules, RecordIn, Summary, Verdict
+from saptah.campaigns.schemas import CampaignRules, RecordIn, Verdict
 
 FLUSH_ROWS = 20000
 
@@ -34,7 +34,7 @@ class Rebuild:
         self.totals: list[dict[str, Any]] = []
         self.org_days: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         self.scores: Counter[tuple[str, int]] = Counter()
-        self.reached: list[tuple[int, Summary]] = []
+        self.reached: list[int] = []
         self.records = self.people = 0
 
     def add(self, row: Any) -> None:
@@ -72,7 +72,7 @@ class Rebuild:
             for board in ("n", f"t{top}", f"o{org_id}"):
                 self.scores[(board, summary.score)] += 1
         if summary.reached_target_at is not None:
-            self.reached.append((pid, summary))
+            self.reached.append(pid)
         self.people += 1
         self.verdicts = []
         if len(self.ledger) >= FLUSH_ROWS:

@@ -6,10 +6,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, delete, func, or_, select, tuple_, update
+from sqlalchemy import Table, and_, case, delete, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from saptah.campaigns import bulk
 from saptah.campaigns.models import (
     Campaign,
     CampaignOrgDayTotal,
@@ -96,14 +97,13 @@ def rule_versions(session: Session, campaign_id: int) -> list[CampaignRuleVersio
 
 
 def upsert_records(session: Session, records: Sequence[RecordIn]) -> list[RecordIn]:
-    """Store records, merging with what is stored (commutatively); returns the merged rows."""
+    """Store records, merging with what is stored (commutatively); returns the merged rows (one statement)."""
     if not records:
         return []
     t = tbl(CampaignRecord)
-    ins = dialect_insert(session, t)
+    ins, params = bulk.insert_rows(session, t, [{f: getattr(r, f) for f in RECORD_FIELDS} for r in records])
     ex = ins.excluded
-    stmt = ins.values([{f: getattr(r, f) for f in RECORD_FIELDS} for r in records])
-    stmt = stmt.on_conflict_do_update(
+    stmt = ins.on_conflict_do_update(
         index_elements=["source_key"],
         set_={
             "occurred_at": case((ex.occurred_at < t.c.occurred_at, ex.occurred_at), else_=t.c.occurred_at),
@@ -116,7 +116,7 @@ def upsert_records(session: Session, records: Sequence[RecordIn]) -> list[Record
             "label": case((func.coalesce(ex.label, "") > func.coalesce(t.c.label, ""), ex.label), else_=t.c.label),
         },
     )
-    rows = session.execute(stmt.returning(*[t.c[f] for f in RECORD_FIELDS])).all()
+    rows = bulk.run(session, stmt.returning(*[t.c[f] for f in RECORD_FIELDS]), params)
     return [RecordIn(**dict(zip(RECORD_FIELDS, row, strict=True))) for row in rows]
 
 
@@ -146,8 +146,8 @@ def lock_totals(
         | {"top_org_id": top_org_id(people[pid][1])}
         for pid in pids
     ]
-    ins = dialect_insert(session, tbl(CampaignPersonTotal)).values(rows)
-    session.execute(ins.on_conflict_do_nothing(index_elements=["campaign_id", "person_id"]))
+    ins, params = bulk.insert_rows(session, tbl(CampaignPersonTotal), rows)
+    bulk.run(session, ins.on_conflict_do_nothing(index_elements=["campaign_id", "person_id"]), params)
     c = CampaignPersonTotal
     stmt = (
         select(c.person_id, c.org_id, c.top_org_id, c.score)
@@ -187,13 +187,13 @@ def write_ledger(
     """Upsert and delete ledger rows."""
     if upserts:
         rows = [_ledger_row(campaign_id, pid, key, v) for pid, key, v in upserts]
-        ins = dialect_insert(session, tbl(CreditLedger)).values(rows)
+        ins, params = bulk.insert_rows(session, tbl(CreditLedger), rows)
         ex = ins.excluded
         stmt = ins.on_conflict_do_update(
             index_elements=["campaign_id", "person_id", "source_key"],
             set_={k: ex[k] for k in ("category", "minutes", "karma", "counted", "reason", "earned_at")},
         )
-        session.execute(stmt)
+        bulk.run(session, stmt, params)
     if deletes:
         c = CreditLedger
         session.execute(
@@ -216,18 +216,11 @@ def _ledger_row(campaign_id: int, pid: int, key: str, v: Verdict) -> dict[str, A
 
 
 def write_totals(session: Session, campaign_id: int, values: dict[int, dict[str, Any]]) -> None:
-    """Set the absolute totals of each (locked) person row."""
+    """Set the absolute totals of each (locked) person row, in one statement."""
     if not values:
         return
-    t = tbl(CampaignPersonTotal)
-    cols = next(iter(values.values())).keys()
-    stmt = (
-        update(t)
-        .where(t.c.campaign_id == bindparam("b_campaign"), t.c.person_id == bindparam("b_person"))
-        .values({k: bindparam(k) for k in cols})
-    )
-    rows = [{"b_campaign": campaign_id, "b_person": pid, **vals} for pid, vals in sorted(values.items())]
-    session.connection().execute(stmt, rows)
+    rows = [{"person_id": pid, **vals} for pid, vals in sorted(values.items())]
+    bulk.update_rows(session, tbl(CampaignPersonTotal), {"campaign_id": campaign_id}, "person_id", rows)
 
 
 def add_org_days(session: Session, campaign_id: int, diffs: dict[tuple[int, date], list[int]]) -> None:
@@ -240,13 +233,13 @@ def add_org_days(session: Session, campaign_id: int, diffs: dict[tuple[int, date
         for (org, day), d in sorted(diffs.items())
     ]
     t = tbl(CampaignOrgDayTotal)
-    ins = dialect_insert(session, t).values(rows)
+    ins, params = bulk.insert_rows(session, t, rows)
     ex = ins.excluded
     cols = ("minutes", "completions", "active_people", "reached_people")
     stmt = ins.on_conflict_do_update(
         index_elements=["campaign_id", "org_id", "day"], set_={k: t.c[k] + ex[k] for k in cols}
     )
-    session.execute(stmt)
+    bulk.run(session, stmt, params)
 
 
 def add_score_counts(session: Session, campaign_id: int, diffs: dict[tuple[str, int], int]) -> None:
@@ -257,11 +250,11 @@ def add_score_counts(session: Session, campaign_id: int, diffs: dict[tuple[str, 
     if not rows:
         return
     t = tbl(CampaignScoreCount)
-    ins = dialect_insert(session, t).values(rows)
+    ins, params = bulk.insert_rows(session, t, rows)
     stmt = ins.on_conflict_do_update(
         index_elements=["campaign_id", "board", "score"], set_={"people": t.c.people + ins.excluded.people}
     )
-    session.execute(stmt)
+    bulk.run(session, stmt, params)
 
 
 def clear_campaign(session: Session, campaign_id: int) -> None:
@@ -315,6 +308,15 @@ def reached_people(session: Session, campaign_id: int) -> set[int]:
     c = CampaignPersonTotal
     stmt = select(c.person_id).where(c.campaign_id == campaign_id, c.reached_target_at.is_not(None))
     return set(session.scalars(stmt))
+
+
+def reached_of(session: Session, campaign_id: int, person_ids: Sequence[int]) -> dict[int, tuple[int, datetime]]:
+    """Of these people, those who have reached the target: person -> (total minutes, when reached)."""
+    c = CampaignPersonTotal
+    stmt = select(c.person_id, c.total_minutes, c.reached_target_at).where(
+        c.campaign_id == campaign_id, c.person_id.in_(list(person_ids)), c.reached_target_at.is_not(None)
+    )
+    return {pid: (minutes, at) for pid, minutes, at in session.execute(stmt) if at is not None}
 
 
 def org_days_of(session: Session, campaign_id: int) -> list[CampaignOrgDayTotal]:

@@ -222,11 +222,11 @@ class ProgressOut(BaseModel):
 
 
 @dataclass(frozen=True)
-class CampaignTargetReached:
-    """A person reached a campaign's target (published once per person and campaign; recognition certifies)."""
+class CampaignTargetsReached:
+    """People reached a campaign's target: one event per transaction that has any (recognition certifies them).
+
+    Each person is announced once per campaign, unless a rule change takes the target back out of reach.
+    """
 
     campaign_id: int
-    campaign_name: str
-    person_id: int
-    total_minutes: int
-    reached_at: datetime
+    person_ids: tuple[int, ...]

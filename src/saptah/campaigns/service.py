@@ -17,7 +17,7 @@ from saptah.campaigns.schemas import (
     CATEGORY,
     CampaignCreate,
     CampaignRules,
-    CampaignTargetReached,
+    CampaignTargetsReached,
     LedgerLine,
     RecordIn,
     RulesChangeIn,
@@ -175,6 +175,7 @@ def karma_monthly_cap(session: Session, at: datetime) -> int:
 
 def ingest(session: Session, records: Sequence[RecordIn]) -> int:
     """Store records and credit them in every campaign that covers them, with aggregates, in this transaction."""
+    session.flush()  # the statements below go to the connection directly: pending people must be written first
     merged: dict[str, RecordIn] = {}
     for rec in records:
         merged[rec.source_key] = merged[rec.source_key].merge(rec) if rec.source_key in merged else rec
@@ -255,15 +256,14 @@ def _write_aggregates(
     repo.write_totals(session, campaign.id, {pid: totals_values(new[pid]) for pid in locked})
     repo.add_org_days(session, campaign.id, dict(org_days))
     repo.add_score_counts(session, campaign.id, dict(scores))
-    for pid in sorted(locked):
-        if old[pid].reached_target_at is None and new[pid].reached_target_at is not None:
-            _announce(session, campaign, pid, new[pid])
+    reached = [pid for pid in sorted(locked) if old[pid].reached_target_at is None and new[pid].reached_target_at]
+    _announce(session, campaign, reached)
 
 
-def _announce(session: Session, campaign: Campaign, pid: int, summary: Summary) -> None:
-    assert summary.reached_target_at is not None
-    event = CampaignTargetReached(campaign.id, campaign.name, pid, summary.total_minutes, summary.reached_target_at)
-    signals.publish(session, event)
+def _announce(session: Session, campaign: Campaign, person_ids: Sequence[int]) -> None:
+    """Tell recognition who newly reached the target; it certifies them in a background job, not here."""
+    if person_ids:
+        signals.publish(session, CampaignTargetsReached(campaign.id, tuple(person_ids)))
 
 
 def totals_values(s: Summary) -> dict[str, Any]:
@@ -301,10 +301,13 @@ def recompute(session: Session, campaign_id: int, progress: Callable[[int], None
         rebuild.add(row)
     result = rebuild.finish()
     campaign.computed_at = utcnow()
-    for pid, summary in rebuild.reached:
-        if pid not in before:
-            _announce(session, campaign, pid, summary)
+    _announce(session, campaign, sorted(pid for pid in rebuild.reached if pid not in before))
     return result
+
+
+def reached_of(session: Session, campaign_id: int, person_ids: Sequence[int]) -> dict[int, tuple[int, datetime]]:
+    """Of these people, those who hold the campaign's target now: person -> (total minutes, when reached)."""
+    return repo.reached_of(session, campaign_id, person_ids)
 
 
 # --- progress ---------------------------------------------------------------------------------------------------

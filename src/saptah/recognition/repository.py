@@ -34,6 +34,24 @@ def certificate_for(session: Session, person_id: int, kind: str, subject_id: int
     return session.scalar(stmt)
 
 
+def certificate_holders(session: Session, kind: str, subject_id: int, person_ids: list[int]) -> set[int]:
+    """Of these people, those who already hold the certificate for a subject."""
+    c = Certificate
+    stmt = select(c.person_id).where(c.kind == kind, c.subject_id == subject_id, c.person_id.in_(person_ids))
+    return set(session.scalars(stmt))
+
+
+def insert_certificates(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert certificates, skipping any (person, kind, subject) already issued; returns how many were new."""
+    if not rows:
+        return 0
+    name = session.get_bind().dialect.name
+    table = cast(Table, Certificate.__table__)
+    ins = postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)
+    stmt = ins.on_conflict_do_nothing(index_elements=["person_id", "kind", "subject_id"]).returning(table.c.id)
+    return len(session.connection().execute(stmt, rows).all())
+
+
 def certificates_of(session: Session, person_id: int) -> list[Certificate]:
     """A person's certificates, newest first."""
     stmt = select(Certificate).where(Certificate.person_id == person_id).order_by(Certificate.issued_at.desc())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from saptah.campaigns import service as campaigns
-from saptah.campaigns.schemas import CampaignTargetReached, RecordIn
+from saptah.campaigns.schemas import RecordIn
 from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
@@ -272,18 +273,38 @@ def karma_of(session: Session, person_id: int) -> tuple[int, list[KarmaEntry]]:
     return repo.karma_of(session, person_id)
 
 
-def certify_campaign(session: Session, event: CampaignTargetReached) -> None:
-    """Reaching a campaign's target earns its certificate, once."""
-    issue_certificate(
-        session,
-        person_id=event.person_id,
-        kind="campaign",
-        subject_id=event.campaign_id,
-        title=event.campaign_name,
-        issuer="Capacity Building Commission",
-        duration_minutes=event.total_minutes,
-        achieved_at=event.reached_at,
-    )
+CAMPAIGN_ISSUER = "Capacity Building Commission"
+
+
+def certify_campaign(session: Session, campaign_id: int, person_ids: Sequence[int]) -> int:
+    """Issue the campaign certificate to those of these people who hold its target now (once each); returns how many.
+
+    Runs in a background job, so crediting a record never waits for certificates.
+    """
+    campaign = campaigns.get(session, campaign_id)
+    reached = campaigns.reached_of(session, campaign_id, person_ids)
+    todo = sorted(set(reached) - repo.certificate_holders(session, "campaign", campaign_id, list(reached)))
+    if not todo:
+        return 0
+    names = campaigns.people_public(session, todo)
+    now = utcnow()
+    rows = [
+        {
+            "code": new_code(),
+            "person_id": pid,
+            "kind": "campaign",
+            "subject_id": campaign_id,
+            "title": campaign.name[:300],
+            "recipient_name": names[pid][0],
+            "issuer": CAMPAIGN_ISSUER,
+            "duration_minutes": reached[pid][0],
+            "achieved_at": reached[pid][1],
+            "issued_at": now,
+        }
+        for pid in todo
+        if pid in names
+    ]
+    return repo.insert_certificates(session, rows)
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from saptah.campaigns.schemas import CampaignTargetReached
+from saptah.campaigns.schemas import CampaignTargetsReached
 from saptah.core import signals
 from saptah.recognition import service
 
 HONOUR_JOB = "recognition.honour_certificates"
+CAMPAIGN_JOB = "recognition.campaign_certificates"
+CAMPAIGN_JOB_PEOPLE = 5000  # people per certificate job: one transaction each
 
 
 def on_signed_in(session: Session, event: signals.PersonSignedIn) -> None:
@@ -36,6 +38,27 @@ def on_attendance(session: Session, event: signals.EventAttendanceRecorded) -> N
         service.karma_once(session, event.person_id, "event_attended", obj, note, event.at)
 
 
+def on_targets_reached(session: Session, event: CampaignTargetsReached) -> None:
+    """Queue the campaign certificates of people who reached the target; ingest does not wait for them."""
+    from saptah.jobs import service as jobs
+
+    people = list(event.person_ids)
+    for start in range(0, len(people), CAMPAIGN_JOB_PEOPLE):
+        chunk = people[start : start + CAMPAIGN_JOB_PEOPLE]
+        jobs.enqueue(session, kind=CAMPAIGN_JOB, payload={"campaign_id": event.campaign_id, "people": chunk})
+
+
+def run_campaign_certificates(ctx: Any) -> dict[str, Any]:
+    """Job: issue the campaign certificates of the people it names who still hold the target."""
+    from saptah.core.db import unit_of_work
+
+    people = [int(p) for p in ctx.payload["people"]]
+    with unit_of_work(ctx.factory) as session:
+        count = service.certify_campaign(session, int(ctx.payload["campaign_id"]), people)
+    ctx.progress(len(people), len(people))
+    return {"certificates": count}
+
+
 def register() -> None:
     """Subscribe to the events that earn karma and certificates; register the honour job (idempotent)."""
     from saptah.jobs import service as jobs
@@ -46,8 +69,9 @@ def register() -> None:
     signals.subscribe(signals.CourseRated, on_rated)
     signals.subscribe(signals.EventAttendanceRecorded, on_attendance)
     signals.subscribe(signals.PlanItemCompleted, service.karma_for_plan_item)
-    signals.subscribe(CampaignTargetReached, service.certify_campaign)
+    signals.subscribe(CampaignTargetsReached, on_targets_reached)
     jobs.register(HONOUR_JOB, run_honour_certificates)
+    jobs.register(CAMPAIGN_JOB, run_campaign_certificates)
 
 
 def run_honour_certificates(ctx: Any) -> dict[str, Any]:

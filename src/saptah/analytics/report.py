@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from saptah.analytics import charts, service
 from saptah.analytics import repository as repo
+from saptah.analytics.exports import DASHBOARD_TABLES
 from saptah.analytics.models import Report
 from saptah.analytics.schemas import Dashboard, Scope, Table
 from saptah.core.db import utcnow
@@ -21,18 +22,7 @@ from saptah.core.timeutil import fmt_ist
 from saptah.directory.schemas import Principal
 from saptah.web.assets import font_files
 
-REPORT_TABLES = (
-    "trend",
-    "breakdown",
-    "top_courses",
-    "by_area",
-    "by_provider",
-    "by_language",
-    "central_webinars",
-    "mdo_webinars",
-    "webinar_stats",
-    "organisations",
-)
+REPORT_TABLES = tuple(key for key in DASHBOARD_TABLES if key != "figures")  # figures have their own page
 CHARTED = ("trend", "breakdown", "by_area", "by_provider")
 ANNEX_LIMIT = 60  # ministries and states in the annex (the whole list is in the breakdown table)
 

@@ -220,7 +220,14 @@ def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
         s.execute(text("UPDATE campaigns SET rules = jsonb_set(rules::jsonb, '{extended_to}', '\"2024-10-27\"')::json"))
     t = time.perf_counter()
     with unit_of_work(factory) as s:
-        result = service.recompute(s, cid)
+        if args.profile:
+            import cProfile
+
+            prof = cProfile.Profile()
+            result = prof.runcall(service.recompute, s, cid)
+            prof.dump_stats(args.profile + ".recompute")
+        else:
+            result = service.recompute(s, cid)
     print(
         f"full recompute (bulk path): {time.perf_counter() - t:.1f} s for {result['records']:,} records, "
         f"{result['people']:,} people, {result['reached']:,} reached the target ({load()})"

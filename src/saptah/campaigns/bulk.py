@@ -64,6 +64,21 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     return sqlite.insert(table), list(rows)
 
 
+def copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Plain inserts of many rows (recompute): COPY on PostgreSQL, executemany on SQLite."""
+    if not rows:
+        return
+    if not is_pg(session):
+        session.connection().execute(table.insert(), list(rows))
+        return
+    cols = list(rows[0])
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in cols])
+
+
 def run(session: Session, stmt: Any, params: list[dict[str, Any]]) -> Any:
     """Execute on the session's connection (no ORM layer): executemany when there are parameter rows."""
     conn = session.connection()

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from saptah.campaigns.schemas import CATEGORY, CampaignRules, RecordIn, Summary, Verdict
-from saptah.core.timeutil import fmt_ist, ist_day
+from saptah.core.timeutil import fmt_ist, ist_day, ist_end, ist_start
 
 IST_OFFSET = timedelta(hours=5, minutes=30)  # India has kept +05:30, without daylight saving, since 1945
 
@@ -21,9 +22,15 @@ def day_of(moment: datetime) -> date:
     return ist_day(moment)
 
 
+@lru_cache(maxsize=64)
+def _window(first: date, last: date) -> tuple[datetime, datetime]:
+    return ist_start(first), ist_end(last)
+
+
 def in_window(rules: CampaignRules, moment: datetime) -> bool:
     """True when the moment falls inside the campaign window (IST days, extension included)."""
-    return rules.window_start <= moment <= rules.window_end
+    start, end = _window(rules.starts_on, rules.last_day)  # the same instants as rules.window_start/_end
+    return start <= moment <= end
 
 
 def outside_reason(rules: CampaignRules, rec: RecordIn) -> str:

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from saptah.campaigns import bulk
 from saptah.campaigns import repository as repo
 from saptah.campaigns.credit import evaluate, summarise
 from saptah.campaigns.models import CampaignOrgDayTotal, CampaignPersonTotal, CampaignScoreCount, CreditLedger
@@ -45,7 +45,7 @@ class Rebuild:
         if self.person is None or self.person[0] != pid:
             self._flush_person()
             self.person = (pid, org_id, path)
-        rec = RecordIn(**dict(zip(repo.RECORD_FIELDS, fields, strict=True)))
+        rec = RecordIn(*fields)
         verdict = evaluate(self.rules, rec)
         self.records += 1
         if verdict is not None:
@@ -78,11 +78,12 @@ class Rebuild:
         if len(self.ledger) >= FLUSH_ROWS:
             self._write()
 
+    def _insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
+        bulk.copy_rows(self.session, repo.tbl(model), rows)  # the campaign's rows were cleared: plain inserts
+
     def _write(self) -> None:
-        if self.ledger:
-            self.session.execute(insert(repo.tbl(CreditLedger)), self.ledger)
-        if self.totals:
-            self.session.execute(insert(repo.tbl(CampaignPersonTotal)), self.totals)
+        self._insert(CreditLedger, self.ledger)
+        self._insert(CampaignPersonTotal, self.totals)
         if self.progress is not None:
             self.progress(self.records)
         self.ledger, self.totals = [], []
@@ -96,12 +97,12 @@ class Rebuild:
             | {"active_people": v[2], "reached_people": v[3]}
             for (org, day), v in sorted(self.org_days.items())
         ]
-        if days:
-            self.session.execute(insert(repo.tbl(CampaignOrgDayTotal)), days)
+        for start in range(0, len(days), FLUSH_ROWS):
+            self._insert(CampaignOrgDayTotal, days[start : start + FLUSH_ROWS])
         scores = [
             {"campaign_id": self.campaign_id, "board": b, "score": s, "people": n}
             for (b, s), n in sorted(self.scores.items())
         ]
-        if scores:
-            self.session.execute(insert(repo.tbl(CampaignScoreCount)), scores)
+        for start in range(0, len(scores), FLUSH_ROWS):
+            self._insert(CampaignScoreCount, scores[start : start + FLUSH_ROWS])
         return {"records": self.records, "people": self.people, "reached": len(self.reached)}

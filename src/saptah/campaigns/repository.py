@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -25,19 +26,8 @@ from saptah.campaigns.schemas import RecordIn, Verdict
 from saptah.directory.models import Organisation, Person
 from saptah.directory.repository import in_subtrees
 
-RECORD_FIELDS = (
-    "source_key",
-    "person_id",
-    "kind",
-    "occurred_at",
-    "object_id",
-    "minutes",
-    "karma",
-    "competency_linked",
-    "attended",
-    "organiser_org_id",
-    "label",
-)
+# RecordIn's fields in order, so a row of these columns is RecordIn(*row)
+RECORD_FIELDS = tuple(f.name for f in fields(RecordIn))
 
 
 def tbl(model: Any) -> Table:
@@ -117,7 +107,7 @@ def upsert_records(session: Session, records: Sequence[RecordIn]) -> list[Record
         },
     )
     rows = bulk.run(session, stmt.returning(*[t.c[f] for f in RECORD_FIELDS]), params)
-    return [RecordIn(**dict(zip(RECORD_FIELDS, row, strict=True))) for row in rows]
+    return [RecordIn(*row) for row in rows]
 
 
 def person_orgs(session: Session, person_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
@@ -274,7 +264,7 @@ def records_between(session: Session, start: datetime, end: datetime, *, batch: 
         .order_by(r.person_id)
         .execution_options(yield_per=batch)
     )
-    return session.execute(stmt)
+    return session.connection().execute(stmt)  # Core rows: no ORM work per row
 
 
 def count_records_between(session: Session, start: datetime, end: datetime) -> int:
@@ -288,7 +278,7 @@ def records_of_person(session: Session, person_id: int, *, limit: int = 200) -> 
     r = CampaignRecord
     stmt = select(*[r.__table__.c[f] for f in RECORD_FIELDS]).where(r.person_id == person_id)
     rows = session.execute(stmt.order_by(r.occurred_at.desc()).limit(limit))
-    return [RecordIn(**dict(zip(RECORD_FIELDS, row, strict=True))) for row in rows]
+    return [RecordIn(*row) for row in rows]
 
 
 def get_total(session: Session, campaign_id: int, person_id: int) -> CampaignPersonTotal | None:

@@ -6,20 +6,28 @@
 Prints p50/p95 of: the national dashboard (every key figure and table), an MDO dashboard for the ministry
 closest to 50,000 people (plus its people lists), the daily trend alone, and a 50,000-row export (CSV, XLSX);
 and the rate the ingest process actually achieved meanwhile.
+
+Exports alone, on a throwaway database built with just enough data (a campaign and N people in MoHFW's
+subtree, none of whom has started), on PostgreSQL and SQLite:
+
+    .venv/bin/python bench/dashboards.py --export-only 50000 [--pg-admin URL] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import random
 import statistics
+import tempfile
 import time
+import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, insert, select, text
 
 from saptah.core.db import make_engine, make_sessionmaker, unit_of_work
 
@@ -102,6 +110,90 @@ def principals(factory: Any) -> tuple[Any, Any, Any, int]:
         return camp, national, mdo, best.id
 
 
+def build_export_data(url: str, people: int) -> None:
+    """Just enough for the people-list exports: reference organisations, `people` people spread over MoHFW's
+    subtree (3 % Hindi names, a few cells that look like formulas), and a campaign nobody has started."""
+    from saptah.campaigns import service as campaigns
+    from saptah.campaigns.schemas import CampaignCreate
+    from saptah.core.db import utcnow
+    from saptah.core.migrate import upgrade
+    from saptah.directory import service as directory
+    from saptah.directory.models import Person
+
+    upgrade(url)
+    factory = make_sessionmaker(make_engine(url))
+    rng = random.Random(5)
+    groups = ["Group A", "Group B", "Group C", "Group C", "Group D", "Contractual Staff"]
+    with unit_of_work(factory) as s:
+        directory.load_reference_orgs(s)
+        orgs = sorted(directory.repo.subtree_ids(s, directory.org_by_code(s, "MOHFW").path))
+        now = utcnow()
+        rows = [
+            {
+                "full_name": "राजेश कुमार" if rng.random() < 0.03 else f"Person {i:06d} Sharma",
+                "email": f"p{i}@mohfw.gov.in",
+                "group": rng.choice(groups),
+                "designation": "=cmd|' /C calc'!A0" if i % 1000 == 0 else "Section Officer",
+                "employee_id": f"E{i}",
+                "org_id": rng.choice(orgs),
+                "status": "active",
+                "preferred_language": "en",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(people)
+        ]
+        for n in range(0, people, 10_000):
+            s.execute(insert(Person), rows[n : n + 10_000])
+    with unit_of_work(factory) as s:
+        data = CampaignCreate(name="Export bench", starts_on=date(2024, 10, 19), ends_on=date(2024, 10, 27))
+        campaigns.create(s, actor_id=None, data=data)
+
+
+def export_only(url: str, people: int, rounds: int, label: str) -> None:
+    """Build the export dataset at `url`, then time the 'not started' export as CSV and XLSX."""
+    from saptah.analytics import exports, service
+    from saptah.analytics.schemas import Filters
+
+    t = time.perf_counter()
+    build_export_data(url, people)
+    print(f"{label}: built {people:,} people in {time.perf_counter() - t:.1f} s", flush=True)
+    factory = make_sessionmaker(make_engine(url))
+    camp, _national, admin, org_id = principals(factory)
+    own = Filters(campaign=camp.id, org=org_id)
+    for fmt in ("csv", "xlsx"):
+        walls, cpus, body = [], [], b""
+        for _ in range(rounds):
+            load = os.getloadavg()[0]
+            t, cpu = time.perf_counter(), time.process_time()
+            with unit_of_work(factory) as s:
+                body, _ = exports.render(s, service.resolve(s, admin, own), "not_started", fmt)
+            walls.append(time.perf_counter() - t)
+            cpus.append(time.process_time() - cpu)
+        rows = body.count(b"\n") - 1 if fmt == "csv" else people
+        print(
+            f"{label} export not_started {fmt}: {rows:,} rows, {len(body) / 1e6:.1f} MB; wall p50 "
+            f"{statistics.median(walls):.2f} s, max {max(walls):.2f} s; app CPU p50 {statistics.median(cpus):.2f} s "
+            f"(load average {load:.1f} on {os.cpu_count()} cores)",
+            flush=True,
+        )
+
+
+def export_bench(people: int, rounds: int, pg_admin: str) -> None:
+    """--export-only: PostgreSQL (a throwaway database) and SQLite (a temporary file)."""
+    name = f"saptah_bench_exports_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(pg_admin, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        export_only(pg_admin.rsplit("/", 1)[0] + f"/{name}", people, rounds, "PostgreSQL")
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with tempfile.TemporaryDirectory() as tmp:
+        export_only(f"sqlite:///{tmp}/exports.db", people, rounds, "SQLite")
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     from saptah.analytics import exports, mdo, service
@@ -109,11 +201,19 @@ def main() -> None:
     from saptah.wiring import wire
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--url", required=True)
+    ap.add_argument("--url")
     ap.add_argument("--rounds", type=int, default=40)
     ap.add_argument("--rate", type=int, default=1000)
+    ap.add_argument("--export-only", type=int, metavar="PEOPLE", help="time only the exports, on data built here")
+    ap.add_argument("--pg-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = ap.parse_args()
     wire()
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    if args.export_only:
+        export_bench(args.export_only, min(args.rounds, 3), args.pg_admin)
+        return
+    if not args.url:
+        ap.error("--url is required (or --export-only)")
     factory = make_sessionmaker(make_engine(args.url))
     camp, national, admin, org_id = principals(factory)
     stop, done = mp.Event(), mp.Value("d", 0.0)

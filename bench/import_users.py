@@ -170,22 +170,32 @@ def main() -> None:
         folder = Path(tmp)
         source = folder / "staff.csv"
         t0 = time.perf_counter()
-        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        print(f"{when}: load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
         clean = generate(source, args.rows)
         print(
-            f"generated {args.rows:,} rows ({source.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f} s"
+            f"generated {args.rows:,} rows ({source.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f} s",
+            flush=True,
         )
         if not args.no_pg:
             url, drop = fresh_database("postgresql", args.pg_admin, folder)
             try:
                 seconds, cpu, result = run_import(url, source, folder)
                 rate = args.rows / seconds
-                print(f"PostgreSQL end to end: {seconds:.1f} s, {rate:,.0f} rows/s (app CPU {cpu:.1f} s), {result}")
+                print(
+                    f"PostgreSQL end to end: {seconds:.1f} s, {rate:,.0f} rows/s (app CPU {cpu:.1f} s), {result}; "
+                    f"load average after: {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
                 with unit_of_work(make_sessionmaker(make_engine(url))) as session:
                     org_id = directory.org_by_code(session, "MOHFW").id
                 copy_s = raw_copy(url, clean, org_id)
                 copy_rate = len(clean) / copy_s
-                print(f"PostgreSQL raw COPY of the same rows: {copy_s:.1f} s, {copy_rate:,.0f} rows/s")
+                print(
+                    f"PostgreSQL raw COPY of the same rows: {copy_s:.1f} s, {copy_rate:,.0f} rows/s; "
+                    f"load average after: {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
                 print(f"ratio end-to-end / raw COPY: {rate / copy_rate:.2f}")
             finally:
                 if drop:
@@ -200,7 +210,9 @@ def main() -> None:
             url, _ = fresh_database("sqlite", args.pg_admin, sub)
             seconds, cpu, result = run_import(url, source, sub)
             print(
-                f"SQLite end to end: {seconds:.1f} s, {sqlite_rows / seconds:,.0f} rows/s (CPU {cpu:.1f} s), {result}"
+                f"SQLite end to end: {seconds:.1f} s, {sqlite_rows / seconds:,.0f} rows/s (CPU {cpu:.1f} s), {result}; "
+                f"load average after: {os.getloadavg()[0]:.1f}",
+                flush=True,
             )
 
 

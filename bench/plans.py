@@ -5,6 +5,7 @@ A national plan (the 14-10-2024 pattern: one course plus 'any one of three') cov
 40 % of them have completed something. Prints the figures.
 
 Usage: .venv/bin/python bench/plans.py [--people 4600000] [--ministry 50000] [--rounds 300] [--pg URL] [--keep]
+       .venv/bin/python bench/plans.py --reuse saptah_bench_plans_xxxxxx   (measure a kept database again)
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from saptah.catalog import repository as catalog_repo
 from saptah.catalog.tasks import load_reference_catalogue
 from saptah.core.db import make_engine, unit_of_work
-from saptah.core.exports import to_csv
+from saptah.core.exports import to_csv, to_xlsx
 from saptah.core.migrate import upgrade
 from saptah.directory import service as directory
 from saptah.directory.models import Role
 from saptah.plans import service, status
 from saptah.plans.schemas import ItemIn, PlanIn
-from saptah.plans.views import APAR_HEADER, OrgNames, apar_rows
+from saptah.plans.views import APAR_HEADER, export_rows
 
 GROUPS = ["Group A", "Group B", "Group C", "Group C", "Group C", "Group D", "Contractual Staff"]
 TODAY = date(2024, 10, 28)
@@ -159,24 +160,53 @@ def bench_my_learning(
         )
 
 
-def bench_export(factory: sessionmaker[Session], plan_id: int, admin_id: int) -> None:
-    """The APAR CSV of the ministry plan for its MDO leader, streamed exactly as the export route does."""
+def bench_export(factory: sessionmaker[Session], plan_id: int, admin_id: int, rounds: int = 3) -> None:
+    """The APAR export of the ministry plan for its MDO leader, built exactly as the export route builds it
+    (one streamed query), as CSV and as XLSX; then the per-organisation summary."""
     with factory() as s:
         plan = service.repo.get_plan(s, plan_id)
         assert plan is not None
         paths = directory.admin_paths(directory.load_principal(s, admin_id))
-        t, cpu = time.perf_counter(), time.process_time()
-        body = to_csv(APAR_HEADER, apar_rows(status.compliance_rows(s, plan, paths, today=TODAY), OrgNames(s)))
-        took, cpu = time.perf_counter() - t, time.process_time() - cpu
-        rows = body.count(b"\n") - 1
-        people = len({line.split(b",")[3] for line in body.split(b"\n")[1:] if line})
-        size = len(body) / 1e6
-        print(f"Compliance CSV export: {rows:,} rows ({people:,} people x 4 items), {size:.1f} MB")
-        print(f"  in {took:.2f} s wall, {cpu:.2f} s app CPU")
+    for fmt, write in (("CSV", to_csv), ("XLSX", to_xlsx)):
+        walls, cpus, body = [], [], b""
+        for _ in range(rounds):
+            load = os.getloadavg()[0]
+            with factory() as s:
+                plan = service.repo.get_plan(s, plan_id)
+                assert plan is not None
+                t, cpu = time.perf_counter(), time.process_time()
+                body = write(APAR_HEADER, export_rows(s, plan, paths, today=TODAY))
+                walls.append(time.perf_counter() - t)
+                cpus.append(time.process_time() - cpu)
+        if fmt == "CSV":
+            rows = body.count(b"\n") - 1
+            people = len({line.split(b",")[3] for line in body.split(b"\n")[1:] if line})
+            print(f"Compliance export: {rows:,} rows ({people:,} people x 4 items)")
+        print(
+            f"  {fmt}, {len(body) / 1e6:.1f} MB: wall p50 {statistics.median(walls):.2f} s, max {max(walls):.2f} s; "
+            f"app CPU p50 {statistics.median(cpus):.2f} s (load average {load:.1f} on {os.cpu_count()} cores)",
+            flush=True,
+        )
+    with factory() as s:
+        plan = service.repo.get_plan(s, plan_id)
+        assert plan is not None
         t = time.perf_counter()
         total, _ = status.summary(s, plan, paths, today=TODAY)
         took = time.perf_counter() - t
         print(f"Compliance summary: {total.people:,} people, {total.pct_complete}% complete in {took:.2f} s")
+
+
+def existing(url: str) -> tuple[sessionmaker[Session], dict[str, int]]:
+    """A database an earlier run kept (--keep): its factory and the ids the measurements need."""
+    factory = sessionmaker(bind=make_engine(url), expire_on_commit=False)
+    with factory() as s:
+        q = "SELECT id FROM people WHERE email = :e"
+        ids = {
+            "organiser": s.execute(text(q), {"e": "org@bench.gov.in"}).scalar_one(),
+            "admin": s.execute(text(q), {"e": "adm@bench.gov.in"}).scalar_one(),
+            "ministry": s.execute(text("SELECT id FROM plans WHERE owner_org_id IS NOT NULL")).scalar_one(),
+        }
+    return factory, ids
 
 
 def main() -> None:
@@ -187,19 +217,33 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=300)
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--keep", action="store_true", help="keep the bench database")
+    ap.add_argument("--reuse", metavar="DATABASE", help="measure a database an earlier --keep run built")
     args = ap.parse_args()
     rng = random.Random(2024)
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    print(f"{when}: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    base = args.pg.rsplit("/", 1)[0]
+    if args.reuse:
+        factory, ids = existing(f"{base}/{args.reuse}")
+        with factory() as s:
+            people = s.execute(text("SELECT count(*) FROM people")).scalar_one()
+        print(f"reusing {args.reuse}: {people:,} people", flush=True)
+        bench_my_learning(factory, people, args.ministry, args.rounds, rng)
+        bench_export(factory, ids["ministry"], ids["admin"])
+        return
     name = f"saptah_bench_plans_{uuid.uuid4().hex[:6]}"
     admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = args.pg.rsplit("/", 1)[0] + f"/{name}"
+    url = f"{base}/{name}"
     try:
         factory, ids = build(url, args.people, args.ministry, rng)
         bench_my_learning(factory, args.people, args.ministry, args.rounds, rng)
         bench_export(factory, ids["ministry"], ids["admin"])
     finally:
-        if not args.keep:
+        if args.keep:
+            print(f"kept: --reuse {name}")
+        else:
             with admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

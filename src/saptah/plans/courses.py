@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Exists, ScalarSelect, exists, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from saptah.catalog import repository as catalog_repo
 from saptah.catalog import service as catalog
+from saptah.catalog.models import CourseCompletion, Enrolment
 from saptah.core.errors import NotFound
 
 
@@ -94,3 +96,22 @@ def started(session: Session, *, person_ids: Sequence[int], course_ids: Sequence
         return set()
     progress = catalog.progress_for(session, person_ids=list(person_ids), course_ids=list(course_ids))
     return set(progress)  # enrolled (opened) counts as begun
+
+
+def completed_at_column(
+    person_id: ColumnElement[int] | InstrumentedAttribute[int], course_id: int
+) -> ScalarSelect[datetime]:
+    """SQL: when the person in the outer query completed this course (NULL: not completed).
+
+    For the compliance stream: one correlated index probe per person and course keeps a 50,000-person export
+    to one query whose cost follows the audience, not the size of the completions table.
+    """
+    c = CourseCompletion
+    stmt = select(c.completed_at).where(c.person_id == person_id, c.course_id == course_id)
+    return stmt.scalar_subquery()
+
+
+def enrolled_column(person_id: ColumnElement[int] | InstrumentedAttribute[int], course_ids: Sequence[int]) -> Exists:
+    """SQL: the person in the outer query has opened (is enrolled in) at least one of these courses."""
+    e = Enrolment
+    return exists().where(e.person_id == person_id, e.course_id.in_(list(course_ids)))

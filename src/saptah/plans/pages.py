@@ -19,7 +19,7 @@ from saptah.plans import repository as repo
 from saptah.plans import service, status
 from saptah.plans.models import PlanStatus
 from saptah.plans.schemas import ItemIn, ItemStatus, PlanIn
-from saptah.plans.views import APAR_HEADER, OrgNames, apar_rows, deadline_text, plan_out
+from saptah.plans.views import APAR_HEADER, deadline_text, export_rows, plan_out
 from saptah.web.deps import CSRF, DB, CurrentPrincipal
 from saptah.web.templating import render
 
@@ -120,8 +120,7 @@ def compliance_export(
     org_path = directory.org_by_code(db, org).path if org.strip() else None
     if org_path is not None and paths is not None and not any(org_path.startswith(p) for p in paths):
         raise NotFound("No such organisation in your scope.")
-    stream = status.compliance_rows(db, chosen, paths, today=_today(), org_path=org_path, q=q or None, status=state)
-    rows = apar_rows(stream, OrgNames(db))
+    rows = export_rows(db, chosen, paths, today=_today(), org_path=org_path, q=q or None, status=state)
     name = f"compliance-plan-{chosen.id}-{_today():%Y%m%d}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":

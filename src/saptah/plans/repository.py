@@ -133,8 +133,9 @@ def audience_condition(plan: Plan) -> ColumnElement[bool]:
     return and_(*conds)
 
 
-def audience_stmt(plan: Plan, paths: Sequence[str] | None) -> Select:
-    """Columns of the plan's audience inside the caller's subtrees (plain rows, not entities: exports are large)."""
+def audience_stmt(plan: Plan, paths: Sequence[str] | None, extra: Sequence[ColumnElement[Any]] = ()) -> Select:
+    """Columns of the plan's audience inside the caller's subtrees (plain rows, not entities: exports are large),
+    followed by the caller's `extra` columns (correlated on Person.id)."""
     return (
         select(
             Person.id,
@@ -147,6 +148,8 @@ def audience_stmt(plan: Plan, paths: Sequence[str] | None) -> Select:
             Person.created_at,
             Person.org_id,
             Organisation.path.label("org_path"),
+            Organisation.name_en.label("org_name"),
+            *extra,
         )
         .join(Organisation, Person.org_id == Organisation.id)
         .where(audience_condition(plan))
@@ -167,18 +170,19 @@ def stream_audience(
     *,
     org_path: str | None = None,
     q: str | None = None,
-) -> Iterator[list[Any]]:
-    """The audience in chunks, read with a server-side cursor so 50,000 people never sit in memory at once."""
-    stmt = audience_stmt(plan, paths)
+    extra: Sequence[ColumnElement[Any]] = (),
+) -> Iterator[Sequence[Any]]:
+    """The audience in chunks of plain tuples, read with a server-side cursor so 50,000 people never sit in
+    memory at once; `extra` columns (per-person subqueries) come after the audience columns."""
+    stmt = audience_stmt(plan, paths, extra)
     if org_path:
         stmt = stmt.where(_in_orgs_under(org_path))
     if q:
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(Person.full_name).like(like), Person.employee_id == q.strip()))
     stmt = stmt.order_by(Organisation.path, Person.full_name, Person.id).execution_options(yield_per=CHUNK)
-    result = session.execute(stmt)
-    for part in result.partitions(CHUNK):
-        yield list(part)
+    result = session.execute(stmt).tuples()
+    yield from result.partitions(CHUNK)
 
 
 def plans_in_scope(session: Session, paths: Sequence[str] | None) -> list[Plan]:

@@ -186,6 +186,7 @@ class ComplianceRow:
     deadline: date | None
     status: ItemStatus
     completed_at: datetime | None
+    org_name: str = ""
 
 
 @dataclass

@@ -31,15 +31,20 @@ def person_matches(plan: Plan, person: Person) -> bool:
 
 def item_deadline(plan: Plan, item: PlanItem, person: Person | Any) -> date | None:
     """The person's deadline for an item: a fixed date, or N days after joining / coming under the plan."""
+    return deadline_from(plan, item, person.joined_on, person.created_at)
+
+
+def deadline_from(plan: Plan, item: PlanItem, joined_on: date | None, created_at: datetime) -> date | None:
+    """item_deadline from the two person fields it depends on (the export stream has plain tuples)."""
     if item.deadline_date is not None:
         return item.deadline_date
     if item.deadline_days is None:
         return None
-    added = ist_day(person.created_at)
+    added = ist_day(created_at)
     if item.deadline_basis == DeadlineBasis.ADDED.value:
         start = max(added, ist_day(plan.published_at)) if plan.published_at else added
     else:
-        start = person.joined_on or added
+        start = joined_on or added
     return start + timedelta(days=item.deadline_days)
 
 
@@ -148,16 +153,80 @@ def my_learning(session: Session, person_id: int, *, today: date) -> list[Learni
 
 @dataclass(slots=True)
 class _Rule:
-    """An item's fields copied out of the ORM once, so the per-row loop reads plain attributes."""
+    """An item's fields copied out of the ORM once, with where its courses sit in the stream's rows."""
 
     item: PlanItem
     id: int
     title: str
     mandatory: bool
     k: int
-    course_ids: list[int]
+    columns: list[int]  # row positions of the completion time of each of the item's courses
+    enrolled: int  # row position of "has opened one of the item's courses"
     fixed: date | None
     by_person: bool
+
+
+# Positions in repository.audience_stmt's rows.
+P_ID, P_NAME, P_EMAIL, P_DESIGNATION, P_GROUP, P_EMPLOYEE_ID, P_JOINED, P_CREATED, P_ORG, P_PATH, P_ORG_NAME = range(11)
+Evaluated = tuple[Sequence[Any], _Rule, date | None, ItemStatus, datetime | None]
+
+
+def evaluated_rows(
+    session: Session,
+    plan: Plan,
+    paths: Sequence[str] | None,
+    *,
+    today: date,
+    mandatory_only: bool = True,
+    org_path: str | None = None,
+    q: str | None = None,
+) -> Iterator[Evaluated]:
+    """(person row, item, deadline, status, completed at) for people × items, from one streamed query.
+
+    Each audience row carries, per course of the plan, when the person completed it, and per item, whether they
+    have opened one of its courses (correlated subqueries on the unique (person, course) indexes), so the
+    database is asked once however large the audience.
+    """
+    bundle = load_bundle(session, [plan])
+    items = [i for i in bundle.items[plan.id] if i.mandatory or not mandatory_only]
+    course_ids = sorted({o.course_id for i in items for o in bundle.options[i.id]})
+    base = P_ORG_NAME + 1
+    where = {c: base + n for n, c in enumerate(course_ids)}
+    rules = [
+        _Rule(
+            i,
+            i.id,
+            i.title,
+            i.mandatory,
+            i.choose_k,
+            [where[o.course_id] for o in bundle.options[i.id]],
+            base + len(course_ids) + n,
+            i.deadline_date,
+            i.deadline_date is None and i.deadline_days is not None,
+        )
+        for n, i in enumerate(items)
+    ]
+    extra: list[Any] = [courses.completed_at_column(Person.id, c) for c in course_ids]
+    extra += [courses.enrolled_column(Person.id, [o.course_id for o in bundle.options[i.id]] or [0]) for i in items]
+    days: dict[datetime, date] = {}
+    for chunk in repo.stream_audience(session, plan, paths, org_path=org_path, q=q, extra=extra):
+        for p in chunk:
+            for rule in rules:
+                deadline = deadline_from(plan, rule.item, p[P_JOINED], p[P_CREATED]) if rule.by_person else rule.fixed
+                times = [t for c in rule.columns if (t := p[c]) is not None]
+                at = None
+                if len(times) >= rule.k:
+                    at = sorted(times)[rule.k - 1] if rule.k > 1 else min(times)
+                    day = days.get(at) or days.setdefault(at, ist_day(at))
+                    late = deadline is not None and day > deadline
+                    st = ItemStatus.COMPLETED_LATE if late else ItemStatus.COMPLETED_ON_TIME
+                elif deadline is not None and today > deadline:
+                    st = ItemStatus.OVERDUE
+                elif times or p[rule.enrolled]:
+                    st = ItemStatus.IN_PROGRESS
+                else:
+                    st = ItemStatus.NOT_STARTED
+                yield p, rule, deadline, st, at
 
 
 def compliance_rows(
@@ -171,83 +240,27 @@ def compliance_rows(
     q: str | None = None,
     status: ItemStatus | None = None,
 ) -> Iterator[ComplianceRow]:
-    """People × items of a plan inside the caller's subtrees, streamed in chunks (completions per chunk)."""
-    bundle = load_bundle(session, [plan])
-    rules = [
-        _Rule(
-            i,
-            i.id,
-            i.title,
-            i.mandatory,
-            i.choose_k,
-            [o.course_id for o in bundle.options[i.id]],
-            i.deadline_date,
-            i.deadline_date is None and i.deadline_days is not None,
-        )
-        for i in bundle.items[plan.id]
-        if i.mandatory or not mandatory_only
-    ]
-    course_ids = sorted({c for r in rules for c in r.course_ids})
-    for chunk in repo.stream_audience(session, plan, paths, org_path=org_path, q=q):
-        yield from _chunk_rows(session, plan, chunk, rules, course_ids, today, status)
-
-
-def _chunk_rows(
-    session: Session,
-    plan: Plan,
-    chunk: list[Any],
-    rules: list[_Rule],
-    course_ids: list[int],
-    today: date,
-    wanted: ItemStatus | None,
-) -> Iterator[ComplianceRow]:
-    """Evaluate one chunk: completions first; enrolments only for the people an open item needs them for."""
-    done = courses.completions(session, person_ids=[p.id for p in chunk], course_ids=course_ids)
-    days: dict[datetime, date] = {}
-    staged = []
-    undecided: set[int] = set()
-    for p in chunk:
-        for rule in rules:
-            deadline = item_deadline(plan, rule.item, p) if rule.by_person else rule.fixed
-            times = [t for c in rule.course_ids if (t := done.get((p.id, c))) is not None]
-            at = None
-            if len(times) >= rule.k:
-                at = sorted(times)[rule.k - 1] if rule.k > 1 else min(times)
-                day = days.get(at) or days.setdefault(at, ist_day(at))
-                st = (
-                    ItemStatus.COMPLETED_LATE
-                    if deadline is not None and day > deadline
-                    else ItemStatus.COMPLETED_ON_TIME
-                )
-            elif deadline is not None and today > deadline:
-                st = ItemStatus.OVERDUE
-            elif times:
-                st = ItemStatus.IN_PROGRESS
-            else:
-                st = ItemStatus.NOT_STARTED
-                undecided.add(p.id)
-            staged.append((p, rule, deadline, st, at))
-    started = courses.started(session, person_ids=sorted(undecided), course_ids=course_ids) if undecided else set()
-    for p, rule, deadline, st, at in staged:
-        if st is ItemStatus.NOT_STARTED and any((p.id, c) in started for c in rule.course_ids):
-            st = ItemStatus.IN_PROGRESS
-        if wanted is not None and st is not wanted:
+    """People × items of a plan inside the caller's subtrees, streamed (one query, read in chunks)."""
+    stream = evaluated_rows(session, plan, paths, today=today, mandatory_only=mandatory_only, org_path=org_path, q=q)
+    for p, rule, deadline, st, at in stream:
+        if status is not None and st is not status:
             continue
         yield ComplianceRow(
-            p.id,
-            p.full_name,
-            p.email,
-            p.designation,
-            p.group,
-            p.employee_id,
-            p.org_id,
-            p.org_path,
+            p[P_ID],
+            p[P_NAME],
+            p[P_EMAIL],
+            p[P_DESIGNATION],
+            p[P_GROUP],
+            p[P_EMPLOYEE_ID],
+            p[P_ORG],
+            p[P_PATH],
             rule.id,
             rule.title,
             rule.mandatory,
             deadline,
             st,
             at,
+            p[P_ORG_NAME],
         )
 
 

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from saptah.core.timeutil import fmt_ist
-from saptah.plans import repository as repo
 from saptah.plans.models import Plan
-from saptah.plans.schemas import ComplianceRow, ItemOut, ItemStatus, OptionOut, PlanOut
-from saptah.plans.status import load_bundle
+from saptah.plans.schemas import ItemOut, ItemStatus, OptionOut, PlanOut
+from saptah.plans.status import (
+    P_DESIGNATION,
+    P_EMPLOYEE_ID,
+    P_GROUP,
+    P_NAME,
+    P_ORG_NAME,
+    Evaluated,
+    evaluated_rows,
+    load_bundle,
+)
 
 APAR_HEADER = (
     "Name",
@@ -84,45 +92,45 @@ def deadline_text(item: ItemOut) -> str:
     return "No deadline"
 
 
-def apar_rows(rows: Iterable[ComplianceRow], org_names: dict[int, str]) -> Iterator[list[Any]]:
-    """Export rows with the columns an APAR cell needs (dates formatted once per distinct value)."""
+def apar_rows(rows: Iterable[Evaluated]) -> Iterator[list[Any]]:
+    """Export rows with the columns an APAR cell needs (dates and labels formatted once per distinct value)."""
     days: dict[Any, str] = {None: ""}
-    for r in rows:
-        deadline = days.get(r.deadline)
+    labels = {s: s.label for s in ItemStatus}
+    on_time = {s: "" for s in ItemStatus} | {ItemStatus.COMPLETED_ON_TIME: "Yes", ItemStatus.COMPLETED_LATE: "No"}
+    for p, rule, deadline_at, st, at in rows:
+        deadline = days.get(deadline_at)
         if deadline is None:
-            deadline = days[r.deadline] = f"{r.deadline:%d-%m-%Y}" if isinstance(r.deadline, date) else ""
-        done = days.get(r.completed_at)
+            deadline = days[deadline_at] = f"{deadline_at:%d-%m-%Y}"
+        done = days.get(at)
         if done is None:
-            done = days[r.completed_at] = fmt_ist(r.completed_at, "%d-%m-%Y")
-        st = r.status
+            done = days[at] = fmt_ist(at, "%d-%m-%Y")
         yield [
-            r.name,
-            r.designation or "",
-            r.group or "",
-            r.employee_id or "",
-            org_names[r.org_id],
-            r.item,
-            "Mandatory" if r.mandatory else "Recommended",
+            p[P_NAME],
+            p[P_DESIGNATION],
+            p[P_GROUP],
+            p[P_EMPLOYEE_ID],
+            p[P_ORG_NAME],
+            rule.title,
+            "Mandatory" if rule.mandatory else "Recommended",
             deadline,
-            st.label,
+            labels[st],
             done,
-            "Yes" if st is ItemStatus.COMPLETED_ON_TIME else ("No" if st is ItemStatus.COMPLETED_LATE else ""),
+            on_time[st],
         ]
 
 
-class OrgNames(dict[int, str]):
-    """Organisation names looked up lazily while an export streams."""
-
-    def __init__(self, session: Session) -> None:
-        super().__init__()
-        self.session = session
-
-    def __missing__(self, key: int) -> str:
-        found = repo.orgs_by_ids(self.session, [key])
-        name = found[key].name_en if key in found else ""
-        self[key] = name
-        return name
-
-    def get(self, key: int, default: Any = None) -> str:
-        """The name (looked up once)."""
-        return self[key]
+def export_rows(
+    session: Session,
+    plan: Plan,
+    paths: Sequence[str] | None,
+    *,
+    today: date,
+    org_path: str | None = None,
+    q: str | None = None,
+    status: ItemStatus | None = None,
+) -> Iterator[list[Any]]:
+    """The APAR export of a plan in the caller's subtrees, streamed from one query."""
+    rows = evaluated_rows(session, plan, paths, today=today, org_path=org_path, q=q)
+    if status is not None:
+        rows = (r for r in rows if r[3] is status)
+    return apar_rows(rows)

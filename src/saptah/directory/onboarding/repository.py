@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, Table, any_, bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ColumnElement, String, Table, any_, bindparam, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from saptah.directory.models import Organisation, Person
@@ -35,6 +34,7 @@ FIELDS = (
 )
 PEOPLE: Table = Person.__table__  # type: ignore[assignment]
 INSERT_COLUMNS = (*FIELDS, "org_id", "preferred_language", "status", "created_at", "updated_at")
+NewRow = tuple[Any, ...]  # FIELDS then org_id
 _SNAPSHOT = [Person.id, Person.org_id, Organisation.path, *[getattr(Person, f) for f in FIELDS]]
 
 
@@ -77,8 +77,11 @@ def unfinished_same_file(session: Session, *, org_id: int, sha256: str, mode: st
 
 
 def save_chunk(session: Session, upload_id: int, chunk_no: int, outcomes: list[list[str]], created: list[str]) -> None:
-    """Store a chunk's outcomes (compressed) in the caller's transaction."""
-    blob = zlib.compress(json.dumps({"rows": outcomes, "created": created}).encode(), 3)
+    """Store a chunk's outcomes (compressed) in the caller's transaction: the codes as one string and only the
+    problems of failed rows, so a chunk of ten thousand mostly good rows is a few kilobytes to encode."""
+    codes = "".join(code for code, _ in outcomes)
+    errors = {str(i): text for i, (_, text) in enumerate(outcomes) if text}
+    blob = zlib.compress(json.dumps({"codes": codes, "errors": errors, "created": created}).encode(), 1)
     session.add(UploadChunk(upload_id=upload_id, chunk_no=chunk_no, outcomes=blob))
     session.flush()
 
@@ -91,6 +94,9 @@ def load_chunk(session: Session, upload_id: int, chunk_no: int) -> dict[str, Any
     if blob is None:
         return {"rows": [], "created": []}
     data: dict[str, Any] = json.loads(zlib.decompress(blob))
+    if "codes" in data:
+        errors = data.pop("errors")
+        data["rows"] = [[code, errors.get(str(i), "")] for i, code in enumerate(data.pop("codes"))]
     return data
 
 
@@ -130,24 +136,16 @@ def people_by_external_ids(session: Session, keys: set[tuple[int, str]]) -> dict
 
 
 def _email_in(session: Session, emails: Sequence[str]) -> ColumnElement[bool]:
-    """e-mail IN (...): one array parameter on PostgreSQL (thousands of parameters cost more to send)."""
+    """e-mail IN (...). On PostgreSQL one text parameter split by the server: thousands of parameters, or an
+    array parameter dumped element by element, cost more to send than the look-up itself. A valid e-mail
+    never holds a line break, so one joins them safely."""
     if session.get_bind().dialect.name == "postgresql":
-        return Person.email == any_(bindparam("emails", list(emails), type_=ARRAY(String)))
+        joined = bindparam("emails", "\n".join(emails), type_=String)
+        return Person.email == any_(func.string_to_array(joined, literal("\n", String)))
     return Person.email.in_(list(emails))
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(value: Any) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
 
 
 def people_for_emails(session: Session, emails: Sequence[str]) -> list[Person]:
@@ -155,19 +153,75 @@ def people_for_emails(session: Session, emails: Sequence[str]) -> list[Person]:
     return list(session.scalars(select(Person).where(_email_in(session, emails)).order_by(Person.id)))
 
 
-def insert_people(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert new people in bulk: COPY on PostgreSQL, executemany on SQLite."""
+def new_person_row(values: dict[str, Any]) -> NewRow:
+    """The upload fields of a new person in FIELDS order, then the organisation id (no per-row dict is built)."""
+    g = values.get
+    return (
+        g("full_name"),
+        g("email"),
+        g("mobile"),
+        g("group"),
+        g("designation"),
+        g("gender"),
+        g("category"),
+        g("dob"),
+        g("mother_tongue"),
+        g("employee_id"),
+        g("office_pin"),
+        g("external_system_id"),
+        g("external_system_name"),
+        g("tags"),
+        values["org_id"],
+    )
+
+
+def insert_people(session: Session, rows: Sequence[NewRow], now: datetime) -> None:
+    """Insert new people in bulk: COPY text built straight from the row tuples on PostgreSQL, a driver-level
+    executemany on SQLite. Every new person is active, English-speaking and stamped `now`."""
     if not rows:
         return
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         cols = ", ".join(f'"{c}"' for c in INSERT_COLUMNS)
+        text = _copy_text(rows, f"\ten\tactive\t{now.isoformat()}\t{now.isoformat()}\n")
         raw: Any = conn.connection.driver_connection
-        lines = ["\t".join([_copy_value(row.get(c)) for c in INSERT_COLUMNS]) for row in rows]
         with raw.cursor() as cur, cur.copy(f"COPY people ({cols}) FROM STDIN") as cp:
-            cp.write("\n".join(lines) + "\n")
+            cp.write(text)
     else:
-        session.execute(insert(PEOPLE), [{c: row.get(c) for c in INSERT_COLUMNS} for row in rows])
+        dialect = conn.dialect
+        stamp = _bind(dialect, "created_at")(now)
+        day = _bind(dialect, "dob")
+        dob = FIELDS.index("dob")
+        params = [
+            (*row[:dob], None if row[dob] is None else day(row[dob]), *row[dob + 1 :], "en", "active", stamp, stamp)
+            for row in rows
+        ]
+        names = ", ".join(f'"{c}"' for c in INSERT_COLUMNS)
+        marks = ", ".join("?" for _ in INSERT_COLUMNS)
+        conn.exec_driver_sql(f"INSERT INTO people ({names}) VALUES ({marks})", params)
+
+
+def _copy_text(rows: Sequence[NewRow], tail: str) -> str:
+    """Rows in COPY's text format. Only free text is escaped (tabs, line breaks, backslashes): the validated
+    fields (e-mail, mobile, group, codes, tags) cannot hold those characters; str(date) is ISO."""
+    esc, n = _COPY_ESCAPES, "\\N"
+    return "".join(
+        [
+            f"{name.translate(esc)}\t{email}\t{mobile}\t{group}\t"
+            f"{n if desig is None else desig.translate(esc)}\t{n if gender is None else gender.translate(esc)}\t"
+            f"{n if cat is None else cat.translate(esc)}\t{n if dob is None else dob}\t"
+            f"{n if tongue is None else tongue.translate(esc)}\t{n if emp is None else emp}\t"
+            f"{n if pin is None else pin}\t{n if ext is None else ext}\t"
+            f"{n if sysname is None else sysname.translate(esc)}\t{n if tags is None else tags}\t{org}{tail}"
+            for name, email, mobile, group, desig, gender, cat, dob, tongue, emp, pin, ext, sysname, tags, org in rows
+        ]
+    )
+
+
+def _bind(dialect: Any, column: str) -> Any:
+    """The column type's own conversion of a Python value for this database (identity when it has none)."""
+    process = PEOPLE.c[column].type.bind_processor(dialect)
+    return process or (lambda v: v)
 
 
 def update_people(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -50,11 +50,16 @@ class ResultWriter:
 
     def write(self, rows: list[list[str]], outcomes: list[list[str]]) -> None:
         """Append a chunk: each uploaded row (cells made safe) with its status and problems."""
-        width, labels = self.width, self.labels
+        width, labels, risky = self.width, self.labels, RISKY
+        out = []
         for cells, (code, errors) in zip(rows, outcomes, strict=True):
-            cells = (cells + [""] * width)[:width] if len(cells) != width else cells
-            safe = [safe_cell(c) if c and c[0] in RISKY else c for c in cells]
-            self._csv.writerow([*safe, labels[code], safe_cell(errors)])
+            if len(cells) != width:
+                cells = (cells + [""] * width)[:width]
+            safe = ["'" + c if c[:1] in risky else c for c in cells]  # what safe_cell does, inline: 1M rows
+            safe.append(labels[code])
+            safe.append("'" + errors if errors[:1] in risky else errors)
+            out.append(safe)
+        self._csv.writerows(out)
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self._fh.close()

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from operator import itemgetter
 from typing import Any
 
 from saptah.core.errors import InvalidInput
@@ -78,6 +79,26 @@ def header_key(text: str) -> str:
     return "".join(str(text).split()).lower().rstrip("*")
 
 
+# The order check_row reads the fields in.
+ROW_FIELDS = (
+    "full_name",
+    "email",
+    "mobile",
+    "group",
+    "designation",
+    "gender",
+    "category",
+    "dob",
+    "mother_tongue",
+    "employee_id",
+    "office_pin",
+    "external_system_id",
+    "external_system_name",
+    "tags",
+    "org_code",
+)
+
+
 @dataclass(frozen=True)
 class Columns:
     """Where each known field sits in the file, and whether it follows the iGOT template."""
@@ -85,6 +106,16 @@ class Columns:
     index: dict[str, int]
     header: tuple[str, ...]
     igot: bool
+
+    @cached_property
+    def width(self) -> int:
+        """One past the last field's position: a missing field reads the empty cell put there."""
+        return max(self.index.values()) + 1
+
+    @cached_property
+    def fields(self) -> Callable[[Sequence[str]], tuple[str, ...]]:
+        """Picks ROW_FIELDS out of a row (padded to `width` + 1) in one C call."""
+        return itemgetter(*[self.index.get(name, self.width) for name in ROW_FIELDS])
 
 
 def expected_columns_text() -> str:
@@ -150,19 +181,54 @@ def cell_text(value: Any) -> str:
 def check_row(cells: Sequence[str], cols: Columns, today: date) -> CheckedRow:
     """Apply every per-row rule; the cleaned values are what would be stored."""
     out = CheckedRow()
-    raw = {name: (cells[i] if i < len(cells) else "") for name, i in cols.index.items()}
-    _name(raw.get("full_name", ""), out)
-    _email(raw.get("email", ""), out)
-    _mobile(raw.get("mobile", ""), out)
-    _group(raw.get("group", ""), out)
-    _designation(raw.get("designation", ""), cols.igot, out)
-    _short(raw, out, ("gender", "Gender", 20), ("category", "Category", 20), ("mother_tongue", "Mother Tongue", 60))
-    _dob(raw.get("dob", ""), today, out)
-    _codes(raw, out)
-    _tags(raw.get("tags", ""), out)
-    org_code = raw.get("org_code", "")
-    if org_code:
-        out.values["org_code"] = org_code.upper()
+    width = cols.width
+    if len(cells) <= width:
+        cells = [*cells, *[""] * (width + 1 - len(cells))]
+    name, email, mobile, group, desig, gender, category, dob, tongue, emp, pin, ext, sysname, tags, org = cols.fields(
+        cells
+    )
+    values, errors = out.values, out.errors
+    if not name:
+        errors.append("Full Name is empty.")
+    elif len(name) > 200:
+        errors.append("Full Name is longer than 200 characters.")
+    else:
+        values["full_name"] = name  # kept exactly (Hindi and every other script)
+    _email(email, out)
+    if len(mobile) == 10 and mobile.isascii() and mobile.isdigit():
+        values["mobile"] = mobile
+    else:
+        _mobile(mobile, out)
+    known = GROUPS.get(group.lower())
+    if known is None:
+        _group(group, out)
+    else:
+        values["group"] = known
+    _designation(desig, cols.igot, out)
+    for key, text, label, limit in (
+        ("gender", gender, "Gender", 20),
+        ("category", category, "Category", 20),
+        ("mother_tongue", tongue, "Mother Tongue", 60),
+    ):
+        if len(text) > limit:
+            errors.append(f"{label} is longer than {limit} characters.")
+        elif text:
+            values[key] = text
+    if dob:
+        born, problem = _dob_value(dob, today)
+        if problem:
+            errors.append(problem)
+        else:
+            values["dob"] = born
+    _codes(emp, pin, ext, sysname, out)
+    if tags:
+        joined, problem = _tags_value(tags)
+        if problem:
+            errors.append(problem)
+        elif joined:
+            values["tags"] = joined
+    if org:
+        values["org_code"] = org.upper()
     return out
 
 
@@ -179,7 +245,7 @@ def _email(text: str, out: CheckedRow) -> None:
     email = text.strip().lower()
     if not email:
         out.errors.append("Email is empty.")
-    elif len(email) > 254 or not _EMAIL.match(email) or ".." in email:
+    elif len(email) > 254 or not _EMAIL.fullmatch(email) or ".." in email:
         out.errors.append(f"Email '{text}' is not a valid e-mail address.")
     else:
         out.values["email"] = email
@@ -222,33 +288,21 @@ def _designation(text: str, required: bool, out: CheckedRow) -> None:
         out.values["designation"] = text
 
 
-def _short(raw: dict[str, str], out: CheckedRow, *specs: tuple[str, str, int]) -> None:
-    for key, label, limit in specs:
-        text = raw.get(key, "")
-        if len(text) > limit:
-            out.errors.append(f"{label} is longer than {limit} characters.")
-        elif text:
-            out.values[key] = text
-
-
-def _dob(text: str, today: date, out: CheckedRow) -> None:
-    if not text:
-        return
-    m = _DOB.match(text)
+@lru_cache(maxsize=65536)
+def _dob_value(text: str, today: date) -> tuple[date | None, str | None]:
+    """(date of birth, None) or (None, the problem); cached: a staff list repeats birthdays many times over."""
+    m = _DOB.fullmatch(text)
     try:
         if m is None:
             raise ValueError
         born = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
     except ValueError:
-        out.errors.append(f"DOB '{text}' must be a date written dd-mm-yyyy, e.g. 23-04-1985.")
-        return
-    oldest = _oldest(today)
+        return None, f"DOB '{text}' must be a date written dd-mm-yyyy, e.g. 23-04-1985."
     if born > today:
-        out.errors.append(f"DOB '{text}' is in the future.")
-    elif born < oldest:
-        out.errors.append(f"DOB '{text}' is more than {MAX_AGE_YEARS} years ago.")
-    else:
-        out.values["dob"] = born
+        return None, f"DOB '{text}' is in the future."
+    if born < _oldest(today):
+        return None, f"DOB '{text}' is more than {MAX_AGE_YEARS} years ago."
+    return born, None
 
 
 @lru_cache(maxsize=4)
@@ -256,25 +310,21 @@ def _oldest(today: date) -> date:
     return date(today.year - MAX_AGE_YEARS, today.month, 28 if (today.month, today.day) == (2, 29) else today.day)
 
 
-def _codes(raw: dict[str, str], out: CheckedRow) -> None:
-    emp = raw.get("employee_id", "")
-    if emp and not _EMPLOYEE_ID.match(emp):
+def _codes(emp: str, pin: str, ext: str, sysname: str, out: CheckedRow) -> None:
+    if emp and not _EMPLOYEE_ID.fullmatch(emp):
         out.errors.append(f"Employee ID '{emp}' may have only letters and digits, at most 30.")
     elif emp:
         out.values["employee_id"] = emp
-    pin = raw.get("office_pin", "")
     if pin and not (len(pin) == 6 and pin.isascii() and pin.isdigit()):
         out.errors.append(f"Office Pin Code '{pin}' must have exactly 6 digits.")
     elif pin:
         out.values["office_pin"] = pin
-    ext = raw.get("external_system_id", "")
-    if ext and (len(ext) > 30 or not _EXT_ID.match(ext)):
+    if ext and (len(ext) > 30 or not _EXT_ID.fullmatch(ext)):
         out.errors.append(
             f"External System ID '{ext}' must be 1 to 30 letters or digits, with single hyphens only between them."
         )
     elif ext:
         out.values["external_system_id"] = ext
-    sysname = raw.get("external_system_name", "")
     if len(sysname) > 255:
         out.errors.append("External System Name is longer than 255 characters.")
     elif sysname and sysname.isdigit():
@@ -287,13 +337,12 @@ def _is_tag_char(ch: str) -> bool:
     return ch == " " or ch.isalpha() or unicodedata.category(ch).startswith("M")
 
 
-def _tags(text: str, out: CheckedRow) -> None:
-    if not text:
-        return
+@lru_cache(maxsize=65536)
+def _tags_value(text: str) -> tuple[str | None, str | None]:
+    """(tags joined by '|', None) or (None, the problem); cached: the same few tags recur on thousands of rows."""
     tags = [" ".join(t.split()) for t in _TAG_SPLIT.split(text)]
     tags = [t for t in tags if t]
     bad = [t for t in tags if not t.replace(" ", "").isalpha() and not all(_is_tag_char(c) for c in t)]
     if bad:
-        out.errors.append(f"Tag(s) {', '.join(repr(t) for t in bad)} may have only letters and spaces.")
-    elif tags:
-        out.values["tags"] = "|".join(dict.fromkeys(tags))
+        return None, f"Tag(s) {', '.join(repr(t) for t in bad)} may have only letters and spaces."
+    return ("|".join(dict.fromkeys(tags)) if tags else None), None

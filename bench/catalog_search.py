@@ -8,11 +8,10 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import tempfile
 import time
-import uuid
 
-from sqlalchemy import create_engine, text
+from common import throwaway_databases
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from saptah.catalog import generator
@@ -91,13 +90,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=300)
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     a = ap.parse_args()
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(a.pg, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    pg_url = a.pg.rsplit("/", 1)[0] + "/" + name
-    try:
-        for label, url in (("sqlite", f"sqlite:///{tempfile.mkdtemp()}/b.db"), ("postgresql", pg_url)):
+    with throwaway_databases(a.pg) as databases:
+        for label, url in databases:
             factory = build(url, a.courses, a.providers)
             with factory() as s:
                 s.execute(text("ANALYZE"))
@@ -109,10 +103,6 @@ def main() -> None:
                 f"(median matches {fig['median_hits']:.0f})"
             )
             factory.kw["bind"].dispose()
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

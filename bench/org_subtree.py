@@ -8,17 +8,19 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import tempfile
 import time
-import uuid
 
-from sqlalchemy import create_engine, insert, text
+from common import throwaway_databases
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from saptah.core.db import make_engine, unit_of_work, utcnow
 from saptah.core.migrate import upgrade
 from saptah.directory import repository as repo
 from saptah.directory.models import Organisation, Person
+
+FIRST = ("Anita", "Ravi", "Meera", "Sunil", "Kavita", "Arjun", "Priya", "Imran", "Lakshmi", "Harpreet")
+LAST = ("Sharma", "Rao", "Iyer", "Khan", "Singh", "Das", "Patel", "Nair", "Gupta", "Reddy", "Bose", "Menon")
 
 
 def build(url: str, orgs: int, people: int) -> sessionmaker[Session]:
@@ -41,7 +43,7 @@ def build(url: str, orgs: int, people: int) -> sessionmaker[Session]:
         now = utcnow()
         rows = [
             {
-                "full_name": f"P {n}",
+                "full_name": f"{FIRST[n % len(FIRST)]} {LAST[n % len(LAST)]} {n}",
                 "email": f"p{n}@b.in",
                 "org_id": rng.choice(ids)[0],
                 "status": "active",
@@ -57,10 +59,19 @@ def build(url: str, orgs: int, people: int) -> sessionmaker[Session]:
 
 
 def measure(factory: sessionmaker[Session], rounds: int = 200) -> dict[str, float]:
-    """Latency of subtree ids, a people page and a people count in a ministry's subtree."""
+    """Latency of subtree ids, a people page and a people count in a ministry's subtree, and of a national
+    organiser's search for one person by a part of the name or of the e-mail."""
+    rng = random.Random(11)
     with factory() as s:
+        people = s.execute(text("SELECT count(*) FROM people")).scalar_one()
         roots = s.execute(text("SELECT path FROM organisations WHERE depth = 0 OR parent_id IS NULL")).scalars().all()
-        out: dict[str, list[float]] = {"subtree_ids": [], "people_page": [], "people_count": []}
+        out: dict[str, list[float]] = {
+            "subtree_ids": [],
+            "people_page": [],
+            "people_count": [],
+            "national_search_name": [],
+            "national_search_email": [],
+        }
         for i in range(rounds):
             path = roots[i % len(roots)]
             t = time.perf_counter()
@@ -72,6 +83,15 @@ def measure(factory: sessionmaker[Session], rounds: int = 200) -> dict[str, floa
             t = time.perf_counter()
             repo.count_people(s, [path])
             out["people_count"].append(time.perf_counter() - t)
+            n = rng.randrange(people)
+            t = time.perf_counter()
+            total, _ = repo.search_people(s, paths=None, q=f"{LAST[n % len(LAST)].lower()} {n}", page=1, size=25)
+            out["national_search_name"].append(time.perf_counter() - t)
+            assert total >= 1
+            t = time.perf_counter()
+            total, _ = repo.search_people(s, paths=None, q=f"p{n}@", page=1, size=25)
+            out["national_search_email"].append(time.perf_counter() - t)
+            assert total >= 1
     return {f"{k}_p95_ms": statistics.quantiles(v, n=20)[18] * 1000 for k, v in out.items()}
 
 
@@ -82,13 +102,8 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=200000)
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     a = ap.parse_args()
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(a.pg, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    pg_url = a.pg.rsplit("/", 1)[0] + "/" + name
-    try:
-        for label, url in (("sqlite", f"sqlite:///{tempfile.mkdtemp()}/b.db"), ("postgresql", pg_url)):
+    with throwaway_databases(a.pg) as databases:
+        for label, url in databases:
             factory = build(url, a.orgs, a.people)
             if label == "postgresql":
                 with factory() as s:
@@ -97,9 +112,6 @@ def main() -> None:
             figures = measure(factory)
             print(label, f"orgs={a.orgs} people={a.people}", " ".join(f"{k}={v:.2f}" for k, v in figures.items()))
             factory.kw["bind"].dispose()
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

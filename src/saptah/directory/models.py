@@ -74,6 +74,7 @@ class Person(Base):
     __table_args__ = (
         Index("ix_people_org_ext", "org_id", "external_system_id"),
         Index("ix_people_org_name", "org_id", "full_name"),
+        Index("ix_people_employee_id", "employee_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,4 @@
-"""People search at national scale: trigram GIN indexes on PostgreSQL (name and e-mail substrings).
+"""People search at national scale: employee-ID index, and trigram GIN indexes on PostgreSQL (name, e-mail).
 
 Revision ID: 0910
 Revises: 0900
@@ -23,7 +23,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create pg_trgm (when available) and the two indexes."""
+    """An index on employee IDs (searched exactly), then pg_trgm (when available) and the two trigram indexes."""
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.create_index("ix_people_employee_id", ["employee_id"], unique=False)
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
@@ -37,7 +39,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop the indexes (the extension stays: other things may use it)."""
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.execute("DROP INDEX IF EXISTS ix_people_trgm_email")
-    op.execute("DROP INDEX IF EXISTS ix_people_trgm_name")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_people_trgm_email")
+        op.execute("DROP INDEX IF EXISTS ix_people_trgm_name")
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_index("ix_people_employee_id")

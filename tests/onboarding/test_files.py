@@ -166,3 +166,14 @@ def test_upload_without_a_file_or_with_a_bad_mode(client, admin, settings):
     resp = client.post("/api/v1/onboarding/uploads", files={"file": ("s.csv", csv_bytes([row()]), "text/csv")})
     assert resp.status_code == 400 and "Give the organisation code" in _error(resp)
     assert not any((settings.upload_dir / "onboarding").glob("*.upload"))
+
+
+def test_total_is_exact_with_blank_lines_quoted_line_breaks_and_old_mac_line_ends(client, admin, factory, settings):
+    rows = [row(email=f"p{i}@mohfw.gov.in", ext=f"L-{i}", designation="Under Secy\nAdmin") for i in range(3)]
+    data = csv_bytes(rows).replace(b"\r\n", b"\n")
+    blank_lines = data.replace(b"Tags\n", b"Tags\n\n,,,\n\n", 1) + b"\n\n"  # blank lines and an empty row
+    done = import_file(client, factory, settings, blank_lines)
+    assert (done["total"], done["created"], done["percent"]) == (3, 3, 100)
+    old_mac = csv_bytes([row(email=f"q{i}@mohfw.gov.in", ext=f"M-{i}") for i in range(4)]).replace(b"\r\n", b"\r")
+    done = import_file(client, factory, settings, old_mac)
+    assert (done["total"], done["created"]) == (4, 4)

@@ -232,15 +232,6 @@ def check_row(cells: Sequence[str], cols: Columns, today: date) -> CheckedRow:
     return out
 
 
-def _name(text: str, out: CheckedRow) -> None:
-    if not text:
-        out.errors.append("Full Name is empty.")
-    elif len(text) > 200:
-        out.errors.append("Full Name is longer than 200 characters.")
-    else:
-        out.values["full_name"] = text  # kept exactly (Hindi and every other script)
-
-
 def _email(text: str, out: CheckedRow) -> None:
     email = text.strip().lower()
     if not email:

@@ -210,6 +210,7 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
                     with unit_of_work(ctx.factory) as session:
                         outcomes = _commit_chunk(session, plan, chunk_no, batch)
                     done += len(batch)
+                    total = max(total, done)  # the estimate can be low for a file with only CR line ends
                     ctx.progress(done, total)
                 writer.write([cells for _, cells, _ in batch], outcomes)
         return _finish(ctx, plan, writer.name)
@@ -456,7 +457,7 @@ def describe(
         "error": error,
         "total": total,
         "done": min(done, total) if total else done,
-        "percent": 100 if status == "done" else (int(100 * done / total) if total else 0),
+        "percent": 100 if status == "done" else (min(99, int(100 * done / total)) if total else 0),
         "created": upload.created,
         "updated": upload.updated,
         "unchanged": upload.unchanged,

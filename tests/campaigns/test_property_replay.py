@@ -66,8 +66,9 @@ def snapshot(db, campaign_id):
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_interleavings_and_replays_equal_recompute(db, make, data):
+def test_interleavings_and_replays_equal_recompute(db, make, data, monkeypatch):
     if True:  # each example gets its own campaign and people inside the test's rolled-back transaction
+        monkeypatch.setattr(service, "BATCH", data.draw(st.sampled_from([2, 5, 500])))  # one batch or many
         c = campaign(db, f"Property campaign {next(SEQ)}", target_minutes=150)
         service.recompute(db, c.id)  # what the creation job does: credit records stored by earlier examples
         people = [make.person("DOHFW").id, make.person("DOHFW").id, make.person("MHA").id]

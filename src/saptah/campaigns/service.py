@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -174,28 +175,65 @@ def karma_monthly_cap(session: Session, at: datetime) -> int:
 
 
 def ingest(session: Session, records: Sequence[RecordIn]) -> int:
-    """Store records and credit them in every campaign that covers them, with aggregates, in this transaction."""
+    """Store records and credit them in every campaign that covers them, with aggregates, in this transaction.
+
+    Every ingest takes its row locks in one global order (records by person and source; then, campaign by
+    campaign, people ascending and that campaign's shared aggregates in key order), so concurrent ingests may
+    wait for each other but never deadlock, however many batches each one holds.
+    """
     session.flush()  # the statements below go to the connection directly: pending people must be written first
     merged: dict[str, RecordIn] = {}
     for rec in records:
         merged[rec.source_key] = merged[rec.source_key].merge(rec) if rec.source_key in merged else rec
-    ordered = sorted(merged.values(), key=lambda r: r.source_key)  # one lock order: no deadlocks between batches
+    ordered = sorted(merged.values(), key=_lock_order)
+    stored: list[RecordIn] = []
     for start in range(0, len(ordered), BATCH):
-        _ingest_batch(session, ordered[start : start + BATCH])
+        stored += repo.upsert_records(session, ordered[start : start + BATCH])  # row-locks each source (PG)
+    campaigns = repo.campaigns_for_ingest(session)
+    if campaigns:
+        stored.sort(key=_lock_order)
+        people = repo.person_orgs(session, {r.person_id for r in stored})
+        for campaign in campaigns:
+            _credit(session, campaign, stored, people)
     return len(ordered)
 
 
-def _ingest_batch(session: Session, batch: Sequence[RecordIn]) -> None:
-    stored = repo.upsert_records(session, batch)  # on PostgreSQL this row-locks each source until commit
-    campaigns = repo.campaigns_for_ingest(session)
-    if not campaigns:
-        return
-    people = repo.person_orgs(session, {r.person_id for r in stored})
-    for campaign in campaigns:
-        rules = rules_of(campaign)
-        recs = [r for r in stored if r.person_id in people and rules.covers_path(people[r.person_id][1])]
-        if recs:
-            _apply(session, campaign, rules, recs, {r.person_id: people[r.person_id] for r in recs})
+def _lock_order(rec: RecordIn) -> tuple[int, str]:
+    return rec.person_id, rec.source_key
+
+
+@dataclass
+class _Shared:
+    """What one ingest adds to a campaign's shared aggregates: written once, at the end, in key order."""
+
+    org_days: defaultdict[tuple[int, date], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0] * 4))
+    scores: Counter[tuple[str, int]] = field(default_factory=Counter)
+    reached: list[int] = field(default_factory=list)
+
+
+def _credit(
+    session: Session, campaign: Campaign, stored: Sequence[RecordIn], people: dict[int, tuple[int, str]]
+) -> None:
+    rules = rules_of(campaign)
+    recs = [r for r in stored if r.person_id in people and rules.covers_path(people[r.person_id][1])]
+    shared = _Shared()
+    for batch in _by_person(recs, BATCH):
+        _apply(session, campaign, rules, batch, people, shared)
+    repo.add_org_days(session, campaign.id, dict(shared.org_days))
+    repo.add_score_counts(session, campaign.id, dict(shared.scores))
+    _announce(session, campaign, sorted(shared.reached))
+
+
+def _by_person(recs: Sequence[RecordIn], size: int) -> Iterator[list[RecordIn]]:
+    """Batches of about `size` records (in person order) that never split one person's records."""
+    batch: list[RecordIn] = []
+    for rec in recs:
+        if len(batch) >= size and rec.person_id != batch[-1].person_id:
+            yield batch
+            batch = []
+        batch.append(rec)
+    if batch:
+        yield batch
 
 
 def _apply(
@@ -204,6 +242,7 @@ def _apply(
     rules: CampaignRules,
     recs: Sequence[RecordIn],
     people: dict[int, tuple[int, str]],
+    shared: _Shared,
 ) -> None:
     verdicts = {rec.source_key: evaluate(rules, rec) for rec in recs}
     gone = [k for k, v in verdicts.items() if v is None]
@@ -231,7 +270,7 @@ def _apply(
     repo.write_ledger(session, campaign.id, upserts, deletes)
     changed = {pid for pid, *_ in upserts} | {pid for pid, _ in deletes}
     new = {pid: summarise(rules, ledger[pid].items()) for pid in changed}
-    _write_aggregates(session, campaign, {pid: locked[pid] for pid in changed}, old, new)
+    _write_aggregates(session, campaign, {pid: locked[pid] for pid in changed}, old, new, shared)
 
 
 def _write_aggregates(
@@ -240,9 +279,9 @@ def _write_aggregates(
     locked: dict[int, tuple[int, int, int]],
     old: dict[int, Summary],
     new: dict[int, Summary],
+    shared: _Shared,
 ) -> None:
-    org_days: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    scores: Counter[tuple[str, int]] = Counter()
+    org_days, scores = shared.org_days, shared.scores
     for pid, (org_id, top_id, _score) in locked.items():
         for day, delta in footprint_diff(old[pid], new[pid]).items():
             acc = org_days[(org_id, day)]  # type: ignore[index]
@@ -254,10 +293,7 @@ def _write_aggregates(
             if new[pid].score > 0:
                 scores[(board, new[pid].score)] += 1
     repo.write_totals(session, campaign.id, {pid: totals_values(new[pid]) for pid in locked})
-    repo.add_org_days(session, campaign.id, dict(org_days))
-    repo.add_score_counts(session, campaign.id, dict(scores))
-    reached = [pid for pid in sorted(locked) if old[pid].reached_target_at is None and new[pid].reached_target_at]
-    _announce(session, campaign, reached)
+    shared.reached += [pid for pid in locked if old[pid].reached_target_at is None and new[pid].reached_target_at]
 
 
 def _announce(session: Session, campaign: Campaign, person_ids: Sequence[int]) -> None:

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 
 from saptah.core import signals
+from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden
-from saptah.events import attendance, repository
+from saptah.events import attendance, repository, service
 from tests.events.helpers import event, organiser
 
 
@@ -111,8 +112,9 @@ def test_attendance_flows_to_the_campaign_engine_as_a_converging_total(db, make,
     _, org = organiser(db, make)
     ev = event(db, org, minutes=60, competencies=[])
     learner = make.person("DOHFW")
-    for i in range(1, 41):
+    for i in range(1, 41):  # the worker's sweep runs every few seconds: here after each ping
         ping(db, ev, learner, ev.starts_at + timedelta(minutes=i), seq=i)
+        attendance.publish_due(db, now=ev.starts_at + timedelta(minutes=i))
     mine = [e for e in published if e.person_id == learner.id]
     assert [e.minutes for e in mine] == [1, 16, 31]  # first minute, every 15 more; 31 is also over 50 %
     assert mine[-1].attended and mine[-1].kind == "webinar" and mine[-1].at == ev.starts_at
@@ -122,6 +124,52 @@ def test_attendance_flows_to_the_campaign_engine_as_a_converging_total(db, make,
     assert sent == 1 and published[-1].minutes == 42 and published[-1].attended
     assert attendance.finalise(db, ev, now=ev.starts_at + timedelta(minutes=80)) == 0
     assert [e.minutes for e in published if e.person_id == learner.id][-1] == 42
+
+
+def test_a_ping_never_runs_the_campaign_engine_and_the_sweep_sends_each_due_total_once(db, make, published):
+    _, org = organiser(db, make)
+    ev = event(db, org, minutes=60)
+    a, b = make.person("DOHFW"), make.person("MHA")
+    for i in range(1, 4):
+        ping(db, ev, a, ev.starts_at + timedelta(minutes=i), seq=i)
+    ping(db, ev, b, ev.starts_at + timedelta(seconds=30), seconds=30)  # under a minute: nothing to credit yet
+    assert published == []  # the ping itself only merges
+    assert attendance.publish_due(db) == 1
+    assert [(e.person_id, e.minutes, e.attended) for e in published] == [(a.id, 3, False)]
+    assert attendance.publish_due(db) == 0  # sent: not again until 15 more minutes or the 50 % mark
+    row = repository.get_attendance(db, ev.id, a.id)
+    assert (row.published_minutes, row.minutes) == (3, 3)
+
+
+def test_the_sweep_leaves_closed_events_to_finalisation(db, make, published):
+    _, org = organiser(db, make)
+    ev = event(db, org, minutes=30, start=utcnow() - timedelta(minutes=60))
+    learner = make.person("DOHFW")
+    for i in range(1, 21):
+        ping(db, ev, learner, ev.starts_at + timedelta(minutes=i), seq=i)
+    assert attendance.finalise(db, ev, now=ev.starts_at + timedelta(minutes=45)) == 1
+    assert [e.minutes for e in published] == [20]
+    assert attendance.publish_due(db) == 0 and len(published) == 1
+
+
+def test_attendance_closes_by_itself_in_the_worker(db, factory, settings, make, published):
+    from saptah.jobs import service as jobs
+    from saptah.jobs.models import Job
+
+    _, org = organiser(db, make)
+    ev = event(db, org, minutes=30, start=utcnow() - timedelta(minutes=50))
+    learner = make.person("DOHFW")
+    for i in range(1, 25):
+        ping(db, ev, learner, ev.starts_at + timedelta(minutes=i), seq=i)
+    db.commit()
+    assert "events.finalise" in jobs.enqueue_periodic(factory)  # the worker queues it every minute, no cron
+    while jobs.run_one(factory, settings):
+        pass
+    db.expire_all()
+    job = db.query(Job).filter_by(kind="events.finalise").order_by(Job.id.desc()).first()
+    assert job.status == "done" and job.result["events"] >= 1
+    assert db.get(type(ev), ev.id).finalised_at is not None
+    assert [(e.minutes, e.attended) for e in published if e.person_id == learner.id][-1] == (24, True)
 
 
 def test_finalise_refused_while_event_runs(db, make):
@@ -148,3 +196,51 @@ def test_peak_concurrent_viewers_and_performance(db, make):
     assert perf["share_over_half"] == round(100 / 3, 1)
     orgs = {o["organisation"]: o["attendees"] for o in perf["by_organisation"]}
     assert sum(orgs.values()) == 3 and len(orgs) == 2
+
+
+def test_a_batch_merges_tabs_and_replays_in_order_and_counts_each_viewer_once(db, make):
+    _, org = organiser(db, make)
+    ev = event(db, org, minutes=60)
+    a, b = make.person("DOHFW"), make.person("MHA")
+    at = ev.starts_at + timedelta(minutes=5)
+    batch = [
+        attendance.Presence(a.id, "tabA", 1, 60),
+        attendance.Presence(a.id, "tabA", 1, 60),  # the same ping again
+        attendance.Presence(a.id, "tabB", 1, 60),  # a second tab over the same minute
+        attendance.Presence(b.id, "tabA", 1, 30),
+    ]
+    results = attendance.ping_many(db, event=ev, pings=batch, now=at)
+    assert [r.counted for r in results] == [True, False, True, True]
+    assert [r.seconds for r in results] == [60, 60, 60, 30]
+    assert results[1].reason == "This ping was already counted."
+    assert repository.get_attendance(db, ev.id, a.id).pings == 2
+    assert attendance.performance(db, ev)["peak_viewers"] == 2  # a counted once in minute 4, not per tab
+
+
+def test_a_batch_refuses_only_its_bad_pings(db, make):
+    _, org = organiser(db, make)
+    ev = event(db, org, access="closed")
+    guest, stranger = make.person("DOHFW"), make.person("DOHFW")
+    service.invite(db, org, ev, [guest.email])
+    at = ev.starts_at + timedelta(minutes=3)
+    pings = [attendance.Presence(stranger.id, "tabA", 1, 60), attendance.Presence(guest.id, "tabA", 1, 60)]
+    refused, counted = attendance.ping_many(db, event=ev, pings=pings, now=at)
+    assert isinstance(refused, Forbidden) and "invitation" in refused.message
+    assert counted.counted and counted.seconds == 60
+    assert repository.get_attendance(db, ev.id, stranger.id) is None
+
+
+def test_each_worker_sends_live_credit_every_few_seconds(db, factory, make, published):
+    from saptah.jobs import service as jobs
+    from saptah.jobs.tasks import FREQUENT_SECONDS
+    from saptah.wiring import wire
+
+    wire()
+    _, org = organiser(db, make)
+    ev = event(db, org, minutes=60)
+    learner = make.person("DOHFW")
+    ping(db, ev, learner, utcnow(), seconds=60)
+    db.commit()
+    assert published == [] and FREQUENT_SECONDS <= 5  # within 5 s of crediting, not inside the ping
+    jobs.run_frequent(factory)  # what each worker's frequent thread does every FREQUENT_SECONDS
+    assert [(e.person_id, e.minutes) for e in published] == [(learner.id, 1)]

@@ -131,3 +131,84 @@ def test_attendance_certificate_only_for_those_who_attended(client, db, make):
     assert again.headers["location"] == r.headers["location"]  # one certificate per person and event
     pdf = client.get(r.headers["location"])
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_sign_out_stops_presence_pings_within_the_session_cache_bound(client, db, make, monkeypatch):
+    from saptah.events import presence
+
+    _, org = organiser(db, make)
+    ev = event(db, org)
+    make.person("DOHFW", email="leaver@dohfw.gov.in")
+    sign_in(client, "leaver@dohfw.gov.in")
+    assert ping(client, ev.id, seq=1).json()["counted"]
+    cookie = client.cookies.get("saptah_session")
+    r = client.post("/sign-out", data={"csrf_token": csrf(client)}, follow_redirects=False)
+    assert r.status_code in (302, 303)
+    client.cookies.set("saptah_session", cookie)  # a watch page still holding the old cookie
+    r = ping(client, ev.id, seq=2)
+    assert r.status_code == 200 and r.json()["counted"]  # within SESSION_CACHE_SECONDS (90 s): still its own pings
+    assert client.get("/api/v1/events").status_code == 401  # every other route refuses at once
+    monkeypatch.setattr(presence, "SESSION_CACHE_SECONDS", 0.0)  # the bound has passed
+    r = ping(client, ev.id, seq=3)
+    assert r.status_code == 401 and r.json()["error"]["message"] == "Please sign in."
+
+
+def test_pings_arriving_together_share_a_transaction_but_keep_their_own_answers(client, app, db, make):
+    from saptah.core.errors import Forbidden, NotAuthenticated, NotFound
+    from saptah.events import presence
+
+    _, org = organiser(db, make)
+    ev = event(db, org)
+    make.person("DOHFW", email="together@dohfw.gov.in")
+    other = make.person("DOHFW")
+    sign_in(client, "together@dohfw.gov.in")
+    cookie = client.cookies.get("saptah_session")
+    batch = [
+        presence.Ping(ev.id, cookie, None, "tab-1", 1, 30, None),
+        presence.Ping(ev.id, "no-such-session", None, "tab-1", 1, 30, None),
+        presence.Ping(ev.id, cookie, None, "tab-2", 1, 30, other.id),
+        presence.Ping(999999, cookie, None, "tab-1", 1, 30, None),
+        presence.Ping(ev.id, cookie, None, "tab-2", 1, 30, None),
+    ]
+    ok, unknown, not_mine, no_event, second_tab = presence.run_batch(app.state, batch)
+    assert ok.counted and ok.seconds == 30
+    assert isinstance(unknown, NotAuthenticated) and isinstance(not_mine, Forbidden) and isinstance(no_event, NotFound)
+    assert second_tab.counted and second_tab.seconds == 30  # the same person's other tab: the same 30 s, once
+
+
+def test_concurrent_pings_over_http_are_merged_exactly(client, app, db, make):
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    _, org = organiser(db, make)
+    ev = event(db, org)
+    emails = [f"crowd{i}@dohfw.gov.in" for i in range(3)]
+    cookies = []
+    for email in emails:
+        make.person("DOHFW", email=email)
+        client.cookies.clear()
+        sign_in(client, email)
+        cookies.append((client.cookies.get("saptah_session"), csrf(client)))
+
+    async def crowd():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as ac:
+
+            async def one(cookie, token, tab, seq):
+                ac_cookies = {"saptah_session": cookie, "saptah_csrf": token}
+                body = {"tab": tab, "seq": seq, "seconds": 60}
+                headers = {"X-CSRF-Token": token, "Cookie": "; ".join(f"{k}={v}" for k, v in ac_cookies.items())}
+                return await ac.post(f"/api/v1/events/{ev.id}/presence", json=body, headers=headers)
+
+            jobs = [one(c, t, tab, 1) for c, t in cookies for tab in ("tab-a", "tab-b", "tab-a")]
+            return await asyncio.gather(*jobs)
+
+    with ThreadPoolExecutor(1) as pool:  # its own thread: another test (the browser's) may hold this one's loop
+        answers = pool.submit(asyncio.run, crowd()).result()
+    assert all(r.status_code == 200 for r in answers)
+    assert sum(r.json()["counted"] for r in answers) == 6  # two tabs each; the repeated tab-a ping is not counted
+    perf = attendance.performance(db, ev)
+    assert perf["attendees"] == 3 and perf["peak_viewers"] == 3
+    assert {r.json()["seconds"] for r in answers} == {60}

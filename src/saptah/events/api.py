@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from saptah.auth import service as auth
 from saptah.core.errors import Forbidden, NotAuthenticated
 from saptah.core.security import same
 from saptah.events import attendance, service
-from saptah.events.models import Event
+from saptah.events import presence as presence_path
 from saptah.events.schemas import (
     EventCreated,
     EventIn,
@@ -29,7 +27,6 @@ from saptah.events.schemas import (
 from saptah.web.deps import CSRF_COOKIE, DB, SESSION_COOKIE, CurrentPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
-EVENT_CACHE_SECONDS = 5.0
 
 
 @router.get("/events", response_model=EventPage)
@@ -106,54 +103,29 @@ def performance(event_id: int, db: DB, principal: CurrentPrincipal) -> Performan
     return PerformanceOut.model_validate(attendance.performance(db, event))
 
 
-def pinging_person(request: Request, db: DB) -> int:
-    """The person behind a ping, resolved with one query (the hot path skips loading roles)."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        person_id, scopes = auth.person_for_api_token(db, header[7:].strip())
-        if "write" not in scopes:
-            raise Forbidden("This API token is read-only.")
-        return person_id
-    cookie = request.cookies.get(SESSION_COOKIE)
-    found = auth.person_for_session(db, cookie) if cookie else None
-    if found is None:
-        raise NotAuthenticated("Please sign in.")
-    sent = request.headers.get("x-csrf-token", "")
-    if not sent or not same(sent, request.cookies.get(CSRF_COOKIE, "")):
-        raise Forbidden("This request did not come from a Saptah page. Reload the page.")
-    return found
-
-
-def _cached_event(request: Request, db: DB, event_id: int) -> Event:
-    """The event for a ping, kept per app for a few seconds: thousands of viewers ping the same event."""
-    cache: dict[int, tuple[float, Event]] = request.app.state.__dict__.setdefault("events_ping_cache", {})
-    hit = cache.get(event_id)
-    now = time.monotonic()
-    if hit is not None and now - hit[0] < EVENT_CACHE_SECONDS:
-        return hit[1]
-    event = service.get_event(db, event_id)
-    db.expunge(event)  # a read-only snapshot, shared by later requests' sessions
-    if len(cache) > 1000:
-        cache.clear()
-    cache[event_id] = (now, event)
-    return event
-
-
 @router.post("/events/{event_id}/presence", response_model=PingOut)
-def presence(
-    event_id: int, body: PingIn, request: Request, db: DB, person_id: Annotated[int, Depends(pinging_person)]
-) -> PingOut:
-    """Report that you are watching (the watch page sends this every 30–60 s while it is visible)."""
-    if body.person_id is not None and body.person_id != person_id:
-        raise Forbidden("Presence can be reported only for yourself.")
-    result = attendance.ping(
-        db, event=_cached_event(request, db, event_id), person_id=person_id, tab=body.tab, seq=body.seq,
-        seconds=body.seconds,
-    )  # fmt: skip
-    return PingOut(
+async def presence(event_id: int, body: PingIn, request: Request) -> Response:
+    """Report that you are watching (the watch page sends this every 30–60 s while it is visible).
+
+    The hot path of a live webinar: no principal or roles are loaded, and pings arriving together share one
+    transaction (`events.presence`); the answer comes after that transaction has committed.
+    """
+    header = request.headers.get("authorization", "")
+    bearer = header[7:].strip() if header.lower().startswith("bearer ") else None
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if bearer is None:
+        if not cookie:
+            raise NotAuthenticated("Please sign in.")
+        sent = request.headers.get("x-csrf-token", "")
+        if not sent or not same(sent, request.cookies.get(CSRF_COOKIE, "")):
+            raise Forbidden("This request did not come from a Saptah page. Reload the page.")
+    ping = presence_path.Ping(event_id, cookie, bearer, body.tab, body.seq, body.seconds, body.person_id)
+    result = await presence_path.batcher(request.app.state).submit(ping)
+    out = PingOut(
         counted=result.counted, reason=result.reason, seconds=result.seconds, minutes=result.minutes,
         attended=result.attended, server_time=result.at,
     )  # fmt: skip
+    return Response(out.model_dump_json(), media_type="application/json")
 
 
 @router.get("/events/{event_id}/event.ics")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, Table, and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from saptah.core.db import utcnow
 from saptah.events.models import Attendance, AttendanceImport, Event, Nomination, Registration, ViewerMinute
+
+if TYPE_CHECKING:
+    from saptah.events.attendance import LiveRow
 
 
 def add(session: Session, *rows: object) -> None:
@@ -127,24 +131,131 @@ def nominations(session: Session, event_id: int, ministry_ids: Sequence[int] | N
 def get_attendance(session: Session, event_id: int, person_id: int, *, lock: bool = False) -> Attendance | None:
     """A person's attendance row for an event (locked when it will be merged into)."""
     stmt = select(Attendance).where(Attendance.event_id == event_id, Attendance.person_id == person_id)
-    if lock:
-        stmt = stmt.with_for_update()
+    if lock:  # the ping path writes with Core SQL: refresh an object this session may hold
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return session.scalar(stmt)
 
 
 def ensure_attendance(session: Session, *, event_id: int, person_id: int) -> Attendance:
     """The attendance row, created race-free (two tabs' first pings may arrive together), locked."""
-    from saptah.directory.models import Person
-
     row = get_attendance(session, event_id, person_id, lock=True)
     if row is not None:
         return row
-    org = select(Person.org_id).where(Person.id == person_id).scalar_subquery()
-    values = {"event_id": event_id, "person_id": person_id, "org_id": org, "tabs": {}}
-    session.execute(_insert(session, Attendance).values(**values).on_conflict_do_nothing())
+    _create_attendance(session, event_id, person_id)
     row = get_attendance(session, event_id, person_id, lock=True)
     assert row is not None
     return row
+
+
+def _create_attendance(session: Session, event_id: int, person_id: int) -> None:
+    from saptah.directory.models import Person
+
+    org = select(Person.org_id).where(Person.id == person_id).scalar_subquery()
+    values = {"event_id": event_id, "person_id": person_id, "org_id": org, "tabs": {}}
+    session.execute(_insert(session, Attendance).values(**values).on_conflict_do_nothing())
+
+
+_ATT = cast(Table, Attendance.__table__)
+_VM = cast(Table, ViewerMinute.__table__)
+_LIVE_COLUMNS = (
+    _ATT.c.id, _ATT.c.closed_seconds, _ATT.c.open_start, _ATT.c.open_end, _ATT.c.last_minute, _ATT.c.tabs,
+    _ATT.c.imported_minutes, _ATT.c.source, _ATT.c.minutes, _ATT.c.attended, _ATT.c.person_id,
+)  # fmt: skip
+
+
+def lock_live_many(session: Session, *, event_id: int, person_ids: Sequence[int]) -> dict[int, LiveRow]:
+    """People's merge columns for an event, locked in person order (so concurrent batches cannot deadlock on
+    them) and created on a first ping; Core SQL, one statement for the lot."""
+    from saptah.events.attendance import LiveRow
+
+    if not person_ids:
+        return {}
+    conn = session.connection()
+
+    def lock(ids: Sequence[int]) -> dict[int, LiveRow]:
+        stmt = (
+            select(*_LIVE_COLUMNS)
+            .where(_ATT.c.event_id == event_id, _ATT.c.person_id.in_(list(ids)))
+            .order_by(_ATT.c.person_id)
+            .with_for_update()
+        )
+        return {r.person_id: LiveRow(**r._mapping) for r in conn.execute(stmt)}
+
+    found = lock(person_ids)
+    missing = [p for p in person_ids if p not in found]
+    if missing:
+        _create_attendance_many(session, event_id, missing)
+        found.update(lock(missing))
+    return found
+
+
+def _create_attendance_many(session: Session, event_id: int, person_ids: Sequence[int]) -> None:
+    """New rows for first pings, in person order; one statement whatever the count (compiled once)."""
+    from saptah.directory.models import Person
+
+    now = utcnow()
+    people = (
+        select(
+            literal(event_id), Person.id, Person.org_id, literal(0), literal(-1), literal({}, _ATT.c.tabs.type),
+            literal(0), literal("live"), literal(0), literal(False), literal(-1), literal(False),
+            literal(now, _ATT.c.updated_at.type),
+        )
+        .where(Person.id.in_(list(person_ids)))
+        .order_by(Person.id)
+    )  # fmt: skip
+    names = [
+        "event_id", "person_id", "org_id", "closed_seconds", "last_minute", "tabs", "pings", "source", "minutes",
+        "attended", "published_minutes", "published_attended", "updated_at",
+    ]  # fmt: skip
+    session.execute(_insert(session, Attendance).from_select(names, people).on_conflict_do_nothing())
+
+
+_SAVE_VALUES = {
+    "closed_seconds": bindparam("cs"), "open_start": bindparam("os", type_=_ATT.c.open_start.type),
+    "open_end": bindparam("oe", type_=_ATT.c.open_end.type), "last_minute": bindparam("lm"),
+    "tabs": bindparam("tb", type_=_ATT.c.tabs.type), "minutes": bindparam("mn"), "attended": bindparam("at"),
+    "pings": _ATT.c.pings + bindparam("np"), "updated_at": bindparam("now", type_=_ATT.c.updated_at.type),
+}  # fmt: skip
+_SAVE = update(_ATT).where(_ATT.c.id == bindparam("rid")).values(_SAVE_VALUES)
+
+
+def save_live_many(
+    session: Session, rows: Sequence[LiveRow], *, event_id: int, now: datetime, counts: Mapping[tuple[int, int], int]
+) -> None:
+    """Write merged rows (one pipelined statement) and add viewers to the (minute, shard) counters, last and in
+    key order, so those shared rows stay locked only until the commit that follows."""
+    conn = session.connection()
+    if rows:
+        params = [
+            {"rid": r.id, "cs": r.closed_seconds, "os": r.open_start, "oe": r.open_end, "lm": r.last_minute,
+             "tb": r.tabs, "mn": r.minutes, "at": r.attended, "np": r.pings, "now": now}
+            for r in rows
+        ]  # fmt: skip
+        conn.execute(_SAVE, params)
+    if counts:  # one upsert statement, executed per key in key order (pipelined, compiled once)
+        params = [{"event_id": event_id, "minute": m, "shard": k, "viewers": n} for (m, k), n in sorted(counts.items())]
+        conn.execute(_add_viewers(session), params)
+
+
+_ADD_VIEWERS: dict[str, Any] = {}
+
+
+def _add_viewers(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect not in _ADD_VIEWERS:  # built once: making `excluded` is costly on the hot path
+        stmt = _insert(session, ViewerMinute)
+        _ADD_VIEWERS[dialect] = stmt.on_conflict_do_update(
+            index_elements=["event_id", "minute", "shard"], set_={"viewers": _VM.c.viewers + stmt.excluded.viewers}
+        )
+    return _ADD_VIEWERS[dialect]
+
+
+def _count_stmt(session: Session, event_id: int, minutes: Sequence[int], shard: int) -> Any:
+    rows = [{"event_id": event_id, "minute": m, "shard": shard, "viewers": 1} for m in minutes]
+    stmt = _insert(session, ViewerMinute).values(rows)
+    return stmt.on_conflict_do_update(
+        index_elements=["event_id", "minute", "shard"], set_={"viewers": _VM.c.viewers + 1}
+    )
 
 
 def _insert(session: Session, table: Any) -> Any:
@@ -154,13 +265,54 @@ def _insert(session: Session, table: Any) -> Any:
 
 
 def count_viewer_minutes(session: Session, event_id: int, minutes: Sequence[int], shard: int) -> None:
-    """Add one viewer to each of these minutes of an event (sharded counters, one upsert each)."""
-    for minute in minutes:
-        stmt = _insert(session, ViewerMinute).values(event_id=event_id, minute=minute, shard=shard, viewers=1)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["event_id", "minute", "shard"], set_={"viewers": ViewerMinute.viewers + 1}
-        )
-        session.execute(stmt)
+    """Add one viewer to each of these minutes of an event (sharded counters, one upsert)."""
+    if minutes:
+        session.execute(_count_stmt(session, event_id, minutes, shard))
+
+
+CREDIT_LOCK = 7_462_001  # PostgreSQL advisory lock: one credit sweep or finalisation at a time
+
+
+def take_credit_lock(session: Session, *, wait: bool) -> bool:
+    """Serialise publishing attendance credit across worker processes (SQLite has one writer anyway)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    if wait:
+        session.execute(select(func.pg_advisory_xact_lock(CREDIT_LOCK)))
+        return True
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(CREDIT_LOCK))))
+
+
+def due_for_publish(session: Session, *, now: datetime, step: int, limit: int) -> list[Any]:
+    """Rows of started, open events whose running total is due for the campaign engine (no locks taken).
+
+    Due: a first credited minute, `step` more minutes than last sent, or the over-half mark changed. Only the
+    rows of events not yet finalised are looked at, so the cost follows today's viewers, not history.
+    """
+    ev = Event.__table__
+    due = or_(
+        and_(_ATT.c.minutes > 0, or_(_ATT.c.published_minutes <= 0, _ATT.c.minutes - _ATT.c.published_minutes >= step)),
+        _ATT.c.attended != _ATT.c.published_attended,
+    )
+    stmt = (
+        select(_ATT.c.id, _ATT.c.event_id, _ATT.c.person_id, _ATT.c.minutes, _ATT.c.attended)
+        .join(ev, ev.c.id == _ATT.c.event_id)
+        .where(ev.c.finalised_at.is_(None), ev.c.cancelled_at.is_(None), ev.c.starts_at <= now, due)
+        .limit(limit)
+    )
+    return list(session.connection().execute(stmt))
+
+
+def mark_published(session: Session, sent: Sequence[tuple[int, int, bool]]) -> None:
+    """Remember what was sent to the campaign engine (only these columns: pings write the others)."""
+    if not sent:
+        return
+    stmt = (
+        update(_ATT)
+        .where(_ATT.c.id == bindparam("rid"))
+        .values(published_minutes=bindparam("pm"), published_attended=bindparam("pa"))
+    )
+    session.connection().execute(stmt, [{"rid": i, "pm": m, "pa": a} for i, m, a in sent])
 
 
 def peak_viewers(session: Session, event_id: int) -> int:
@@ -183,7 +335,8 @@ def attendance_rows(session: Session, event_id: int, *, unpublished_only: bool =
                 Attendance.minutes != Attendance.published_minutes, Attendance.attended != Attendance.published_attended
             )
         )
-    return list(session.scalars(stmt.order_by(Attendance.id)))
+    stmt = stmt.order_by(Attendance.id).execution_options(populate_existing=True)  # pings write with Core SQL
+    return list(session.scalars(stmt))
 
 
 def attendance_of(session: Session, person_id: int) -> list[tuple[Attendance, Event]]:

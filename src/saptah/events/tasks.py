@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from saptah.core.db import unit_of_work, utcnow
 from saptah.core.timeutil import IST
@@ -60,7 +60,7 @@ STREAM = "https://www.youtube.com/watch?v=igot-karmayogi"
 
 
 def register() -> None:
-    """Add the events menu entries, the home panel and the attendance-closing job."""
+    """Add the events menu entries, the home panel, the attendance-closing job and the live credit sweep."""
     from saptah.jobs import service as jobs
     from saptah.web.templating import HOME_PANELS, NAV
 
@@ -70,6 +70,7 @@ def register() -> None:
     if home_panel not in HOME_PANELS:
         HOME_PANELS.append(home_panel)
     jobs.register("events.finalise", run_finalise, every=timedelta(minutes=1))
+    jobs.register_frequent("events.credit", publish_all_due)  # live credit reaches the campaign within seconds
 
 
 def home_panel(session: Session, principal: Any) -> tuple[str, dict[str, Any]] | None:
@@ -81,10 +82,23 @@ def home_panel(session: Session, principal: Any) -> tuple[str, dict[str, Any]] |
 
 
 def run_finalise(ctx: Any) -> dict[str, Any]:
-    """Job: close attendance of every event whose grace period has passed."""
+    """Job (every minute): send credit still due, then close attendance of events whose grace period has passed."""
+    sent = publish_all_due(ctx.factory)
     with unit_of_work(ctx.factory) as session:
         done = attendance.finalise_due(session)
-    return {"events": done}
+    return {"events": done, "credited": sent}
+
+
+def publish_all_due(factory: sessionmaker[Session], *, max_batches: int = 50) -> int:
+    """Send every due attendance total to the campaign engine, a batch per transaction; returns how many."""
+    sent = 0
+    for _ in range(max_batches):
+        with unit_of_work(factory) as session:
+            n = attendance.publish_due(session)
+        sent += n
+        if n < attendance.PUBLISH_BATCH:
+            break
+    return sent
 
 
 def seed_demo(session: Session, rng: random.Random, *, people: int, progress: Callable[[int], None]) -> None:

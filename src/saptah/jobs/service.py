@@ -59,6 +59,24 @@ def scheduled() -> dict[str, timedelta]:
     return dict(_periodic)
 
 
+Frequent = Callable[[sessionmaker[Session]], object]
+_frequent: dict[str, Frequent] = {}
+
+
+def register_frequent(name: str, fn: Frequent) -> None:
+    """Work each worker repeats every few seconds in its own thread, beside jobs (not queued: too frequent)."""
+    _frequent[name] = fn
+
+
+def run_frequent(factory: sessionmaker[Session]) -> None:
+    """One pass of the frequent work; a failure is logged and retried at the next pass."""
+    for name, fn in list(_frequent.items()):
+        try:
+            fn(factory)
+        except Exception:
+            log.exception("frequent work %s failed", name)
+
+
 def enqueue_periodic(factory: sessionmaker[Session]) -> list[str]:
     """Queue each scheduled kind whose last run finished `every` ago (or never ran); returns the kinds queued.
 

@@ -14,12 +14,15 @@ from saptah.notify.tasks import run_sender
 
 log = logging.getLogger(__name__)
 SCHEDULE_CHECK_SECONDS = 15.0
+FREQUENT_SECONDS = 2.0  # e.g. live attendance reaches the campaign engine within a few seconds
 
 
 def work(
     factory: sessionmaker[Session], settings: Settings, stop: threading.Event, *, idle_seconds: float = 1.0
 ) -> None:
-    """Run scheduled duties, jobs and mail until `stop` is set."""
+    """Run scheduled duties, jobs and mail until `stop` is set; frequent work runs in its own thread."""
+    frequent = threading.Thread(target=_frequent, args=(factory, stop), name="saptah-frequent", daemon=True)
+    frequent.start()
     next_schedule_check = 0.0
     while not stop.is_set():
         busy = False
@@ -33,6 +36,11 @@ def work(
             log.exception("worker pass failed")
         if not busy:
             stop.wait(idle_seconds)
+
+
+def _frequent(factory: sessionmaker[Session], stop: threading.Event) -> None:
+    while not stop.wait(FREQUENT_SECONDS):
+        service.run_frequent(factory)
 
 
 def start_in_thread(factory: sessionmaker[Session], settings: Settings) -> tuple[threading.Thread, threading.Event]:

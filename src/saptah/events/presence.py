@@ -1,0 +1,164 @@
+"""The presence hot path: pings waiting at the same moment share one transaction (group commit).
+
+A live central webinar has up to lakhs of viewers pinging once a minute. Each app process queues the pings it
+receives; while one batch is in the database the next one gathers, so under load a batch holds as many pings as
+arrived during the previous one and at low load a ping is handled at once, alone. Every ping is answered only
+after its batch has committed, and gets its own result or refusal; if the batch fails, all of its pings fail
+(nothing of them was stored, so the page's next ping simply claims the time again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from saptah.auth import service as auth
+from saptah.core.db import unit_of_work
+from saptah.core.errors import Forbidden, NotAuthenticated, SaptahError
+from saptah.core.security import token_hash
+from saptah.events import attendance, service
+from saptah.events.attendance import PingResult, Presence
+from saptah.events.models import Event
+
+EVENT_CACHE_SECONDS = 5.0
+SESSION_CACHE_SECONDS = 90.0  # a signed-out session may keep reporting its own presence this long, no longer
+SESSION_CACHE_SIZE = 200_000
+MAX_BATCH = 500
+
+Outcome = PingResult | SaptahError
+
+
+@dataclass(frozen=True)
+class Ping:
+    """A ping as received: the event, the credential (session cookie or API token) and the report."""
+
+    event_id: int
+    cookie: str | None
+    bearer: str | None
+    tab: str
+    seq: int
+    seconds: int
+    person_id: int | None  # if the page sent it, it must be the signed-in person
+
+
+class Batcher:
+    """Queues one event loop's pings and runs them a batch at a time in the thread pool."""
+
+    def __init__(self, state: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self.state = state
+        self.loop = loop
+        self.pending: list[tuple[Ping, asyncio.Future[Outcome]]] = []
+        self.draining = False
+
+    async def submit(self, ping: Ping) -> PingResult:
+        """The ping's result once its batch has committed (its refusal is raised)."""
+        future: asyncio.Future[Outcome] = self.loop.create_future()
+        self.pending.append((ping, future))
+        if not self.draining:
+            self.draining = True
+            self.loop.create_task(self._drain())
+        outcome = await future
+        if isinstance(outcome, SaptahError):
+            raise outcome
+        return outcome
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
+                try:
+                    outcomes = await run_in_threadpool(run_batch, self.state, [p for p, _ in batch])
+                except Exception as exc:  # the transaction failed: every ping of the batch gets the error
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    if not future.done():  # the client may have gone; its ping is stored all the same
+                        future.set_result(outcome)
+        finally:
+            self.draining = False
+
+
+def batcher(state: Any) -> Batcher:
+    """The app's batcher for the running event loop."""
+    loop = asyncio.get_running_loop()
+    found: Batcher | None = getattr(state, "events_ping_batcher", None)
+    if found is None or found.loop is not loop:
+        found = state.events_ping_batcher = Batcher(state, loop)
+    return found
+
+
+def run_batch(state: Any, pings: list[Ping]) -> list[Outcome]:
+    """Resolve who is pinging, then merge each event's pings, all in one transaction."""
+    out: list[Outcome | None] = [None] * len(pings)
+    with unit_of_work(state.sessionmaker) as db:
+        by_event: dict[int, list[tuple[int, int]]] = {}
+        for i, p in enumerate(pings):
+            try:
+                person_id = _person(state, db, p)
+                if p.person_id is not None and p.person_id != person_id:
+                    raise Forbidden("Presence can be reported only for yourself.")
+            except SaptahError as exc:
+                out[i] = exc
+                continue
+            by_event.setdefault(p.event_id, []).append((i, person_id))
+        for event_id, members in by_event.items():
+            try:
+                event = _cached_event(state, db, event_id)
+            except SaptahError as exc:
+                for i, _ in members:
+                    out[i] = exc
+                continue
+            reports = [Presence(pid, pings[i].tab, pings[i].seq, pings[i].seconds) for i, pid in members]
+            for (i, _), outcome in zip(members, attendance.ping_many(db, event=event, pings=reports), strict=True):
+                out[i] = outcome
+    assert all(o is not None for o in out)
+    return [o for o in out if o is not None]
+
+
+def _person(state: Any, db: Any, ping: Ping) -> int:
+    """The person behind a ping: API token, or the session cookie looked up at most once per 90 s per process.
+
+    Viewers ping once a minute, so a cache of a few seconds would never be hit. The cached answer serves only
+    this path, which can do no more than record the person's own presence; every other route checks the session
+    on each request. Sign-out therefore stops a watch page's pings within SESSION_CACHE_SECONDS.
+    """
+    if ping.bearer is not None:
+        person_id, scopes = auth.person_for_api_token(db, ping.bearer)
+        if "write" not in scopes:
+            raise Forbidden("This API token is read-only.")
+        return person_id
+    assert ping.cookie is not None
+    cache: dict[str, tuple[float, int]] = state.__dict__.setdefault("events_session_cache", {})
+    key, now = token_hash(ping.cookie), time.monotonic()
+    hit = cache.get(key)
+    if hit is not None and now - hit[0] < SESSION_CACHE_SECONDS:
+        return hit[1]
+    found = auth.person_for_session(db, ping.cookie)
+    if found is None:
+        cache.pop(key, None)
+        raise NotAuthenticated("Please sign in.")
+    if len(cache) >= SESSION_CACHE_SIZE:
+        cache.clear()
+    cache[key] = (now, found)
+    return found
+
+
+def _cached_event(state: Any, db: Any, event_id: int) -> Event:
+    """The event, kept per app for a few seconds: thousands of viewers ping the same event."""
+    cache: dict[int, tuple[float, Event]] = state.__dict__.setdefault("events_ping_cache", {})
+    hit = cache.get(event_id)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < EVENT_CACHE_SECONDS:
+        return hit[1]
+    event = service.get_event(db, event_id)
+    db.expunge(event)  # a read-only snapshot, shared by later batches' sessions
+    if len(cache) > 1000:
+        cache.clear()
+    cache[event_id] = (now, event)
+    return event

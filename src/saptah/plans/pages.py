@@ -125,7 +125,7 @@ def compliance_export(
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
         return StreamingResponse(
-            iter([to_csv(APAR_HEADER, rows)]), media_type="text/csv; charset=utf-8", headers=headers
+            iter([to_csv(APAR_HEADER, rows, cells_safe=True)]), media_type="text/csv; charset=utf-8", headers=headers
         )
     body = to_xlsx(APAR_HEADER, rows, sheet="Compliance")
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.core.exports import safe_cell
 from saptah.core.timeutil import fmt_ist
 from saptah.plans.models import Plan
 from saptah.plans.schemas import ItemOut, ItemStatus, OptionOut, PlanOut
@@ -93,30 +94,28 @@ def deadline_text(item: ItemOut) -> str:
 
 
 def apar_rows(rows: Iterable[Evaluated]) -> Iterator[list[Any]]:
-    """Export rows with the columns an APAR cell needs (dates and labels formatted once per distinct value)."""
+    """Export rows with the columns an APAR cell needs, every cell already safe against formula injection
+    (each person's and item's text made safe once, not per row; dates and labels formatted once per value)."""
     days: dict[Any, str] = {None: ""}
     labels = {s: s.label for s in ItemStatus}
     on_time = {s: "" for s in ItemStatus} | {ItemStatus.COMPLETED_ON_TIME: "Yes", ItemStatus.COMPLETED_LATE: "No"}
+    titles: dict[int, list[str]] = {}
+    last: Any = None
+    person: list[Any] = []
     for p, rule, deadline_at, st, at in rows:
+        if p is not last:
+            last = p
+            person = [safe_cell(p[i]) for i in (P_NAME, P_DESIGNATION, P_GROUP, P_EMPLOYEE_ID, P_ORG_NAME)]
+        item = titles.get(rule.id)
+        if item is None:
+            item = titles[rule.id] = [safe_cell(rule.title), "Mandatory" if rule.mandatory else "Recommended"]
         deadline = days.get(deadline_at)
         if deadline is None:
             deadline = days[deadline_at] = f"{deadline_at:%d-%m-%Y}"
         done = days.get(at)
         if done is None:
             done = days[at] = fmt_ist(at, "%d-%m-%Y")
-        yield [
-            p[P_NAME],
-            p[P_DESIGNATION],
-            p[P_GROUP],
-            p[P_EMPLOYEE_ID],
-            p[P_ORG_NAME],
-            rule.title,
-            "Mandatory" if rule.mandatory else "Recommended",
-            deadline,
-            labels[st],
-            done,
-            on_time[st],
-        ]
+        yield [*person, *item, deadline, labels[st], done, on_time[st]]
 
 
 def export_rows(

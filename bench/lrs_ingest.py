@@ -235,6 +235,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--people", type=int, default=3000, help="real people whose e-mails the statements use")
     ap.add_argument("--preload-only", action="store_true", help="preload, then stop (no server needed)")
+    ap.add_argument("--seed", type=int, default=2024, help="statement generator seed (a new seed: new learners' pairs)")
     args = ap.parse_args()
 
     client_id, auth = issue_client(args.database_url)
@@ -245,38 +246,47 @@ def main() -> None:
     with make_engine(args.database_url).connect() as conn:
         stored = conn.execute(text("SELECT count(*) FROM lrs_statements")).scalar_one()
     print(f"statements stored before the run: {stored:,}")
+    print(f"load average before the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if args.preload_only:
         return
     emails, activities = real_names(args.database_url, args.people)
-    rng = random.Random(2024)
+    rng = random.Random(args.seed)
     batches = [
         json.dumps([make_statement(rng, emails, activities) for _ in range(100)]).encode() for _ in range(args.batches)
     ]
     singles = [json.dumps(make_statement(rng, emails, activities)).encode() for _ in range(args.singles)]
 
-    secs, lat, bad = _run(args.url, auth, batches, args.concurrency)
-    n = 100 * len(batches)
+    if batches:
+        _report_batches(*_run(args.url, auth, batches, args.concurrency), len(batches))
+    if singles:
+        secs, lat, bad = _run(args.url, auth, singles, args.concurrency * 2)
+        print(
+            f"single POSTs: {len(singles):,} requests in {secs:.1f} s = {len(singles) / secs:,.0f} requests/s "
+            f"(p50 {_pct(lat, 0.5):.1f} ms, p95 {_pct(lat, 0.95):.1f} ms, {bad} failed)"
+        )
+    if args.queries:
+        q = _queries(args.url, auth, args.queries)
+        for kind, values in q.items():
+            print(
+                f"query by {kind}: p50 {_pct(values, 0.5):.1f} ms, p95 {_pct(values, 0.95):.1f} ms, "
+                f"max {max(values) * 1000:.1f} ms over {len(values)} queries"
+            )
+    print(f"load average after the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def _report_batches(secs: float, lat: list[float], bad: int, count: int) -> None:
+    """Print the batch throughput and whether batches slowed as the store grew."""
+    n = 100 * count
     print(
         f"batches of 100: {n:,} statements in {secs:.1f} s = {n / secs:,.0f} statements/s "
         f"(p50 {_pct(lat, 0.5):.0f} ms, p95 {_pct(lat, 0.95):.0f} ms per batch, {bad} failed)"
     )
-    half = len(batches) // 2
+    half = count // 2
     if half:
         first, second = lat[:half], lat[half:]
         print(
             f"  growth check: mean batch {statistics.mean(first) * 1000:.0f} ms (first half) vs "
             f"{statistics.mean(second) * 1000:.0f} ms (second half)"
-        )
-    secs, lat, bad = _run(args.url, auth, singles, args.concurrency * 2)
-    print(
-        f"single POSTs: {len(singles):,} requests in {secs:.1f} s = {len(singles) / secs:,.0f} requests/s "
-        f"(p50 {_pct(lat, 0.5):.1f} ms, p95 {_pct(lat, 0.95):.1f} ms, {bad} failed)"
-    )
-    q = _queries(args.url, auth, args.queries)
-    for kind, values in q.items():
-        print(
-            f"query by {kind}: p50 {_pct(values, 0.5):.1f} ms, p95 {_pct(values, 0.95):.1f} ms, "
-            f"max {max(values) * 1000:.1f} ms over {len(values)} queries"
         )
 
 

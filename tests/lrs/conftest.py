@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from saptah.lrs import service
 from tests.lrs.helpers import issue
+
+
+@pytest.fixture(autouse=True)
+def _forget_merged_definitions():
+    """Each test's rolled-back transaction forgets the activities it stored; so must the process cache."""
+    service._MERGED.clear()
+    yield
+    service._MERGED.clear()
 
 
 @pytest.fixture

@@ -157,3 +157,30 @@ def test_completions_in_one_batch_are_counted_once_each_in_the_day_totals(client
     assert totals == {NATIONAL: (3, 3 * course.duration_minutes), org.id: (3, 3 * course.duration_minutes)}
     groups = db.scalars(select(GroupDayTotal).where(GroupDayTotal.org_id == org.id, GroupDayTotal.grp == "Group A"))
     assert [(g.completions, g.minutes) for g in groups] == [(3, 3 * course.duration_minutes)]
+
+
+def test_a_request_retried_after_a_deadlock_keeps_nothing_of_the_failed_attempt(client, make, auth, seen, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from saptah.lrs import service
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    real, attempts = service.store_statements, []
+
+    def deadlocks_once(session, raw, caller, **kw):
+        ids = real(session, raw, caller, **kw)
+        attempts.append(ids)
+        if len(attempts) == 1:  # the database gave up on this transaction after the work was done
+            raise OperationalError("INSERT ...", {}, Deadlock("deadlock detected"))
+        return ids
+
+    monkeypatch.setattr(service, "store_statements", deadlocks_once)
+    person = make.person(email="retried@example.gov.in")
+    s = statement("retried@example.gov.in", COMPLETED, "https://example.org/c/retried", id=new_id())
+    r = client.post("/xapi/statements", json=s, headers=auth)
+    assert r.status_code == 200 and r.json() == [s["id"]]
+    assert len(attempts) == 2
+    # the second attempt found nothing of the first (rolled back), so it stored and announced the statement again
+    assert [(e.person_id, e.statement_id) for e in seen.events] == [(person.id, s["id"])] * 2

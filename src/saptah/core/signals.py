@@ -146,7 +146,8 @@ class EventAttendanceRecorded:
 
 @dataclass(frozen=True)
 class LearningStatement:
-    """The LRS stored an xAPI statement whose actor is a known person (published once per statement).
+    """The LRS stored an xAPI statement whose actor is a known person (the LRS publishes these in batches, as
+    LearningStatements, once per stored statement).
 
     The catalogue subscribes: it maps the activity (a course's activity IRI or cmi5 AU) to a course and
     decides progress and completion by the course's rule, so the LRS needs no catalogue import.

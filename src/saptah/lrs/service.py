@@ -6,12 +6,14 @@ import base64
 import hashlib
 import json
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from saptah.core import signals
@@ -313,14 +315,37 @@ def _insert(session: Session, fresh: list[_Prepared], parts: dict[str, Part]) ->
     session.flush()
 
 
+# (database, activity id, definition as sent) this process has merged and committed: sending the same
+# definition again changes nothing, so the lookup is skipped (most providers repeat it in every statement).
+_MERGED: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+_MERGED_MAX = 50_000
+
+
+def _remember_merged(keys: list[tuple[str, str, str]]) -> Callable[[Session], None]:
+    def remember(_session: Session) -> None:
+        for key in keys:
+            _MERGED[key] = None
+        while len(_MERGED) > _MERGED_MAX:
+            _MERGED.popitem(last=False)
+
+    return remember
+
+
 def _merge_activities(session: Session, fresh: list[_Prepared]) -> None:
     defined: dict[str, dict[str, Any]] = {}
+    sent: list[tuple[str, str, str]] = []
+    database = str(session.get_bind().engine.url)
     for p in fresh:
         obj = p.body["object"]
         if obj.get("objectType", "Activity") == "Activity" and obj.get("definition"):
+            key = (database, obj["id"], dumps(obj["definition"]))
+            if key in _MERGED:
+                continue
+            sent.append(key)
             defined[obj["id"]] = merge_definition(defined.get(obj["id"], {}), obj["definition"])
     if not defined:
         return
+    event.listen(session, "after_commit", _remember_merged(sent), once=True)
     stored = repo.activities(session, list(defined))
     fresh_rows = []
     for activity_id, definition in defined.items():
@@ -368,6 +393,7 @@ def publish_learning(session: Session, events: list[signals.LearningStatement]) 
     if not events:
         return
     order = sorted(range(len(events)), key=lambda i: (events[i].person_id, events[i].activity_id, i))
+    repo.serialise_learning(session)
     with signals.batch(session):
         signals.publish(session, signals.LearningStatements(tuple(events[i] for i in order)))
 

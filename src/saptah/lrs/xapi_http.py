@@ -6,14 +6,17 @@ import asyncio
 import random
 import re
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from saptah.core.errors import InvalidInput, PayloadTooLarge, SaptahError
 from saptah.lrs import service
@@ -80,15 +83,38 @@ def _transient(exc: DBAPIError) -> bool:
     )
 
 
+# Sessions that began a transaction during the current attempt of an xAPI request.
+_ATTEMPT_SESSIONS: ContextVar[list[Session] | None] = ContextVar("xapi_attempt_sessions", default=None)
+
+
+@event.listens_for(Session, "after_begin")
+def _track_session(session: Session, _transaction: SessionTransaction, _connection: Any) -> None:
+    sessions = _ATTEMPT_SESSIONS.get()
+    if sessions is not None and session not in sessions:
+        sessions.append(session)
+
+
+def _end_attempt(sessions: list[Session]) -> None:
+    """Roll back a failed attempt's transactions now: the request's session is only closed when the whole request
+    ends, and a retry would otherwise wait for the row locks its own first attempt still holds."""
+    for session in sessions:
+        session.rollback()
+
+
 async def _with_retries(original: Callable[[Request], Coroutine[Any, Any, Response]], request: Request) -> Response:
-    """Run the whole request again when the database reports a transient conflict (it was rolled back)."""
+    """Run the whole request again when the database reports a transient conflict (after rolling it back)."""
     for attempt in range(RETRIES):
+        sessions: list[Session] = []
+        token = _ATTEMPT_SESSIONS.set(sessions)
         try:
             return await original(request)
         except DBAPIError as exc:
             if attempt == RETRIES - 1 or not _transient(exc):
                 raise
+            await anyio.to_thread.run_sync(_end_attempt, sessions)
             await asyncio.sleep(min(0.5, 0.01 * 2**attempt) + random.random() * 0.02)
+        finally:
+            _ATTEMPT_SESSIONS.reset(token)
     raise AssertionError("unreachable")
 
 

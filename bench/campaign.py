@@ -149,6 +149,23 @@ def rate(count: int, wall: float, app: float, db: float) -> str:
     )
 
 
+def recompute(factory, cid: int, profile: str | None) -> tuple[str, dict]:
+    """A full recompute in one transaction; returns its wall and CPU times, and its counts."""
+    pid, db0 = backend_cpu(factory)
+    t, cpu0 = time.perf_counter(), time.process_time()
+    with unit_of_work(factory) as s:
+        if profile:
+            import cProfile
+
+            prof = cProfile.Profile()
+            result = prof.runcall(service.recompute, s, cid)
+            prof.dump_stats(profile + ".recompute")
+        else:
+            result = service.recompute(s, cid)
+    wall, app, db = time.perf_counter() - t, time.process_time() - cpu0, cpu_of(pid) - db0
+    return f"{wall:.1f} s (CPU: app {app:.1f} s, PostgreSQL {db:.1f} s; {load()})", result
+
+
 def read_boards(url: str, cid: int, first: int, active: int, stop, out) -> None:
     """Another process (as another app process would be): board pages back to back until told to stop."""
     rng = random.Random(7)
@@ -218,25 +235,16 @@ def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
             ),
         ).id
         s.execute(text("UPDATE campaigns SET rules = jsonb_set(rules::jsonb, '{extended_to}', '\"2024-10-27\"')::json"))
-    t = time.perf_counter()
-    with unit_of_work(factory) as s:
-        if args.profile:
-            import cProfile
-
-            prof = cProfile.Profile()
-            result = prof.runcall(service.recompute, s, cid)
-            prof.dump_stats(args.profile + ".recompute")
-        else:
-            result = service.recompute(s, cid)
+    # one connection for ingest and recompute, so its PostgreSQL backend's CPU can be read
+    one = make_sessionmaker(make_engine(url, pool_size=1, max_overflow=0))
+    seconds, result = recompute(one, cid, args.profile)
     print(
-        f"full recompute (bulk path): {time.perf_counter() - t:.1f} s for {result['records']:,} records, "
-        f"{result['people']:,} people, {result['reached']:,} reached the target ({load()})"
+        f"full recompute (bulk path): {seconds} for {result['records']:,} records, "
+        f"{result['people']:,} people, {result['reached']:,} reached the target"
     )
     with factory() as s:
         s.execute(text("ANALYZE"))
         s.commit()
-    # one connection for ingest, so its PostgreSQL backend's CPU can be read
-    one = make_sessionmaker(make_engine(url, pool_size=1, max_overflow=0))
     ingest(one, rng, first, active, 0, 1000)  # warm up: statement caches
     n0 = 1000
     if args.profile:
@@ -282,10 +290,7 @@ def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
     )
     with factory() as s:
         live = fingerprint(s, cid)
-    t = time.perf_counter()
-    with unit_of_work(factory) as s:
-        service.recompute(s, cid)
-    print(f"full recompute after ingest: {time.perf_counter() - t:.1f} s ({load()})")
+    print(f"full recompute after ingest: {recompute(one, cid, None)[0]}")
     with factory() as s:
         again = fingerprint(s, cid)
     print(f"live aggregates == recompute: {live == again} {live}")

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from saptah.campaigns import credit, service
 from saptah.campaigns import repository as repo
 from saptah.campaigns.schemas import RulesChangeIn
+from saptah.core import signals
 from saptah.core.errors import Conflict, InvalidInput
 from saptah.core.timeutil import IST, ist_day
 from tests.campaigns.helpers import attend, campaign, complete, ist, totals
@@ -181,3 +182,14 @@ def test_recompute_equals_live_ingest(db, make):
 def test_ist_day_by_arithmetic_agrees_with_the_time_zone_database(moment):
     assert credit.day_of(moment) == ist_day(moment)
     assert credit.day_of(moment.astimezone(IST)) == ist_day(moment)
+
+
+def test_a_batch_of_events_is_credited_once_at_its_end(db, make):
+    c = campaign(db)
+    p = make.person("DOHFW")
+    with signals.batch(db):
+        complete(db, p.id, 1, ist(2024, 10, 20), 60)
+        attend(db, p.id, 7, 45, ist(2024, 10, 21))
+        assert totals(db, c.id, p.id) is None  # queued: one ingest, in one lock order, when the batch ends
+    t = totals(db, c.id, p.id)
+    assert (t.courses, t.webinars, t.total_minutes, t.completions) == (60, 45, 105, 1)

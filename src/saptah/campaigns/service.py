@@ -33,6 +33,7 @@ from saptah.directory import service as directory
 BATCH = 500
 DEFAULT_KARMA_CAP = 4
 RECOMPUTE_JOB = "campaigns.recompute"
+QUEUED = "campaigns.records"  # records waiting for the end of a signals batch
 
 
 def rules_of(campaign: Campaign) -> CampaignRules:
@@ -196,6 +197,23 @@ def ingest(session: Session, records: Sequence[RecordIn]) -> int:
         for campaign in campaigns:
             _credit(session, campaign, stored, people)
     return len(ordered)
+
+
+def ingest_soon(session: Session, records: Sequence[RecordIn]) -> None:
+    """Credit records now, or once at the end of the caller's `signals.batch` (for subscribers).
+
+    A batch of events then becomes one `ingest`, with one lock order, instead of one ingest per event whose
+    aggregate writes could interleave with a concurrent batch's and deadlock.
+    """
+    state = signals.after_batch(session, _ingest_queued)
+    if state is None:
+        ingest(session, records)
+    else:
+        state.setdefault(QUEUED, []).extend(records)
+
+
+def _ingest_queued(session: Session, state: dict[str, Any]) -> None:
+    ingest(session, state.pop(QUEUED, []))
 
 
 def _lock_order(rec: RecordIn) -> tuple[int, str]:

@@ -45,13 +45,13 @@ def attendance_record(event: signals.EventAttendanceRecorded) -> RecordIn:
 
 
 def on_course_completed(session: Session, event: signals.CourseCompleted) -> None:
-    """Credit a completion."""
-    service.ingest(session, [course_record(event)])
+    """Credit a completion (at the end of the publisher's batch, if it delivers one)."""
+    service.ingest_soon(session, [course_record(event)])
 
 
 def on_attendance(session: Session, event: signals.EventAttendanceRecorded) -> None:
-    """Credit attendance."""
-    service.ingest(session, [attendance_record(event)])
+    """Credit attendance (at the end of the publisher's batch, if it delivers one)."""
+    service.ingest_soon(session, [attendance_record(event)])
 
 
 def run_recompute(ctx: Any) -> dict[str, Any]:

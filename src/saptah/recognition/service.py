@@ -199,7 +199,7 @@ def _credit_karma(session: Session, pid: int, reason: str, obj: str, points: int
         karma=points,
         label=note[:200],
     )
-    campaigns.ingest(session, [record])
+    campaigns.ingest_soon(session, [record])
 
 
 def karma_for_completion(session: Session, event: signals.CourseCompleted) -> None:

@@ -6,13 +6,9 @@ checkpoint moved) is one transaction, so a crash loses nothing committed and a r
 
 from __future__ import annotations
 
-import gc
-import queue
 import shutil
-import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,7 +21,7 @@ from saptah.core.db import unit_of_work, utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound, SaptahError
 from saptah.directory import service as directory
 from saptah.directory.models import Organisation
-from saptah.directory.onboarding import files
+from saptah.directory.onboarding import files, pipeline
 from saptah.directory.onboarding import repository as repo
 from saptah.directory.onboarding.models import Upload
 from saptah.directory.onboarding.results import ResultWriter, send_welcome
@@ -201,8 +197,8 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
             upload.total = total
             done = upload.rows_done
         ctx.progress(done, total)
-        with _fewer_gc_passes(), ResultWriter(ctx.settings.upload_dir, upload_id, cols, plan.dry_run) as writer:
-            for chunk_no, batch in enumerate(_read_ahead(_checked_chunks(plan, cols))):
+        with pipeline.fewer_gc_passes(), ResultWriter(ctx.settings.upload_dir, upload_id, cols, plan.dry_run) as writer:
+            for chunk_no, batch in enumerate(pipeline.read_ahead(_checked_chunks(plan, cols))):
                 if chunk_no < chunks_done:  # committed before a crash: imported already, only reported again
                     with unit_of_work(ctx.factory) as session:
                         outcomes = repo.load_chunk(session, upload_id, chunk_no)["rows"]
@@ -226,22 +222,6 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
 Checked = tuple[int, list[str], CheckedRow]
 
 
-@contextmanager
-def _fewer_gc_passes() -> Iterator[None]:
-    """Run the cyclic garbage collector rarely while an import runs, restoring the settings afterwards.
-
-    An import allocates millions of short-lived lists and dicts that never form cycles, and the default
-    threshold (700 allocations) makes the collector walk them thousands of times: about a third of the
-    validation time in a profile of a 100,000-row file.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def _checked_chunks(plan: _Plan, cols: Columns) -> Iterator[list[Checked]]:
     rows = files.read_rows(plan.path, plan.fmt)
     next(rows)  # the header
@@ -253,44 +233,6 @@ def _checked_chunks(plan: _Plan, cols: Columns) -> Iterator[list[Checked]]:
             batch = []
     if batch:
         yield batch
-
-
-def _read_ahead(chunks: Iterator[list[Checked]], depth: int = 2) -> Iterator[list[Checked]]:
-    """Parse and validate the next chunks in a thread while this one is written.
-
-    The database works in its own process, so on two cores reading and writing overlap.
-    """
-    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for chunk in chunks:
-                while not stop.is_set():
-                    try:
-                        q.put(("chunk", chunk), timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            q.put(("end", None))
-        except BaseException as exc:  # handed to the consumer, which raises it
-            q.put(("error", exc))
-
-    worker = threading.Thread(target=produce, name="onboarding-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            kind, item = q.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join(timeout=5)
 
 
 def _check_in_file(plan: _Plan, number: int, cells: list[str], cols: Columns) -> CheckedRow:

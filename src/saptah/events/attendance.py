@@ -236,8 +236,9 @@ def publish_due(session: Session, *, now: datetime | None = None, limit: int = P
         return 0
     due = repo.due_for_publish(session, now=now or utcnow(), step=PUBLISH_STEP, limit=limit)
     events = repo.events_by_ids(session, sorted({d.event_id for d in due}))
-    for d in due:
-        _announce(session, events[d.event_id], d.person_id, d.minutes, d.attended)
+    with signals.batch(session):  # subscribers credit the lot at once (the campaign engine: one ingest)
+        for d in due:
+            _announce(session, events[d.event_id], d.person_id, d.minutes, d.attended)
     repo.mark_published(session, [(d.id, d.minutes, d.attended) for d in due])
     return len(due)
 
@@ -249,11 +250,12 @@ def finalise(session: Session, event: Event, now: datetime | None = None) -> int
         raise Conflict("Attendance closes when the event has ended and the grace period has passed.")
     repo.take_credit_lock(session, wait=True)  # not while a sweep is publishing the same rows
     sent = 0
-    for row in repo.attendance_rows(session, event.id, unpublished_only=True):
-        _update_totals(event, row)
-        if row.minutes != row.published_minutes or row.attended != row.published_attended:
-            publish(session, event, row)
-            sent += 1
+    with signals.batch(session):
+        for row in repo.attendance_rows(session, event.id, unpublished_only=True):
+            _update_totals(event, row)
+            if row.minutes != row.published_minutes or row.attended != row.published_attended:
+                publish(session, event, row)
+                sent += 1
     event.finalised_at = now
     session.flush()
     return sent

@@ -112,7 +112,7 @@ def run_batch(state: Any, pings: list[Ping]) -> list[Outcome]:
                 out[i] = exc
                 continue
             by_event.setdefault(p.event_id, []).append((i, person_id))
-        for event_id, members in by_event.items():
+        for event_id, members in sorted(by_event.items()):  # a fixed lock order across events too
             try:
                 event = _cached_event(state, db, event_id)
             except SaptahError as exc:

@@ -184,3 +184,15 @@ def test_a_request_retried_after_a_deadlock_keeps_nothing_of_the_failed_attempt(
     assert len(attempts) == 2
     # the second attempt found nothing of the first (rolled back), so it stored and announced the statement again
     assert [(e.person_id, e.statement_id) for e in seen.events] == [(person.id, s["id"])] * 2
+
+
+def test_account_actors_of_one_batch_are_matched_together(client, make, auth, seen):
+    home = "https://hrms.example.gov.in"
+    people = [make.person(external_system_name=home, external_system_id=f"EMP-B{n}") for n in range(3)]
+    batch = []
+    for n in range(4):  # EMP-B3 is nobody (yet)
+        s = statement()
+        s["actor"] = {"account": {"homePage": home, "name": f"EMP-B{n}"}}
+        batch.append(s)
+    assert client.post("/xapi/statements", json=batch, headers=auth).status_code == 200
+    assert sorted(e.person_id for e in seen.events) == sorted(p.id for p in people)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, exists, func, insert, or_, select, union_all, update
+from sqlalchemy import ColumnElement, Table, and_, exists, func, insert, or_, select, tuple_, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from saptah.directory.models import Person
@@ -105,11 +105,15 @@ def people_by_emails(session: Session, emails: Sequence[str]) -> dict[str, int]:
     return {r[0]: r[1] for r in rows}
 
 
-def person_by_account(session: Session, home_page: str, name: str) -> int | None:
-    """The person whose external system name and id are this account's homePage and name."""
-    return session.scalars(
-        select(Person.id).where(Person.external_system_name == home_page, Person.external_system_id == name)
-    ).first()
+def people_by_accounts(session: Session, accounts: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """People's ids by (external system name, external system id): an xAPI account's homePage and name."""
+    if not accounts:
+        return {}
+    key = tuple_(Person.external_system_name, Person.external_system_id)
+    rows = session.execute(
+        select(Person.external_system_name, Person.external_system_id, Person.id).where(key.in_(list(accounts)))
+    )
+    return {(str(r[0]), str(r[1])): r[2] for r in rows}
 
 
 def get_person(session: Session, person_id: int) -> Person | None:

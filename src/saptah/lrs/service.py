@@ -363,11 +363,12 @@ def _merge_activities(session: Session, fresh: list[_Prepared]) -> None:
 def _person_ids(session: Session, actor_ifis: list[str | None]) -> dict[str, int]:
     emails = {a[len("mbox:mailto:") :]: a for a in actor_ifis if a and a.startswith("mbox:mailto:")}
     found = {emails[e]: pid for e, pid in repo.people_by_emails(session, list(emails)).items()}
+    accounts = {}
     for actor in {a for a in actor_ifis if a and a.startswith("account:")}:
         home_page, _, name = actor[len("account:") :].rpartition("|")
-        pid = repo.person_by_account(session, home_page, name)
-        if pid is not None:
-            found[actor] = pid
+        accounts[(home_page, name)] = actor
+    for account, pid in repo.people_by_accounts(session, sorted(accounts)).items():
+        found[accounts[account]] = pid
     return found
 
 
@@ -381,8 +382,11 @@ def _match_people(session: Session, fresh: list[_Prepared], caller: Caller) -> N
 
 
 def _announce_matched(session: Session, fresh: list[_Prepared]) -> None:
-    events = [learning_event(p.body, p.row["person_id"]) for p in fresh if p.row["person_id"] is not None]
-    publish_learning(session, [e for e in events if e is not None])
+    found = [learning_event(p.body, p.row["person_id"]) for p in fresh if p.row["person_id"] is not None]
+    events = [e for e in found if e is not None]
+    if events:  # concurrent ingest requests take turns here (not onboarding, which may hold a long transaction)
+        repo.serialise_learning(session)
+    publish_learning(session, events)
 
 
 def publish_learning(session: Session, events: list[signals.LearningStatement]) -> None:
@@ -393,7 +397,6 @@ def publish_learning(session: Session, events: list[signals.LearningStatement]) 
     if not events:
         return
     order = sorted(range(len(events)), key=lambda i: (events[i].person_id, events[i].activity_id, i))
-    repo.serialise_learning(session)
     with signals.batch(session):
         signals.publish(session, signals.LearningStatements(tuple(events[i] for i in order)))
 

@@ -10,9 +10,9 @@ from saptah.core.migrate import load_models
 
 config = context.config
 target_metadata = load_models().metadata
-# Search objects made by hand in migrations (SQLite FTS5 tables, PostgreSQL expression and trigram GIN indexes):
+# Full-text search objects made by hand in migrations (SQLite FTS5 tables, PostgreSQL expression GIN indexes):
 # autogenerate cannot compare them, so `alembic check` leaves them alone.
-UNMANAGED_PREFIXES = ("courses_fts", "ix_courses_search", "ix_people_trgm")
+UNMANAGED_PREFIXES = ("courses_fts", "ix_courses_search")
 
 
 def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import MutableHeaders
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from saptah import __version__
 from saptah.config import Settings
@@ -54,7 +57,7 @@ def create_app(settings: Settings | None = None, *, factory: sessionmaker[Sessio
     app.state.sessionmaker = factory
     app.state.templates = build_templates()
     errors.install(app)
-    app.middleware("http")(_request_context(settings))
+    app.add_middleware(RequestContext, secure_cookies=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=str(files("saptah.web") / "static")), name="static")
     app.include_router(assets.router)
     app.include_router(pages.router)
@@ -64,18 +67,45 @@ def create_app(settings: Settings | None = None, *, factory: sessionmaker[Sessio
     return app
 
 
-def _request_context(
-    settings: Settings,
-) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    async def middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-        request.state.csrf_token = csrf
-        request.state.lang = "hi" if request.cookies.get("saptah_lang") == "hi" else "en"
-        response = await call_next(request)
-        if CSRF_COOKIE not in request.cookies:
-            response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="lax", secure=settings.secure_cookies)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+class RequestContext:
+    """Per request: the CSRF token (cookie set on first visit), the interface language and safe headers.
 
-    return middleware
+    A plain ASGI middleware, not `@app.middleware("http")`: Starlette's BaseHTTPMiddleware runs every
+    request through an extra task and memory streams, which cost more CPU than a presence ping's own work.
+    """
+
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
+        self.app = app
+        self.secure_cookies = secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookies = HTTPConnection(scope).cookies
+        csrf = cookies.get(CSRF_COOKIE)
+        set_cookie = None
+        if not csrf:
+            csrf = secrets.token_urlsafe(24)
+            set_cookie = self._csrf_cookie(csrf)
+        state = scope.setdefault("state", {})
+        state["csrf_token"] = csrf
+        state["lang"] = "hi" if cookies.get("saptah_lang") == "hi" else "en"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if set_cookie is not None:
+                    headers.append("set-cookie", set_cookie)
+                if "x-content-type-options" not in headers:
+                    headers.append("X-Content-Type-Options", "nosniff")
+                if "referrer-policy" not in headers:
+                    headers.append("Referrer-Policy", "same-origin")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _csrf_cookie(self, value: str) -> str:
+        response = Response()
+        response.set_cookie(CSRF_COOKIE, value, httponly=True, samesite="lax", secure=self.secure_cookies)
+        return response.headers["set-cookie"]

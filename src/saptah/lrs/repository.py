@@ -309,17 +309,3 @@ def insert_activities(session: Session, rows: list[dict[str, Any]]) -> None:
         index_elements=["activity_id"]
     )
     session.execute(stmt, rows)
-
-
-LEARNING_LOCK = 0x5A9_7A4_1E5  # any constant; names the "LRS learning updates" advisory lock
-
-
-def serialise_learning(session: Session) -> None:
-    """Hold the LRS learning-updates lock until commit (PostgreSQL; SQLite writers are serial already).
-
-    The subscribers of a batch add to shared aggregate rows (campaign, karma and dashboard totals) one
-    event at a time in their own key orders; two batches doing that at once can deadlock. Queuing the
-    learning updates of concurrent batches costs less than deadlock detection and a full retry.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(LEARNING_LOCK)))

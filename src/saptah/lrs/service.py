@@ -383,10 +383,7 @@ def _match_people(session: Session, fresh: list[_Prepared], caller: Caller) -> N
 
 def _announce_matched(session: Session, fresh: list[_Prepared]) -> None:
     found = [learning_event(p.body, p.row["person_id"]) for p in fresh if p.row["person_id"] is not None]
-    events = [e for e in found if e is not None]
-    if events:  # concurrent ingest requests take turns here (not onboarding, which may hold a long transaction)
-        repo.serialise_learning(session)
-    publish_learning(session, events)
+    publish_learning(session, [e for e in found if e is not None])
 
 
 def publish_learning(session: Session, events: list[signals.LearningStatement]) -> None:

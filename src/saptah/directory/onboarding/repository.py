@@ -13,25 +13,10 @@ from sqlalchemy.orm import Session
 
 from saptah.directory.models import Organisation, Person
 from saptah.directory.onboarding.models import Upload, UploadChunk
+from saptah.directory.onboarding.rules import PERSON_FIELDS
 from saptah.directory.repository import in_subtrees
 
-# Columns an upload may set on a person (besides org_id).
-FIELDS = (
-    "full_name",
-    "email",
-    "mobile",
-    "group",
-    "designation",
-    "gender",
-    "category",
-    "dob",
-    "mother_tongue",
-    "employee_id",
-    "office_pin",
-    "external_system_id",
-    "external_system_name",
-    "tags",
-)
+FIELDS = PERSON_FIELDS  # columns an upload may set on a person (besides org_id)
 PEOPLE: Table = Person.__table__  # type: ignore[assignment]
 INSERT_COLUMNS = (*FIELDS, "org_id", "preferred_language", "status", "created_at", "updated_at")
 NewRow = tuple[Any, ...]  # FIELDS then org_id

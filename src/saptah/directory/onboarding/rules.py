@@ -79,8 +79,8 @@ def header_key(text: str) -> str:
     return "".join(str(text).split()).lower().rstrip("*")
 
 
-# The order check_row reads the fields in.
-ROW_FIELDS = (
+# Columns an upload may set on a person (besides the organisation), in the order check_row reads them.
+PERSON_FIELDS = (
     "full_name",
     "email",
     "mobile",
@@ -95,8 +95,8 @@ ROW_FIELDS = (
     "external_system_id",
     "external_system_name",
     "tags",
-    "org_code",
 )
+ROW_FIELDS = (*PERSON_FIELDS, "org_code")
 
 
 @dataclass(frozen=True)

@@ -196,8 +196,10 @@ def people_progress(
 ) -> Iterator[tuple[Any, ...]]:
     """People of the subtrees who have not started, or are close to the target, with their minutes.
 
-    Rows: (person id, name, e-mail, designation, group, organisation, minutes). A preview (limit) is in id
-    order so it stops early; a full list (exports) is by organisation and name.
+    Rows: (person id, name, e-mail, designation, group, organisation, minutes). A full list (exports) is by
+    organisation and name. A preview of "not started" (limit) takes the first `limit` people the database finds,
+    with no ORDER BY so it stops early (sorting 40,000 not-started people of a ministry to show 50 cost 160 ms),
+    and sorts those by organisation and name.
     """
     if kind == "not_started":
         stmt = _not_started(campaign_id, paths, ordered=limit is None)
@@ -205,16 +207,20 @@ def people_progress(
         stmt = _close(campaign_id, paths, close_from)
     if group:
         stmt = stmt.where(Person.group == group)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    yield from session.execute(stmt.execution_options(yield_per=5000)).tuples()
+    if limit is None:
+        yield from session.execute(stmt.execution_options(yield_per=5000)).tuples()
+        return
+    rows = list(session.execute(stmt.limit(limit)).tuples())
+    if kind == "not_started":
+        rows.sort(key=lambda r: (r[5] or "", r[1] or "", r[0]))
+    yield from rows
 
 
 PEOPLE_COLUMNS = (Person.id, Person.full_name, Person.email, Person.designation, Person.group, Organisation.name_en)
 
 
 def _not_started(campaign_id: int, paths: Sequence[str], *, ordered: bool) -> Any:
-    """People of the subtrees with no credited minute (by organisation and name, or by id for a quick preview)."""
+    """People of the subtrees with no credited minute (by organisation and name, or unordered for a preview)."""
     t = CampaignPersonTotal
     started = select(t.person_id).where(t.campaign_id == campaign_id, t.person_id == Person.id, t.total_minutes > 0)
     stmt = (
@@ -222,7 +228,7 @@ def _not_started(campaign_id: int, paths: Sequence[str], *, ordered: bool) -> An
         .join(Organisation, Organisation.id == Person.org_id)
         .where(_org_in(paths, Person.org_id), Person.status == "active", ~started.exists())
     )
-    return stmt.order_by(Organisation.name_en, Person.full_name, Person.id) if ordered else stmt.order_by(Person.id)
+    return stmt.order_by(Organisation.name_en, Person.full_name, Person.id) if ordered else stmt
 
 
 def _close(campaign_id: int, paths: Sequence[str], close_from: int) -> Any:

@@ -36,13 +36,22 @@ class CourseFacts:
     language: str
 
 
+# Above this many courses, read the whole catalogue (a few thousand rows, one index-free scan) rather than send
+# thousands of bound parameters: at national scale binding 2,400 ids cost more than the queries themselves.
+WHOLE_CATALOGUE_FROM = 200
+
+
 def course_facts(session: Session, course_ids: Sequence[int]) -> dict[int, CourseFacts]:
     """Facts of these courses, in two queries whatever their number."""
     if not course_ids:
         return {}
-    areas = repo.course_areas(session, course_ids)
+    wanted = set(course_ids)
+    which = None if len(wanted) > WHOLE_CATALOGUE_FROM else list(wanted)
+    areas = repo.course_areas(session, which)
     out = {}
-    for cid, title, provider, languages in repo.course_rows(session, course_ids):
+    for cid, title, provider, languages in repo.course_rows(session, which):
+        if cid not in wanted:
+            continue
         first = (languages or "en").split("|")[0]
         out[cid] = CourseFacts(title, provider or "", sorted(areas.get(cid, [])), LANGUAGE_NAMES.get(first, first))
     return out

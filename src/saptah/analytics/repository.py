@@ -274,28 +274,29 @@ def reports_of(session: Session, campaign_id: int, org_id: int | None, limit: in
     return list(session.scalars(stmt))
 
 
-def course_rows(session: Session, course_ids: Sequence[int]) -> list[tuple[int, str, str | None, str]]:
-    """(id, title, provider name, languages) of courses (the catalogue's table, read-only)."""
+def course_rows(session: Session, course_ids: Sequence[int] | None) -> list[tuple[int, str, str | None, str]]:
+    """(id, title, provider name, languages) of courses (None: every course; the catalogue's table, read-only)."""
     from saptah.catalog.models import Course
 
-    stmt = (
-        select(Course.id, Course.title_en, Organisation.name_en, Course.languages)
-        .outerjoin(Organisation, Organisation.id == Course.provider_org_id)
-        .where(Course.id.in_(list(course_ids)))
+    stmt = select(Course.id, Course.title_en, Organisation.name_en, Course.languages).outerjoin(
+        Organisation, Organisation.id == Course.provider_org_id
     )
+    if course_ids is not None:
+        stmt = stmt.where(Course.id.in_(list(course_ids)))
     return [tuple(r) for r in session.execute(stmt).all()]  # type: ignore[misc]
 
 
-def course_areas(session: Session, course_ids: Sequence[int]) -> dict[int, set[str]]:
-    """Competency areas each course builds."""
+def course_areas(session: Session, course_ids: Sequence[int] | None) -> dict[int, set[str]]:
+    """Competency areas each course builds (None: of every course)."""
     from saptah.catalog.models import Competency, CourseCompetency
 
     stmt = (
         select(CourseCompetency.course_id, Competency.area)
         .join(Competency, Competency.id == CourseCompetency.competency_id)
-        .where(CourseCompetency.course_id.in_(list(course_ids)))
         .distinct()
     )
+    if course_ids is not None:
+        stmt = stmt.where(CourseCompetency.course_id.in_(list(course_ids)))
     out: dict[int, set[str]] = defaultdict(set)
     for cid, area in session.execute(stmt).all():
         out[cid].add(area)

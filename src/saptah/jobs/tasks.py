@@ -36,6 +36,7 @@ def work(
             log.exception("worker pass failed")
         if not busy:
             stop.wait(idle_seconds)
+    frequent.join(timeout=30)  # its pass in progress finishes before the caller disposes of the engine
 
 
 def _frequent(factory: sessionmaker[Session], stop: threading.Event) -> None:

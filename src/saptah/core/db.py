@@ -73,6 +73,8 @@ def make_engine(url: str, *, sqlite_busy_seconds: float = 30, **kwargs: Any) -> 
 
 
 def _configure_sqlite(engine: Engine, *, busy_ms: int) -> None:
+    file_backed = engine.url.database not in (None, "", ":memory:")
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself.
@@ -80,7 +82,7 @@ def _configure_sqlite(engine: Engine, *, busy_ms: int) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={busy_ms}")
-        if engine.url.database not in (None, "", ":memory:"):
+        if file_backed:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
@@ -88,7 +90,6 @@ def _configure_sqlite(engine: Engine, *, busy_ms: int) -> None:
     # A deferred BEGIN that reads and then writes fails at once with "database is locked" when
     # another connection committed in between (WAL snapshot cannot be upgraded; busy_timeout does
     # not apply). Taking the write lock at BEGIN makes writers queue on busy_timeout instead.
-    file_backed = engine.url.database not in (None, "", ":memory:")
     begin = "BEGIN IMMEDIATE" if file_backed else "BEGIN"
 
     @event.listens_for(engine, "begin")

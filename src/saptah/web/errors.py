@@ -85,8 +85,7 @@ def install(app: FastAPI) -> None:
         if is_transient(exc):
             log.warning("transient database error on %s: %s", request.url.path, exc.orig)
             return _busy(request)
-        log.exception("database error on %s", request.url.path)
-        return error_response(request, 500, "internal_error", "Something went wrong on our side. It has been logged.")
+        return await _bug(request, exc)
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> Response:

@@ -1,6 +1,8 @@
 """Campaign engine at NLW-2024 shape on PostgreSQL: bulk build, recompute, live ingest rate, board p95 under ingest.
 
     .venv/bin/python bench/campaign.py --scale 0.02      # 2 % of NLW 2024; --scale 1 is the full 4.6 M people
+    .venv/bin/python bench/campaign.py --scale 1 --own-cluster /tmp/saptah-pg --keep  # build once, keep it
+    .venv/bin/python bench/campaign.py --own-cluster /tmp/saptah-pg --reuse saptah_bench_ab12cd --keep  # measure again
 
 Prints its figures. The bulk path writes raw records with COPY and builds ledger and aggregates with the same
 `recompute` the CLI uses; the script checks that recompute after live ingest gives identical aggregates.
@@ -9,14 +11,17 @@ Prints its figures. The bulk path writes raw records with COPY and builds ledger
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import random
 import statistics
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 
+from common import own_cluster
 from sqlalchemy import create_engine, func, select, text
 
 from saptah.campaigns import repository as repo
@@ -98,6 +103,9 @@ def load() -> str:
     return "load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+RUN = uuid.uuid4().hex[:6]  # in live source keys, so a run on a reused database credits new sources too
+
+
 def live_batch(rng: random.Random, first: int, active: int, n0: int, size: int = 500) -> list[RecordIn]:
     """Webinar attendance of random active people inside the window (new sources, so every record credits)."""
     batch = []
@@ -106,7 +114,7 @@ def live_batch(rng: random.Random, first: int, active: int, n0: int, size: int =
         at = ist_start(START + timedelta(days=rng.randrange(9))) + timedelta(minutes=rng.randrange(1440))
         batch.append(
             RecordIn(
-                source_key=f"event:{pid}:{n}",
+                source_key=f"event:{pid}:{RUN}:{n}",
                 person_id=pid,
                 kind="webinar",
                 object_id=n % 24,
@@ -196,28 +204,41 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=float, default=0.02)
     ap.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--own-cluster", metavar="DIR", help="run a PostgreSQL of the bench's own (production settings)")
+    ap.add_argument("--port", type=int, default=5499, help="the port of --own-cluster")
+    ap.add_argument("--keep", action="store_true", help="keep the database afterwards (for --reuse)")
+    ap.add_argument(
+        "--reuse", metavar="NAME", help="measure on a database kept by --keep: no build, no first recompute"
+    )
     ap.add_argument("--ingest", type=int, default=20_000, help="live records to ingest through the service")
     ap.add_argument("--workers", type=int, default=2, help="ingest processes running together in the last phase")
     ap.add_argument("--profile", help="write a cProfile of ingest (no reader) to this file and stop there")
     args = ap.parse_args()
     rng = random.Random(2024)
-    name = f"saptah_bench_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(args.admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = args.admin_url.rsplit("/", 1)[0] + f"/{name}"
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, {load()}")
-    try:
-        run(url, args, rng)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with ExitStack() as stack:
+        admin_url = (
+            stack.enter_context(own_cluster(args.own_cluster, args.port)) if args.own_cluster else args.admin_url
+        )
+        name = args.reuse or f"saptah_bench_{uuid.uuid4().hex[:6]}"
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        if not args.reuse:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+        try:
+            run(url, args, rng)
+        finally:
+            if args.keep:
+                print(f"kept database {name}")
+            else:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
 
 
-def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
-    upgrade(url)
-    wire()
-    factory = make_sessionmaker(make_engine(url, pool_size=4))
+def setup(url: str, args: argparse.Namespace, rng: random.Random, factory) -> tuple[int, int, int]:
+    """Build the people and records, create the campaign and recompute it; returns (first person, active, campaign)."""
     with unit_of_work(factory) as s:
         load_reference_orgs(s)
     t = time.perf_counter()
@@ -235,16 +256,38 @@ def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
             ),
         ).id
         s.execute(text("UPDATE campaigns SET rules = jsonb_set(rules::jsonb, '{extended_to}', '\"2024-10-27\"')::json"))
-    # one connection for ingest and recompute, so its PostgreSQL backend's CPU can be read
     one = make_sessionmaker(make_engine(url, pool_size=1, max_overflow=0))
     seconds, result = recompute(one, cid, args.profile)
     print(
         f"full recompute (bulk path): {seconds} for {result['records']:,} records, "
         f"{result['people']:,} people, {result['reached']:,} reached the target"
     )
+    meta = json.dumps({"first": first, "active": active, "campaign": cid, "scale": args.scale})
     with factory() as s:
         s.execute(text("ANALYZE"))
+        s.execute(text(f"COMMENT ON DATABASE \"{url.rsplit('/', 1)[1]}\" IS '{meta}'"))
         s.commit()
+    return first, active, cid
+
+
+def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
+    upgrade(url)
+    wire()
+    factory = make_sessionmaker(make_engine(url, pool_size=4))
+    if args.reuse:
+        with factory() as s:
+            meta = json.loads(
+                s.execute(
+                    text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"),
+                    {"n": args.reuse},
+                ).scalar_one()
+            )
+        first, active, cid = meta["first"], meta["active"], meta["campaign"]
+        print(f"reusing {args.reuse}: scale {meta['scale']}, {active:,} active people")
+    else:
+        first, active, cid = setup(url, args, rng, factory)
+    # one connection for ingest and recompute, so its PostgreSQL backend's CPU can be read
+    one = make_sessionmaker(make_engine(url, pool_size=1, max_overflow=0))
     ingest(one, rng, first, active, 0, 1000)  # warm up: statement caches
     n0 = 1000
     if args.profile:

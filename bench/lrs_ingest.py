@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
 import json
 import os
 import random
@@ -29,14 +28,13 @@ from sqlalchemy import text
 
 from saptah.core.db import make_engine, make_sessionmaker, unit_of_work
 
-VERBS = [
-    ("http://adlnet.gov/expapi/verbs/experienced", 50),
-    ("http://adlnet.gov/expapi/verbs/progressed", 25),
-    ("http://adlnet.gov/expapi/verbs/initialized", 8),
-    ("http://adlnet.gov/expapi/verbs/terminated", 7),
-    ("http://adlnet.gov/expapi/verbs/completed", 7),
-    ("http://adlnet.gov/expapi/verbs/passed", 3),
-]
+ADL = "http://adlnet.gov/expapi/verbs/"
+EXPERIENCED, PROGRESSED, INITIALIZED = ADL + "experienced", ADL + "progressed", ADL + "initialized"
+TERMINATED, COMPLETED, PASSED = ADL + "terminated", ADL + "completed", ADL + "passed"
+VERBS = [(EXPERIENCED, 50), (PROGRESSED, 25), (INITIALIZED, 8), (TERMINATED, 7), (COMPLETED, 7), (PASSED, 3)]
+JOURNEY_STEPS = 20  # experienced/progressed statements per learner per course
+COMPLETING = 0.7  # share of journeys that end in a completion
+JOURNEYS_AT_ONCE = 500  # learners sending at the same time
 PROGRESS = "https://w3id.org/xapi/cmi5/result/extensions/progress"
 PRELOAD_ACTORS = 200_000
 PRELOAD_ACTIVITIES = 20_000
@@ -46,84 +44,137 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def preload(url: str, count: int, client_id: int, chunk: int = 50_000) -> float:
-    """Insert `count` synthetic statements directly (COPY on PostgreSQL); returns seconds taken."""
-    rng = random.Random(7)
+def preload(url: str, count: int, client_id: int, chunk: int = 500_000) -> float:
+    """Insert `count` synthetic statements, generated inside the database by one INSERT ... SELECT per chunk.
+
+    The rows are what the store path writes for a plain statement about one of PRELOAD_ACTORS learners and
+    PRELOAD_ACTIVITIES activities, spread over the last 30 days; nothing crosses the wire, so 10 million rows
+    take minutes. Returns seconds taken.
+    """
     engine = make_engine(url)
     start = time.perf_counter()
-    first = datetime.now(UTC) - timedelta(days=30)
-    step = timedelta(days=30) / max(count, 1)
-    authority = {"objectType": "Agent", "name": "bench", "account": {"homePage": "http://bench", "name": "bench"}}
-    columns = (
-        "statement_id, actor_ifi, object_ifi, verb, activity_id, registration, voided_target, stored, timestamp, "
-        "voided, client_id, person_id, content_hash, has_attachments, body"
-    )
+    with engine.connect() as conn:
+        first = conn.execute(text("SELECT coalesce(max(id), 0) FROM lrs_statements")).scalar_one()
+    begin = datetime.now(UTC) - timedelta(days=30)
+    step_ms = max(1, int(30 * 86_400_000 / max(count, 1)))
+    postgres = engine.dialect.name == "postgresql"
+    sql = (_PRELOAD_PG if postgres else _PRELOAD_SQLITE).replace(":verbs", _verb_case())
+    rebuild = _drop_indexes(engine) if postgres and count >= REBUILD_INDEXES_FROM else []
     done = 0
     while done < count:
-        rows = []
-        for i in range(done, min(count, done + chunk)):
-            n, a = rng.randrange(PRELOAD_ACTORS), rng.randrange(PRELOAD_ACTIVITIES)
-            verb = rng.choices([v for v, _ in VERBS], [w for _, w in VERBS])[0]
-            sid, reg, stored = str(uuid.uuid4()), str(uuid.uuid4()), first + step * i
-            mbox, activity = f"mailto:learner{n}@preload.example", f"https://preload.example/activity/{a}"
-            body = {
-                "id": sid,
-                "actor": {"objectType": "Agent", "mbox": mbox},
-                "verb": {"id": verb},
-                "object": {"objectType": "Activity", "id": activity},
-                "context": {"registration": reg},
-                "timestamp": _iso(stored),
-                "stored": _iso(stored),
-                "authority": authority,
-                "version": "1.0.0",
-            }
-            text_body = json.dumps(body, separators=(",", ":"))
-            rows.append(
-                (
-                    sid,
-                    "mbox:" + mbox,
-                    None,
-                    verb,
-                    activity,
-                    reg,
-                    None,
-                    stored,
-                    stored,
-                    False,
-                    client_id,
-                    None,
-                    hashlib.sha256(text_body.encode()).hexdigest(),
-                    False,
-                    text_body,
-                )
+        size = min(chunk, count - done)
+        with engine.begin() as conn:
+            conn.execute(
+                text(sql),
+                {
+                    "lo": first + done + 1,
+                    "hi": first + done + size,
+                    "client": client_id,
+                    "begin": begin.strftime("%Y-%m-%d %H:%M:%S"),
+                    "step": step_ms,
+                    "base": first + 1,
+                },
             )
-        _write_rows(engine, columns, rows)
-        done += len(rows)
+        done += size
         print(f"  preloaded {done:,} statements ({time.perf_counter() - start:.0f} s)", flush=True)
     with engine.begin() as conn:
-        conn.execute(text("ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE lrs_statements"))
+        if rebuild:
+            conn.execute(text("SET maintenance_work_mem = '1GB'"))
+        for statement in rebuild:
+            conn.execute(text(statement))
+            print(f"  {statement[:70]} ({time.perf_counter() - start:.0f} s)", flush=True)
+        conn.execute(text("ANALYZE lrs_statements"))
     engine.dispose()
     return time.perf_counter() - start
 
 
-def _write_rows(engine: Any, columns: str, rows: list[tuple[Any, ...]]) -> None:
-    raw = engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        if engine.dialect.name == "postgresql":
-            with cur.copy(f"COPY lrs_statements ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ",".join("?" * 15)
-            cur.execute("BEGIN")
-            cur.executemany(
-                f"INSERT INTO lrs_statements ({columns}) VALUES ({marks})",
-                [(*r[:7], r[7].isoformat(), r[8].isoformat(), *r[9:]) for r in rows],
+REBUILD_INDEXES_FROM = 1_000_000  # statements: from this many, drop the secondary indexes and build them after
+
+
+def _drop_indexes(engine: Any) -> list[str]:
+    """Drop lrs_statements' indexes but the primary key (a bulk load then builds each once, sorted);
+    returns the statements that recreate them."""
+    with engine.begin() as conn:
+        unique = conn.execute(
+            text(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'lrs_statements'::regclass AND contype = 'u'"
             )
-        raw.commit()
-    finally:
-        raw.close()
+        ).all()
+        indexes = conn.execute(
+            text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'lrs_statements' "
+                "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'lrs_statements'::regclass)"
+            )
+        ).all()
+        for name, _definition in unique:
+            conn.execute(text(f'ALTER TABLE lrs_statements DROP CONSTRAINT "{name}"'))
+        for name, _definition in indexes:
+            conn.execute(text(f'DROP INDEX "{name}"'))
+    return [f'ALTER TABLE lrs_statements ADD CONSTRAINT "{n}" {d}' for n, d in unique] + [d for _n, d in indexes]
+
+
+def _verb_case() -> str:
+    """A CASE expression choosing a verb with VERBS' weights from g (a pseudo-random function of the row number)."""
+    total, parts, upto = sum(w for _, w in VERBS), [], 0
+    for verb, weight in VERBS:
+        upto += weight
+        parts.append(f"WHEN (g * 7919) % {total} < {upto} THEN '{verb}'")
+    return "CASE " + " ".join(parts) + " END"
+
+
+def _uuid_sqlite(h: str) -> str:
+    """SQLite SQL formatting 32 hex digits (column h) as a UUID."""
+    return " || '-' || ".join(f"substr({h}, {a}, {n})" for a, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
+
+
+_PRELOAD_PG = f"""
+INSERT INTO lrs_statements (statement_id, actor_ifi, object_ifi, verb, activity_id, registration, voided_target,
+    stored, timestamp, voided, client_id, person_id, content_hash, has_attachments, body)
+SELECT sid, 'mbox:' || mbox, NULL, verb, act, reg, NULL, at, at, false, :client, NULL,
+       encode(sha256(convert_to(body, 'UTF8')), 'hex'), false, body
+FROM (
+    SELECT sid, mbox, verb, act, reg, at,
+           '{{"id":"' || sid || '","actor":{{"objectType":"Agent","mbox":"' || mbox || '"}},"verb":{{"id":"' || verb
+           || '"}},"object":{{"objectType":"Activity","id":"' || act || '"}},"context":{{"registration":"' || reg
+           || '"}},"timestamp":"' || ts || '","stored":"' || ts
+           || '","authority":{{"objectType":"Agent","name":"bench","account":{{"homePage":"http://bench",'
+           || '"name":"bench"}}}},"version":"1.0.0"}}' AS body
+    FROM (
+        SELECT gen_random_uuid()::text AS sid, gen_random_uuid()::text AS reg,
+               'mailto:learner' || ((g * 2654435761) % {PRELOAD_ACTORS}) || '@preload.example' AS mbox,
+               'https://preload.example/activity/' || ((g * 40503) % {PRELOAD_ACTIVITIES}) AS act,
+               :verbs AS verb,
+               (CAST(:begin AS timestamp) + (g - :base) * :step * interval '1 millisecond') AT TIME ZONE 'UTC' AS at,
+               to_char(CAST(:begin AS timestamp) + (g - :base) * :step * interval '1 millisecond',
+                       'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ts
+        FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g
+    ) AS generated
+) AS rows
+"""
+
+_PRELOAD_SQLITE = f"""
+INSERT INTO lrs_statements (statement_id, actor_ifi, object_ifi, verb, activity_id, registration, voided_target,
+    stored, timestamp, voided, client_id, person_id, content_hash, has_attachments, body)
+SELECT sid, 'mbox:' || mbox, NULL, verb, act, reg, NULL, at, at, 0, :client, NULL, lower(hex(randomblob(32))), 0,
+       '{{"id":"' || sid || '","actor":{{"objectType":"Agent","mbox":"' || mbox || '"}},"verb":{{"id":"' || verb
+       || '"}},"object":{{"objectType":"Activity","id":"' || act || '"}},"context":{{"registration":"' || reg
+       || '"}},"timestamp":"' || ts || '","stored":"' || ts
+       || '","authority":{{"objectType":"Agent","name":"bench","account":{{"homePage":"http://bench",'
+       || '"name":"bench"}}}},"version":"1.0.0"}}'
+FROM (
+    SELECT {_uuid_sqlite("ha")} AS sid, {_uuid_sqlite("hb")} AS reg,
+           'mailto:learner' || ((g * 2654435761) % {PRELOAD_ACTORS}) || '@preload.example' AS mbox,
+           'https://preload.example/activity/' || ((g * 40503) % {PRELOAD_ACTIVITIES}) AS act,
+           :verbs AS verb,
+           strftime('%Y-%m-%d %H:%M:%f', :begin, '+' || ((g - :base) * :step / 1000.0) || ' seconds') AS at,
+           strftime('%Y-%m-%dT%H:%M:%fZ', :begin, '+' || ((g - :base) * :step / 1000.0) || ' seconds') AS ts
+    FROM (
+        WITH RECURSIVE s(g) AS (SELECT :lo UNION ALL SELECT g + 1 FROM s WHERE g < :hi)
+        SELECT g, lower(hex(randomblob(16))) AS ha, lower(hex(randomblob(16))) AS hb FROM s
+    )
+)
+"""
 
 
 def issue_client(url: str) -> tuple[int, str]:
@@ -149,33 +200,78 @@ def real_names(url: str, people: int) -> tuple[list[str], list[str]]:
     return emails or ["nobody@bench.example"], acts or ["https://bench.example/course/1"]
 
 
-def make_statement(rng: random.Random, emails: list[str], activities: list[str]) -> dict[str, Any]:
-    """A realistic provider statement: a real learner, a real course, progress or completion."""
-    verb = rng.choices([v for v, _ in VERBS], [w for _, w in VERBS])[0]
+def make_statement(
+    rng: random.Random, email: str, activity: str, verb: str, registration: str, progress: int | None = None
+) -> dict[str, Any]:
+    """A provider's statement: a learner, a course activity, a verb and (for progress) the cmi5 progress extension."""
     statement: dict[str, Any] = {
         "id": str(uuid.uuid4()),
-        "actor": {"objectType": "Agent", "name": "Learner", "mbox": "mailto:" + rng.choice(emails)},
+        "actor": {"objectType": "Agent", "name": "Learner", "mbox": "mailto:" + email},
         "verb": {"id": verb, "display": {"en-US": verb.rsplit("/", 1)[-1]}},
         "object": {
             "objectType": "Activity",
-            "id": rng.choice(activities),
+            "id": activity,
             "definition": {"type": "http://adlnet.gov/expapi/activities/course"},
         },
         "context": {
-            "registration": str(uuid.uuid4()),
+            "registration": registration,
             "platform": "iGOT Karmayogi",
             "language": "en-IN",
             "contextActivities": {"category": [{"id": "https://w3id.org/xapi/cmi5/context/categories/moveon"}]},
         },
         "timestamp": _iso(datetime.now(UTC)),
     }
-    if verb in ("http://adlnet.gov/expapi/verbs/progressed", "http://adlnet.gov/expapi/verbs/experienced"):
-        statement["result"] = {"extensions": {PROGRESS: rng.randint(1, 99)}, "duration": "PT5M12S"}
-    elif verb == "http://adlnet.gov/expapi/verbs/completed":
+    if verb in (PROGRESSED, EXPERIENCED):
+        statement["result"] = {"extensions": {PROGRESS: progress or rng.randint(1, 99)}, "duration": "PT5M12S"}
+    elif verb == COMPLETED:
         statement["result"] = {"completion": True, "duration": "PT45M"}
-    elif verb == "http://adlnet.gov/expapi/verbs/passed":
+    elif verb == PASSED:
         statement["result"] = {"success": True, "score": {"scaled": 0.85, "raw": 17, "min": 0, "max": 20}}
     return statement
+
+
+def journeys(rng: random.Random, emails: list[str], activities: list[str], count: int) -> list[dict[str, Any]]:
+    """`count` statements as providers' content sends them: learners working through courses, interleaved.
+
+    Each journey is one learner in one course (one registration): initialized, JOURNEY_STEPS experienced or
+    progressed statements with rising progress, terminated, and for COMPLETING of them completed (and passed
+    for half of those) at the end; a new (person, course) pair's first statement enrols the learner. So most
+    statements update an enrolment that exists, and a course is completed at most once per journey.
+    """
+    out: list[dict[str, Any]] = []
+    active: list[list[dict[str, Any]]] = []
+    while len(out) < count:
+        while len(active) < JOURNEYS_AT_ONCE:
+            active.append(_journey(rng, rng.choice(emails), rng.choice(activities)))
+        journey = active[rng.randrange(len(active))]
+        out.append(journey.pop(0))
+        if not journey:
+            active.remove(journey)
+    return out
+
+
+def _journey(rng: random.Random, email: str, activity: str) -> list[dict[str, Any]]:
+    registration = str(uuid.uuid4())
+    steps = [(INITIALIZED, None)]
+    for step in range(1, JOURNEY_STEPS + 1):
+        steps.append((rng.choice((EXPERIENCED, EXPERIENCED, PROGRESSED)), step * 99 // JOURNEY_STEPS))
+    steps.append((TERMINATED, None))
+    if rng.random() < COMPLETING:
+        steps.append((COMPLETED, None))
+        if rng.random() < 0.5:
+            steps.append((PASSED, None))
+    return [make_statement(rng, email, activity, verb, registration, progress) for verb, progress in steps]
+
+
+def scattered(rng: random.Random, emails: list[str], activities: list[str], count: int) -> list[dict[str, Any]]:
+    """The worst case: every statement about a random (person, course) pair, 10% of them completing it."""
+    verbs, weights = [v for v, _ in VERBS], [w for _, w in VERBS]
+    return [
+        make_statement(
+            rng, rng.choice(emails), rng.choice(activities), rng.choices(verbs, weights)[0], str(uuid.uuid4())
+        )
+        for _ in range(count)
+    ]
 
 
 def _run(url: str, auth: str, bodies: list[bytes], concurrency: int) -> tuple[float, list[float], int]:
@@ -236,6 +332,12 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=3000, help="real people whose e-mails the statements use")
     ap.add_argument("--preload-only", action="store_true", help="preload, then stop (no server needed)")
     ap.add_argument("--seed", type=int, default=2024, help="statement generator seed (a new seed: new learners' pairs)")
+    ap.add_argument(
+        "--mix",
+        choices=("journeys", "scattered"),
+        default="journeys",
+        help="journeys: learners working through courses (realistic); scattered: random pairs, 10%% completing",
+    )
     args = ap.parse_args()
 
     client_id, auth = issue_client(args.database_url)
@@ -251,10 +353,11 @@ def main() -> None:
         return
     emails, activities = real_names(args.database_url, args.people)
     rng = random.Random(args.seed)
-    batches = [
-        json.dumps([make_statement(rng, emails, activities) for _ in range(100)]).encode() for _ in range(args.batches)
-    ]
-    singles = [json.dumps(make_statement(rng, emails, activities)).encode() for _ in range(args.singles)]
+    make = journeys if args.mix == "journeys" else scattered
+    statements = make(rng, emails, activities, 100 * args.batches + args.singles)
+    _describe(statements)
+    batches = [json.dumps(statements[i : i + 100]).encode() for i in range(0, 100 * args.batches, 100)]
+    singles = [json.dumps(s).encode() for s in statements[100 * args.batches :]]
 
     if batches:
         _report_batches(*_run(args.url, auth, batches, args.concurrency), len(batches))
@@ -272,6 +375,16 @@ def main() -> None:
                 f"max {max(values) * 1000:.1f} ms over {len(values)} queries"
             )
     print(f"load average after the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def _describe(statements: list[dict[str, Any]]) -> None:
+    """Print the mix: statements, distinct (learner, course) pairs, completing statements."""
+    pairs = {(s["actor"]["mbox"], s["object"]["id"]) for s in statements}
+    done = sum(s["verb"]["id"] in (COMPLETED, PASSED) for s in statements)
+    print(
+        f"mix: {len(statements):,} statements about {len(pairs):,} (learner, course) pairs, "
+        f"{done:,} completed/passed ({100 * done / max(1, len(statements)):.1f}%)"
+    )
 
 
 def _report_batches(secs: float, lat: list[float], bad: int, count: int) -> None:

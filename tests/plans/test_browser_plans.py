@@ -96,3 +96,27 @@ def test_circular_to_plan_to_learning_to_compliance(live_server, page) -> None:
     )
     assert choice["Completed on"] == ist_day(utcnow()).strftime("%d-%m-%Y")
     assert mine["Know Your Ministry – MoHFW"]["Status"] == "Not started"
+
+
+def test_a_large_xlsx_export_is_prepared_in_the_background_and_downloaded(live_server, page, monkeypatch) -> None:
+    from openpyxl import load_workbook
+
+    from saptah.plans import pages
+
+    monkeypatch.setattr(pages, "XLSX_DIRECT_ROWS", 5)  # the demo ministry's export is larger than that
+    base = live_server["url"]
+    sign_in_as(page, base, "admin.mohfw@saptah.demo")
+    page.click("nav >> text=Compliance")
+    page.click("button:has-text('Show')")
+    page.wait_for_load_state("networkidle")
+    page.click("[data-testid=export-xlsx]")
+    assert "more than 5 rows" in page.locator("[data-testid=export-large]").inner_text()
+    page.click("[data-testid=prepare-xlsx]")
+    page.wait_for_url("**/jobs/*")
+    page.locator("[data-testid=job-ready]").wait_for(timeout=30_000)  # the page refreshes itself until then
+    with page.expect_download() as download:
+        page.click("[data-testid=job-download]")
+    sheet = load_workbook(download.value.path()).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][0] == "Name" and len(values) > 6
+    sign_out(page)

@@ -251,3 +251,63 @@ def test_home_panel_counts_open_and_overdue_items(kit: PlanKit, db) -> None:
     assert panel[1]["next"].title == "Yoga Break at Workplace"
     outsider = kit.make.person("MHA")
     assert learning_panel(db, directory.load_principal(db, outsider.id)) is None
+
+
+def test_a_large_xlsx_export_is_prepared_by_a_job_for_its_requester_only(
+    kit: PlanKit, client, db, factory, settings, monkeypatch
+) -> None:
+    from saptah.jobs import service as jobs
+    from saptah.jobs.models import JobFile
+    from saptah.plans import pages
+
+    monkeypatch.setattr(pages, "XLSX_DIRECT_ROWS", 3)  # 3 people x 2 items = 6 rows: over the limit
+    plan = saptah_plan(kit, today() + timedelta(days=5))
+    for i in range(3):
+        kit.make.person("DOHFW", full_name=f"Officer {i}", designation='=HYPERLINK("x")' if i == 0 else "SO")
+    kit.make.person("DHR", full_name="Outside Person")
+    admin = kit.make.person("DOHFW", role=Role.MDO_ADMIN, email="big@dohfw.gov.in")
+    other = kit.make.person("DOHFW", role=Role.MDO_ADMIN, email="other@dohfw.gov.in")
+    db.commit()
+    sign_in(client, admin.email)
+    offer = client.get(f"/plans/compliance.xlsx?plan={plan.id}")
+    assert offer.status_code == 200 and 'data-testid="export-large"' in offer.text and "more than 3 rows" in offer.text
+    refused = client.post("/plans/compliance.xlsx", data={"plan": str(plan.id)})
+    assert refused.status_code == 403  # no CSRF token: nothing queued
+    bad = client.post(
+        "/plans/compliance.xlsx", data={"plan": str(plan.id), "status": "nope", "csrf_token": csrf(client)}
+    )
+    assert bad.status_code == 400 and "Status must be one of" in bad.text
+    queued = client.post(
+        "/plans/compliance.xlsx", data={"plan": str(plan.id), "csrf_token": csrf(client)}, follow_redirects=False
+    )
+    assert queued.status_code == 303
+    job_url = queued.headers["location"]
+    waiting = client.get(job_url)
+    assert 'data-testid="job-progress"' in waiting.text and 'http-equiv="refresh"' in waiting.text
+    assert client.get(job_url + "/file").status_code == 404  # not ready yet
+    assert jobs.run_one(factory, settings)
+    ready = client.get(job_url)
+    assert 'data-testid="job-ready"' in ready.text and "refresh" not in ready.text
+    got = client.get(job_url + "/file")
+    assert got.status_code == 200 and got.headers["content-disposition"].endswith(
+        f'-plan-{plan.id}-{today():%Y%m%d}.xlsx"'
+    )
+    values = list(load_workbook(io.BytesIO(got.content)).active.iter_rows(values_only=True))
+    names = sorted({v[0] for v in values[1:]})
+    assert values[0][0] == "Name" and {"Officer 0", "Officer 1", "Officer 2"} <= set(names)
+    assert len(values) - 1 == 2 * len(names)  # every person of the subtree, once per mandatory item
+    assert "Outside Person" not in names  # DHR is outside the DoHFW admin's subtree
+    assert any(v[1] == '\'=HYPERLINK("x")' for v in values[1:])  # stored as text, never a formula
+    client.post("/sign-out", data={"csrf_token": csrf(client)})
+    sign_in(client, other.email)
+    assert client.get(job_url).status_code == 404 and client.get(job_url + "/file").status_code == 404
+    db.expire_all()
+    job_id = int(job_url.rsplit("/", 1)[1])
+    file = db.get(JobFile, job_id)
+    assert file is not None
+    file.created_at = utcnow() - timedelta(days=2)
+    db.commit()
+    assert jobs.purge_files(jobs.JobContext(factory, settings, job_id, {})) == {"removed": 1}
+    client.post("/sign-out", data={"csrf_token": csrf(client)})
+    sign_in(client, admin.email)
+    assert 'data-testid="job-gone"' in client.get(job_url).text

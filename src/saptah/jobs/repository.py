@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from saptah.jobs.models import Job
+from saptah.jobs.models import Job, JobFile
 
 
 def next_claimable(session: Session, stale_before: datetime) -> Job | None:
@@ -34,3 +34,15 @@ def recent(session: Session, kind: str, lock_key: str | None = None, limit: int 
     if lock_key is not None:
         stmt = stmt.where(Job.lock_key == lock_key)
     return list(session.scalars(stmt.order_by(Job.id.desc()).limit(limit)))
+
+
+def file_info(session: Session, job_id: int) -> tuple[str, int] | None:
+    """A prepared file's name and size in bytes."""
+    row = session.execute(select(JobFile.name, func.length(JobFile.body)).where(JobFile.job_id == job_id)).first()
+    return (row[0], int(row[1])) if row else None
+
+
+def delete_files_before(session: Session, before: datetime) -> int:
+    """Remove prepared files created before a moment; how many."""
+    result = session.execute(delete(JobFile).where(JobFile.created_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -14,10 +14,12 @@ from saptah.config import Settings
 from saptah.core.db import unit_of_work, utcnow
 from saptah.core.errors import Conflict, NotFound, SaptahError
 from saptah.jobs import repository as repo
-from saptah.jobs.models import Job
+from saptah.jobs.models import Job, JobFile
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=2)
+FILES_KEPT = timedelta(days=1)  # a prepared export is downloadable this long, then purged
+PURGE_KIND = "jobs.purge_files"
 
 
 class JobContext:
@@ -152,3 +154,35 @@ def run_one(factory: sessionmaker[Session], settings: Settings) -> bool:
         assert job is not None
         job.status, job.result, job.error, job.finished_at = status, result, error, utcnow()
     return True
+
+
+def attach_file(session: Session, job_id: int, *, name: str, media_type: str, body: bytes) -> None:
+    """Keep the file a job prepared, for its requester to download (replaces one from an earlier attempt)."""
+    session.merge(JobFile(job_id=job_id, name=name, media_type=media_type, body=body, created_at=utcnow()))
+
+
+def requested(session: Session, job_id: int, person_id: int) -> Job:
+    """A job the person asked for, or 404 (nobody else learns that it exists)."""
+    job = session.get(Job, job_id)
+    if job is None or job.created_by != person_id:
+        raise NotFound("No such job.")
+    return job
+
+
+def file_info(session: Session, job_id: int) -> tuple[str, int] | None:
+    """The name and size of a job's file, without loading it."""
+    return repo.file_info(session, job_id)
+
+
+def file_of(session: Session, job_id: int) -> JobFile:
+    """A job's file, or 404 once purged (or not prepared yet)."""
+    found = session.get(JobFile, job_id)
+    if found is None:
+        raise NotFound("The file is not ready, or it was removed after a day. Ask for the export again.")
+    return found
+
+
+def purge_files(ctx: JobContext) -> dict[str, Any]:
+    """The scheduled duty: remove prepared files older than FILES_KEPT."""
+    with unit_of_work(ctx.factory) as session:
+        return {"removed": repo.delete_files_before(session, utcnow() - FILES_KEPT)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,6 +43,11 @@ def work(
 def _frequent(factory: sessionmaker[Session], stop: threading.Event) -> None:
     while not stop.wait(FREQUENT_SECONDS):
         service.run_frequent(factory)
+
+
+def register() -> None:
+    """The jobs domain's own scheduled duty: remove prepared files after a day."""
+    service.register(service.PURGE_KIND, service.purge_files, every=timedelta(hours=1))
 
 
 def start_in_thread(factory: sessionmaker[Session], settings: Settings) -> tuple[threading.Thread, threading.Event]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, TypeVar
+from itertools import islice
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -15,11 +16,21 @@ from saptah.core.exports import to_csv, to_xlsx
 from saptah.core.timeutil import ist_day
 from saptah.directory import service as directory
 from saptah.directory.models import Group, Role
+from saptah.jobs import service as jobs
 from saptah.plans import repository as repo
 from saptah.plans import service, status
 from saptah.plans.models import PlanStatus
 from saptah.plans.schemas import ItemIn, ItemStatus, PlanIn
-from saptah.plans.views import APAR_HEADER, deadline_text, export_rows, plan_out
+from saptah.plans.views import (
+    APAR_HEADER,
+    EXPORT_JOB_KIND,
+    XLSX_DIRECT_ROWS,
+    XLSX_TYPE,
+    deadline_text,
+    export_name,
+    export_rows_for,
+    plan_out,
+)
 from saptah.web.deps import CSRF, DB, CurrentPrincipal
 from saptah.web.templating import render
 
@@ -101,8 +112,23 @@ def compliance(
     return render(request, "compliance.html", ctx)
 
 
+def _export_scope(db: DB, principal: CurrentPrincipal, plan: int, org: str, state_text: str, q: str) -> dict[str, Any]:
+    """What an APAR export covers, checked against the admin's scope: the job's payload as it is."""
+    chosen = service.visible_plan(db, principal, plan)
+    state = _status(state_text)
+    paths = directory.admin_paths(principal)
+    org_path = directory.org_by_code(db, org).path if org.strip() else None
+    if org_path is not None and paths is not None and not any(org_path.startswith(p) for p in paths):
+        raise NotFound("No such organisation in your scope.")
+    return {
+        "plan_id": chosen.id, "paths": paths, "org_path": org_path, "q": q or None,
+        "status": state.value if state else None, "today": _today().isoformat(),
+    }  # fmt: skip
+
+
 @router.get("/plans/compliance.{fmt}")
 def compliance_export(
+    request: Request,
     db: DB,
     principal: CurrentPrincipal,
     fmt: str,
@@ -111,25 +137,41 @@ def compliance_export(
     state_text: Annotated[str, Query(alias="status", max_length=20)] = "",
     q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
-    """The APAR export (CSV or XLSX) of the admin's subtree, streamed from the database in chunks."""
+    """The APAR export (CSV or XLSX) of the admin's subtree, streamed from the database in chunks.
+
+    CSV streams at any size. An XLSX of more than XLSX_DIRECT_ROWS rows costs seconds per 100,000 rows to
+    write, so the page offers to prepare it in the background instead of holding the request.
+    """
     if fmt not in ("csv", "xlsx"):
         raise NotFound("Exports are CSV or XLSX.")
-    chosen = service.visible_plan(db, principal, plan)
-    state = _status(state_text)
-    paths = directory.admin_paths(principal)
-    org_path = directory.org_by_code(db, org).path if org.strip() else None
-    if org_path is not None and paths is not None and not any(org_path.startswith(p) for p in paths):
-        raise NotFound("No such organisation in your scope.")
-    rows = export_rows(db, chosen, paths, today=_today(), org_path=org_path, q=q or None, status=state)
-    name = f"compliance-plan-{chosen.id}-{_today():%Y%m%d}.{fmt}"
+    scope = _export_scope(db, principal, plan, org, state_text, q)
+    rows = export_rows_for(db, scope)
+    name = export_name(scope, fmt)
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
         return StreamingResponse(
             iter([to_csv(APAR_HEADER, rows, cells_safe=True)]), media_type="text/csv; charset=utf-8", headers=headers
         )
-    body = to_xlsx(APAR_HEADER, rows, sheet="Compliance")
-    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, media_type=xlsx, headers=headers)
+    first = list(islice(rows, XLSX_DIRECT_ROWS + 1))
+    if len(first) <= XLSX_DIRECT_ROWS:
+        return Response(to_xlsx(APAR_HEADER, first, sheet="Compliance"), media_type=XLSX_TYPE, headers=headers)
+    ctx = {"plan": plan, "org": org, "state": state_text, "q": q, "limit": XLSX_DIRECT_ROWS}
+    return render(request, "export_large.html", ctx)
+
+
+@router.post("/plans/compliance.xlsx", dependencies=[CSRF])
+def prepare_xlsx(
+    db: DB,
+    principal: CurrentPrincipal,
+    plan: Annotated[int, Form()],
+    org: Annotated[str, Form(max_length=40)] = "",
+    state_text: Annotated[str, Form(alias="status", max_length=20)] = "",
+    q: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Queue a large XLSX export; its page shows progress and then the download."""
+    scope = _export_scope(db, principal, plan, org, state_text, q)
+    job = jobs.enqueue(db, kind=EXPORT_JOB_KIND, payload=scope, created_by=principal.person_id)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
 @router.get("/plans", response_class=HTMLResponse)

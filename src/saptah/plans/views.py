@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.core.errors import NotFound
 from saptah.core.exports import safe_cell
 from saptah.core.timeutil import fmt_ist
+from saptah.plans import repository as repo
 from saptah.plans.models import Plan
 from saptah.plans.schemas import ItemOut, ItemStatus, OptionOut, PlanOut
 from saptah.plans.status import (
@@ -116,6 +118,27 @@ def apar_rows(rows: Iterable[Evaluated]) -> Iterator[list[Any]]:
         if done is None:
             done = days[at] = fmt_ist(at, "%d-%m-%Y")
         yield [*person, *item, deadline, labels[st], done, on_time[st]]
+
+
+EXPORT_JOB_KIND = "plans.export_xlsx"
+XLSX_DIRECT_ROWS = 20_000  # about a second of XlsxWriter; a larger XLSX is prepared by a job
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_rows_for(session: Session, scope: dict[str, Any]) -> Iterator[list[Any]]:
+    """The APAR rows of an export scope (as `pages._export_scope` checked it, or a job's payload)."""
+    plan = repo.get_plan(session, scope["plan_id"])
+    if plan is None:
+        raise NotFound("No such plan.")
+    status = ItemStatus(scope["status"]) if scope["status"] else None
+    today = date.fromisoformat(scope["today"])
+    org_path, q = scope["org_path"], scope["q"]
+    return export_rows(session, plan, scope["paths"], today=today, org_path=org_path, q=q, status=status)
+
+
+def export_name(scope: dict[str, Any], fmt: str) -> str:
+    """The download's file name."""
+    return f"compliance-plan-{scope['plan_id']}-{date.fromisoformat(scope['today']):%Y%m%d}.{fmt}"
 
 
 def export_rows(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from importlib.resources import files
 
@@ -11,7 +12,7 @@ from fastapi import Depends, FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import MutableHeaders
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from saptah import __version__
@@ -22,6 +23,11 @@ from saptah.web import assets, errors, pages, strict
 from saptah.web.deps import CSRF_COOKIE
 from saptah.web.templating import build_templates
 from saptah.wiring import wire
+
+# A lean route: (method, full-match path pattern, handler). The handler gets the scope, receive, send and the
+# full app, to which it may hand the request back (replaying the body) for anything but the plain case.
+LeanHandler = Callable[[Scope, Receive, Send, ASGIApp], Awaitable[None]]
+LeanRoute = tuple[str, str, LeanHandler]
 
 
 def create_app(settings: Settings | None = None, *, factory: sessionmaker[Session] | None = None) -> FastAPI:
@@ -57,7 +63,8 @@ def create_app(settings: Settings | None = None, *, factory: sessionmaker[Sessio
     app.state.sessionmaker = factory
     app.state.templates = build_templates()
     errors.install(app)
-    app.add_middleware(RequestContext, secure_cookies=settings.secure_cookies)
+    lean = [route for _domain, module in domain_modules("api") for route in getattr(module, "lean_routes", ())]
+    app.add_middleware(RequestContext, secure_cookies=settings.secure_cookies, lean_routes=lean)
     app.mount("/static", StaticFiles(directory=str(files("saptah.web") / "static")), name="static")
     app.include_router(assets.router)
     app.include_router(pages.router)
@@ -72,11 +79,15 @@ class RequestContext:
 
     A plain ASGI middleware, not `@app.middleware("http")`: Starlette's BaseHTTPMiddleware runs every
     request through an extra task and memory streams, which cost more CPU than a presence ping's own work.
+    It also dispatches the domains' lean routes (`lean_routes` in a domain's `api`): a hot path, such as a
+    live webinar's presence ping, answered without FastAPI's routing and dependency solving. Their errors go
+    through the app's one set of exception handlers all the same.
     """
 
-    def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool, lean_routes: Sequence[LeanRoute] = ()) -> None:
         self.app = app
         self.secure_cookies = secure_cookies
+        self.lean = [(method, re.compile(path), handler) for method, path, handler in lean_routes]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,9 +114,28 @@ class RequestContext:
                     headers.append("Referrer-Policy", "same-origin")
             await send(message)
 
+        for method, pattern, handler in self.lean:
+            match = pattern.fullmatch(scope["path"]) if scope["method"] == method else None
+            if match is not None:
+                scope["path_params"] = match.groupdict()
+                try:
+                    await handler(scope, receive, send_with_headers, self.app)
+                except Exception as exc:
+                    await _handle_error(scope, receive, send_with_headers, exc)
+                return
         await self.app(scope, receive, send_with_headers)
 
     def _csrf_cookie(self, value: str) -> str:
         response = Response()
         response.set_cookie(CSRF_COOKIE, value, httponly=True, samesite="lax", secure=self.secure_cookies)
         return response.headers["set-cookie"]
+
+
+async def _handle_error(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+    """Answer a lean route's error with the app's handler for it (as the routed requests are answered)."""
+    handlers = scope["app"].exception_handlers
+    handler = next((handlers[cls] for cls in type(exc).__mro__ if cls in handlers), None)
+    if handler is None:
+        raise exc
+    response = await handler(Request(scope, receive), exc)
+    await response(scope, receive, send)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -13,6 +14,17 @@ from saptah.auth.models import ApiToken, LoginFailure, PasswordToken, UserSessio
 def session_by_hash(session: Session, token_hash: str) -> UserSession | None:
     """A browser session by token hash."""
     return session.scalar(select(UserSession).where(UserSession.token_hash == token_hash))
+
+
+def live_sessions_by_hashes(session: Session, hashes: Sequence[str], now: datetime) -> dict[str, int]:
+    """Token hash -> person of the sessions among these that are live now (one query, no ORM objects)."""
+    if not hashes:
+        return {}
+    t = UserSession.__table__.c
+    stmt = select(t.token_hash, t.person_id).where(
+        t.token_hash.in_(list(hashes)), t.ended_at.is_(None), t.expires_at >= now
+    )
+    return {h: p for h, p in session.execute(stmt)}
 
 
 def password_token_by_hash(session: Session, token_hash: str) -> PasswordToken | None:

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from saptah.analytics.bulkcredit import credit_campaign
 from saptah.analytics.models import CourseDayTotal, GroupDayTotal
@@ -50,15 +50,22 @@ def snapshot(db, campaign_id: int) -> dict[str, list]:
         .where(p.campaign_id == campaign_id)
         .order_by(p.person_id)
     ).all()
-    d = CampaignOrgDayTotal
+    d = CampaignOrgDayTotal  # live ingest spreads its deltas over shards: compare the sums
+    sums = [func.sum(x) for x in (d.minutes, d.completions, d.active_people, d.reached_people)]
     days = db.execute(
-        select(d.org_id, d.day, d.minutes, d.completions, d.active_people, d.reached_people)
-        .where(d.campaign_id == campaign_id, (d.minutes != 0) | (d.completions != 0) | (d.active_people != 0))
+        select(d.org_id, d.day, *sums)
+        .where(d.campaign_id == campaign_id)
+        .group_by(d.org_id, d.day)
+        .having((sums[0] != 0) | (sums[1] != 0) | (sums[2] != 0))
         .order_by(d.org_id, d.day)
     ).all()
     s = CampaignScoreCount
     scores = db.execute(
-        select(s.board, s.score, s.people).where(s.campaign_id == campaign_id, s.people != 0).order_by(s.board, s.score)
+        select(s.board, s.score, func.sum(s.people))
+        .where(s.campaign_id == campaign_id)
+        .group_by(s.board, s.score)
+        .having(func.sum(s.people) != 0)
+        .order_by(s.board, s.score)
     ).all()
     c, g = CourseDayTotal, GroupDayTotal
     courses = db.execute(

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.array import ListBinaryDumper
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, any_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -52,6 +52,17 @@ def unnested(table: Table, cols: Sequence[str], rows: Sequence[dict[str, Any]]) 
     """The rows as a PostgreSQL FROM clause: one array parameter per column, unnested side by side."""
     arrays = [bindparam(f"rows_{c}", [r[c] for r in rows], type_=_array_of(table.c[c].type)) for c in cols]
     return func.unnest(*arrays).table_valued(*cols).render_derived(name="v")
+
+
+def among(session: Session, column: Any, values: Sequence[Any]) -> Any:
+    """`column IN values`; on PostgreSQL `column = ANY(<one binary array>)`, one short statement for any count.
+
+    (An IN list is a new statement text per length, with one parameter per value for SQLAlchemy to expand and
+    psycopg to parse: about 20 us a value in the app.)
+    """
+    if is_pg(session):
+        return column == any_(bindparam(None, list(values), type_=_array_of(column.type)))
+    return column.in_(list(values))
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> tuple[Any, list[dict[str, Any]]]:

@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saptah.core.db import Base, UTCDateTime, utcnow
@@ -122,29 +134,37 @@ class CampaignPersonTotal(Base):
 class CampaignScoreCount(Base):
     """How many people hold each score on a board (n: national, t<id>: ministry/state, o<id>: organisation).
 
-    Dense ranks are a count of the distinct scores above, read from this small table.
+    Dense ranks are a count of the distinct scores above, read from this small table. A count is the sum over
+    its shards (see `shard` below).
     """
 
     __tablename__ = "campaign_score_counts"
-    __table_args__ = (UniqueConstraint("campaign_id", "board", "score"),)
+    __table_args__ = (UniqueConstraint("campaign_id", "board", "score", "shard"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     board: Mapped[str] = mapped_column(String(16))
     score: Mapped[int] = mapped_column(Integer)
+    # Each ingest transaction adds its deltas to one shard picked at random, so concurrent ingests do not queue on
+    # the same hot rows; a shard's count may be negative. Recompute writes shard 0 only.
+    shard: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     people: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CampaignOrgDayTotal(Base):
-    """Per (campaign, organisation, IST day): minutes, completions, people who became active or reached target."""
+    """Per (campaign, organisation, IST day): minutes, completions, people who became active or reached target.
+
+    Sharded like the score histograms: a value is the sum over the key's shards.
+    """
 
     __tablename__ = "campaign_org_day_totals"
-    __table_args__ = (UniqueConstraint("campaign_id", "org_id", "day"),)
+    __table_args__ = (UniqueConstraint("campaign_id", "org_id", "day", "shard"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     org_id: Mapped[int] = mapped_column(Integer)
     day: Mapped[date] = mapped_column(Date)
+    shard: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     minutes: Mapped[int] = mapped_column(Integer, default=0)
     completions: Mapped[int] = mapped_column(Integer, default=0)
     active_people: Mapped[int] = mapped_column(Integer, default=0)  # people whose first credited day this is

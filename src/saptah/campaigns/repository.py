@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import date, datetime
@@ -25,6 +26,8 @@ from saptah.campaigns.models import (
 from saptah.campaigns.schemas import RecordIn, Verdict
 from saptah.directory.models import Organisation, Person
 from saptah.directory.repository import in_subtrees
+
+SHARDS = 8  # of the score histograms and organisation-day totals (see CampaignScoreCount)
 
 # RecordIn's fields in order, so a row of these columns is RecordIn(*row)
 RECORD_FIELDS = tuple(f.name for f in fields(RecordIn))
@@ -115,7 +118,7 @@ def person_orgs(session: Session, person_ids: Iterable[int]) -> dict[int, tuple[
     stmt = (
         select(Person.id, Organisation.id, Organisation.path)
         .join(Organisation, Person.org_id == Organisation.id)
-        .where(Person.id.in_(list(person_ids)))
+        .where(bulk.among(session, Person.id, list(person_ids)))
     )
     return {pid: (oid, path) for pid, oid, path in session.execute(stmt)}
 
@@ -141,7 +144,7 @@ def lock_totals(
     c = CampaignPersonTotal
     stmt = (
         select(c.person_id, c.org_id, c.top_org_id, c.score)
-        .where(c.campaign_id == campaign_id, c.person_id.in_(pids))
+        .where(c.campaign_id == campaign_id, bulk.among(session, c.person_id, pids))
         .order_by(c.person_id)
     )
     if is_pg(session):
@@ -154,7 +157,7 @@ def ledger_for(session: Session, campaign_id: int, person_ids: Sequence[int]) ->
     out: dict[int, dict[str, Verdict]] = {pid: {} for pid in person_ids}
     c = CreditLedger
     stmt = select(c.person_id, c.source_key, c.category, c.minutes, c.karma, c.counted, c.reason, c.earned_at).where(
-        c.campaign_id == campaign_id, c.person_id.in_(list(person_ids))
+        c.campaign_id == campaign_id, bulk.among(session, c.person_id, person_ids)
     )
     for pid, key, cat, minutes, karma, counted, reason, at in session.execute(stmt):
         out[pid][key] = Verdict(cat, minutes, karma, counted, reason, at)
@@ -164,7 +167,7 @@ def ledger_for(session: Session, campaign_id: int, person_ids: Sequence[int]) ->
 def people_with_sources(session: Session, campaign_id: int, keys: Sequence[str]) -> set[int]:
     """People who hold ledger rows for any of these sources in the campaign."""
     c = CreditLedger
-    stmt = select(c.person_id).where(c.campaign_id == campaign_id, c.source_key.in_(list(keys)))
+    stmt = select(c.person_id).where(c.campaign_id == campaign_id, bulk.among(session, c.source_key, keys))
     return set(session.scalars(stmt))
 
 
@@ -213,13 +216,18 @@ def write_totals(session: Session, campaign_id: int, values: dict[int, dict[str,
     bulk.update_rows(session, tbl(CampaignPersonTotal), {"campaign_id": campaign_id}, "person_id", rows)
 
 
-def add_org_days(session: Session, campaign_id: int, diffs: dict[tuple[int, date], list[int]]) -> None:
-    """Add deltas to the (organisation, day) aggregates."""
+def pick_shard(session: Session) -> int:
+    """The aggregate shard one ingest transaction writes: random on PostgreSQL, 0 on SQLite (one writer at a time)."""
+    return random.randrange(SHARDS) if is_pg(session) else 0
+
+
+def add_org_days(session: Session, campaign_id: int, shard: int, diffs: dict[tuple[int, date], list[int]]) -> None:
+    """Add deltas to one shard of the (organisation, day) aggregates."""
     if not diffs:
         return
     rows = [
-        {"campaign_id": campaign_id, "org_id": org, "day": day, "minutes": d[0], "completions": d[1]}
-        | {"active_people": d[2], "reached_people": d[3]}
+        {"campaign_id": campaign_id, "org_id": org, "day": day, "shard": shard, "minutes": d[0]}
+        | {"completions": d[1], "active_people": d[2], "reached_people": d[3]}
         for (org, day), d in sorted(diffs.items())
     ]
     t = tbl(CampaignOrgDayTotal)
@@ -227,22 +235,24 @@ def add_org_days(session: Session, campaign_id: int, diffs: dict[tuple[int, date
     ex = ins.excluded
     cols = ("minutes", "completions", "active_people", "reached_people")
     stmt = ins.on_conflict_do_update(
-        index_elements=["campaign_id", "org_id", "day"], set_={k: t.c[k] + ex[k] for k in cols}
+        index_elements=["campaign_id", "org_id", "day", "shard"], set_={k: t.c[k] + ex[k] for k in cols}
     )
     bulk.run(session, stmt, params)
 
 
-def add_score_counts(session: Session, campaign_id: int, diffs: dict[tuple[str, int], int]) -> None:
-    """Add deltas to the per-board score histograms."""
+def add_score_counts(session: Session, campaign_id: int, shard: int, diffs: dict[tuple[str, int], int]) -> None:
+    """Add deltas to one shard of the per-board score histograms."""
     rows = [
-        {"campaign_id": campaign_id, "board": b, "score": s, "people": n} for (b, s), n in sorted(diffs.items()) if n
+        {"campaign_id": campaign_id, "board": b, "score": s, "shard": shard, "people": n}
+        for (b, s), n in sorted(diffs.items())
+        if n
     ]
     if not rows:
         return
     t = tbl(CampaignScoreCount)
     ins, params = bulk.insert_rows(session, t, rows)
     stmt = ins.on_conflict_do_update(
-        index_elements=["campaign_id", "board", "score"], set_={"people": t.c.people + ins.excluded.people}
+        index_elements=["campaign_id", "board", "score", "shard"], set_={"people": t.c.people + ins.excluded.people}
     )
     bulk.run(session, stmt, params)
 
@@ -309,17 +319,19 @@ def reached_of(session: Session, campaign_id: int, person_ids: Sequence[int]) ->
     return {pid: (minutes, at) for pid, minutes, at in session.execute(stmt) if at is not None}
 
 
-def org_days_of(session: Session, campaign_id: int) -> list[CampaignOrgDayTotal]:
-    """Every (organisation, day) row of a campaign."""
+def org_days_of(session: Session, campaign_id: int) -> list[Any]:
+    """Every (organisation, day) total of a campaign, summed over shards: rows of org_id, day and the four sums."""
     c = CampaignOrgDayTotal
-    return list(session.scalars(select(c).where(c.campaign_id == campaign_id).order_by(c.org_id, c.day)))
+    sums = [func.sum(col).label(col.key) for col in (c.minutes, c.completions, c.active_people, c.reached_people)]
+    stmt = select(c.org_id, c.day, *sums).where(c.campaign_id == campaign_id).group_by(c.org_id, c.day)
+    return list(session.execute(stmt.order_by(c.org_id, c.day)))
 
 
 def score_counts_of(session: Session, campaign_id: int) -> dict[tuple[str, int], int]:
-    """The non-empty score histograms of a campaign."""
+    """The non-empty score histograms of a campaign, summed over shards."""
     c = CampaignScoreCount
-    stmt = select(c.board, c.score, c.people).where(c.campaign_id == campaign_id, c.people != 0)
-    return {(b, s): n for b, s, n in session.execute(stmt)}
+    stmt = select(c.board, c.score, func.sum(c.people)).where(c.campaign_id == campaign_id).group_by(c.board, c.score)
+    return {(b, s): int(n) for b, s, n in session.execute(stmt.having(func.sum(c.people) != 0))}
 
 
 def ledger_lines(session: Session, campaign_id: int, person_id: int) -> list[tuple[CreditLedger, str | None]]:
@@ -350,8 +362,13 @@ def board_filter(campaign_id: int, board: str, path: str | None = None) -> Any:
 def dense_rank(session: Session, campaign_id: int, board: str, score: int) -> int:
     """Dense rank of a score on a board: one more than the distinct scores above it."""
     c = CampaignScoreCount
-    stmt = select(func.count()).where(c.campaign_id == campaign_id, c.board == board, c.score > score, c.people > 0)
-    return int(session.scalar(stmt) or 0) + 1
+    above = (
+        select(c.score)
+        .where(c.campaign_id == campaign_id, c.board == board, c.score > score)
+        .group_by(c.score)
+        .having(func.sum(c.people) > 0)
+    )
+    return int(session.scalar(select(func.count()).select_from(above.subquery())) or 0) + 1
 
 
 def board_rows(

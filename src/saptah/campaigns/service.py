@@ -237,8 +237,9 @@ def _credit(
     shared = _Shared()
     for batch in _by_person(recs, BATCH):
         _apply(session, campaign, rules, batch, people, shared)
-    repo.add_org_days(session, campaign.id, dict(shared.org_days))
-    repo.add_score_counts(session, campaign.id, dict(shared.scores))
+    shard = repo.pick_shard(session)  # concurrent ingests mostly write different rows: no queue on hot rows
+    repo.add_org_days(session, campaign.id, shard, dict(shared.org_days))
+    repo.add_score_counts(session, campaign.id, shard, dict(shared.scores))
     _announce(session, campaign, sorted(shared.reached))
 
 

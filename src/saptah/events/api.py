@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from saptah.core.errors import Forbidden, NotAuthenticated
 from saptah.core.security import same
@@ -107,25 +112,104 @@ def performance(event_id: int, db: DB, principal: CurrentPrincipal) -> Performan
 async def presence(event_id: int, body: PingIn, request: Request) -> Response:
     """Report that you are watching (the watch page sends this every 30–60 s while it is visible).
 
-    The hot path of a live webinar: no principal or roles are loaded, and pings arriving together share one
-    transaction (`events.presence`); the answer comes after that transaction has committed.
+    The hot path of a live webinar: a plain request is answered by `presence_lean` before FastAPI's routing;
+    this route documents it and answers the rest (e.g. a malformed body, with the usual validation messages).
     """
-    header = request.headers.get("authorization", "")
-    bearer = header[7:].strip() if header.lower().startswith("bearer ") else None
-    cookie = request.cookies.get(SESSION_COOKIE)
+    headers = request.headers
+    answer = await _record(
+        request.app.state, event_id, body, authorization=headers.get("authorization", ""),
+        cookies=request.cookies, csrf=headers.get("x-csrf-token", ""),
+    )  # fmt: skip
+    return Response(answer, media_type="application/json")
+
+
+async def _record(
+    state: Any, event_id: int, body: PingIn, *, authorization: str, cookies: Mapping[str, str], csrf: str
+) -> bytes:
+    """Check the credential, queue the ping and give its JSON answer once its batch has committed.
+
+    No principal or roles are loaded, and pings arriving together share one transaction (`events.presence`).
+    """
+    bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
+    cookie = cookies.get(SESSION_COOKIE)
     if bearer is None:
         if not cookie:
             raise NotAuthenticated("Please sign in.")
-        sent = request.headers.get("x-csrf-token", "")
-        if not sent or not same(sent, request.cookies.get(CSRF_COOKIE, "")):
+        if not csrf or not same(csrf, cookies.get(CSRF_COOKIE, "")):
             raise Forbidden("This request did not come from a Saptah page. Reload the page.")
     ping = presence_path.Ping(event_id, cookie, bearer, body.tab, body.seq, body.seconds, body.person_id)
-    result = await presence_path.batcher(request.app.state).submit(ping)
+    result = await presence_path.batcher(state).submit(ping)
     out = PingOut(
         counted=result.counted, reason=result.reason, seconds=result.seconds, minutes=result.minutes,
         attended=result.attended, server_time=result.at,
     )  # fmt: skip
-    return Response(out.model_dump_json(), media_type="application/json")
+    return out.model_dump_json().encode()
+
+
+MAX_PING_BYTES = 2048
+
+
+async def presence_lean(scope: Scope, receive: Receive, send: Send, routed: ASGIApp) -> None:
+    """POST .../presence without FastAPI's routing, dependencies and response machinery (a lean route).
+
+    Only the plain case is answered here: no query string, a JSON body that `PingIn` accepts. Anything else
+    is handed, body and all, to the routed endpoint above, so refusals read exactly as on every other route.
+    """
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    raw = b"".join(chunks)
+    found: dict[bytes, str] = {}
+    for name, value in scope["headers"]:
+        if name in _PING_HEADERS and name not in found:
+            found[name] = value.decode("latin-1")
+    body = None if scope["query_string"] else _plain_body(found.get(b"content-type", ""), raw)
+    if body is None:
+        await routed(scope, _replay(raw, receive), send)
+        return
+    answer = await _record(
+        scope["app"].state, int(scope["path_params"]["event_id"]), body,
+        authorization=found.get(b"authorization", ""), cookies=cookie_parser(found.get(b"cookie", "")),
+        csrf=found.get(b"x-csrf-token", ""),
+    )  # fmt: skip
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": answer})
+
+
+_PING_HEADERS = (b"authorization", b"content-type", b"cookie", b"x-csrf-token")
+
+
+def _plain_body(content_type: str, raw: bytes) -> PingIn | None:
+    """The report, if the body is JSON that `PingIn` accepts as it stands; None otherwise."""
+    if content_type.split(";", 1)[0].strip().lower() != "application/json" or len(raw) > MAX_PING_BYTES:
+        return None
+    try:
+        return PingIn.model_validate(json.loads(raw))
+    except (ValueError, ValidationError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return None
+
+
+def _replay(raw: bytes, receive: Receive) -> Receive:
+    """A receive that gives the body already read, then whatever the client sends next (its disconnect)."""
+    sent = False
+
+    async def again() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    return again
+
+
+lean_routes = [("POST", r"/api/v1/events/(?P<event_id>[0-9]{1,9})/presence", presence_lean)]
 
 
 @router.get("/events/{event_id}/event.ics")

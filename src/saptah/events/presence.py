@@ -21,7 +21,6 @@ from starlette.concurrency import run_in_threadpool
 from saptah.auth import service as auth
 from saptah.core.db import unit_of_work
 from saptah.core.errors import Forbidden, NotAuthenticated, SaptahError
-from saptah.core.security import token_hash
 from saptah.events import attendance, service
 from saptah.events.attendance import PingResult, Presence
 from saptah.events.models import Event
@@ -103,15 +102,13 @@ def run_batch(state: Any, pings: list[Ping]) -> list[Outcome]:
     out: list[Outcome | None] = [None] * len(pings)
     with unit_of_work(state.sessionmaker) as db:
         by_event: dict[int, list[tuple[int, int]]] = {}
-        for i, p in enumerate(pings):
-            try:
-                person_id = _person(state, db, p)
-                if p.person_id is not None and p.person_id != person_id:
-                    raise Forbidden("Presence can be reported only for yourself.")
-            except SaptahError as exc:
-                out[i] = exc
+        for i, (p, who) in enumerate(zip(pings, _people(state, db, pings), strict=True)):
+            if isinstance(who, int) and p.person_id is not None and p.person_id != who:
+                who = Forbidden("Presence can be reported only for yourself.")
+            if isinstance(who, SaptahError):
+                out[i] = who
                 continue
-            by_event.setdefault(p.event_id, []).append((i, person_id))
+            by_event.setdefault(p.event_id, []).append((i, who))
         for event_id, members in sorted(by_event.items()):  # a fixed lock order across events too
             try:
                 event = _cached_event(state, db, event_id)
@@ -126,32 +123,49 @@ def run_batch(state: Any, pings: list[Ping]) -> list[Outcome]:
     return [o for o in out if o is not None]
 
 
-def _person(state: Any, db: Any, ping: Ping) -> int:
-    """The person behind a ping: API token, or the session cookie looked up at most once per 90 s per process.
+def _people(state: Any, db: Any, pings: list[Ping]) -> list[int | SaptahError]:
+    """The person behind each ping: API token, or the session cookie looked up at most once per 90 s per process.
 
     Viewers ping once a minute, so a cache of a few seconds would never be hit. The cached answer serves only
     this path, which can do no more than record the person's own presence; every other route checks the session
-    on each request. Sign-out therefore stops a watch page's pings within SESSION_CACHE_SECONDS.
+    on each request. Sign-out therefore stops a watch page's pings within SESSION_CACHE_SECONDS. The cookies
+    not in the cache are looked up together, in one query.
     """
-    if ping.bearer is not None:
-        person_id, scopes = auth.person_for_api_token(db, ping.bearer)
-        if "write" not in scopes:
-            raise Forbidden("This API token is read-only.")
-        return person_id
-    assert ping.cookie is not None
     cache: dict[str, tuple[float, int]] = state.__dict__.setdefault("events_session_cache", {})
-    key, now = token_hash(ping.cookie), time.monotonic()
-    hit = cache.get(key)
-    if hit is not None and now - hit[0] < SESSION_CACHE_SECONDS:
-        return hit[1]
-    found = auth.person_for_session(db, ping.cookie)
-    if found is None:
-        cache.pop(key, None)
-        raise NotAuthenticated("Please sign in.")
-    if len(cache) >= SESSION_CACHE_SIZE:
-        cache.clear()
-    cache[key] = (now, found)
-    return found
+    now = time.monotonic()
+    fresh: dict[str, int] = {}
+    for p in pings:
+        if p.bearer is None and p.cookie is not None and p.cookie not in fresh:
+            hit = cache.get(p.cookie)
+            if hit is not None and now - hit[0] < SESSION_CACHE_SECONDS:
+                fresh[p.cookie] = hit[1]
+    unknown = {p.cookie for p in pings if p.bearer is None and p.cookie is not None and p.cookie not in fresh}
+    if unknown:
+        found = auth.people_for_sessions(db, sorted(unknown))
+        if len(cache) + len(found) > SESSION_CACHE_SIZE:
+            cache.clear()
+        for cookie in unknown:
+            if cookie in found:
+                cache[cookie] = (now, found[cookie])
+            else:
+                cache.pop(cookie, None)
+        fresh.update(found)
+    out: list[int | SaptahError] = []
+    for p in pings:
+        if p.bearer is not None:
+            out.append(_token_owner(db, p.bearer))
+        else:
+            person = fresh.get(p.cookie or "")
+            out.append(NotAuthenticated("Please sign in.") if person is None else person)
+    return out
+
+
+def _token_owner(db: Any, bearer: str) -> int | SaptahError:
+    try:
+        person_id, scopes = auth.person_for_api_token(db, bearer)
+    except SaptahError as exc:
+        return exc
+    return person_id if "write" in scopes else Forbidden("This API token is read-only.")
 
 
 def _cached_event(state: Any, db: Any, event_id: int) -> Event:

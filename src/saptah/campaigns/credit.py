@@ -73,48 +73,74 @@ def _no(category: str, rec: RecordIn, reason: str) -> Verdict:
     return Verdict(category, 0, 0, False, reason, rec.occurred_at)
 
 
+def _earned_order(kv: tuple[str, Verdict]) -> tuple[datetime, str]:
+    return kv[1].earned_at, kv[0]
+
+
 def summarise(rules: CampaignRules, verdicts: Iterable[tuple[str, Verdict]]) -> Summary:
     """A person's totals from their (source, verdict) pairs, in the order they were earned.
 
-    The MDO-events cap is applied in that order, so the same verdicts always give the same totals.
+    The MDO-events cap is applied in that order, so the same verdicts always give the same totals. (Ingest calls
+    this twice per person and record, so the loop keeps to locals.)
     """
-    out = Summary()
-    mdo_used = 0
+    sums = {"courses": 0, "webinars": 0, "mdo_events": 0, "offline": 0, "karma": 0}
+    days: dict[date, list[int]] = {}
+    target, cap, by_minutes = rules.target_minutes, rules.mdo_events_cap, rules.rank_by == "minutes"
+    mdo_used = total = completions = 0
     seen_active = False
-    for _key, v in sorted(verdicts, key=lambda kv: (kv[1].earned_at, kv[0])):
+    reached_at = score_at = None
+    for _key, v in sorted(verdicts, key=_earned_order):
         if not v.counted:
             continue
-        add = v.minutes
-        if v.category == "mdo_events":
-            add = min(add, max(0, rules.mdo_events_cap - mdo_used))
+        category, add = v.category, v.minutes
+        if category == "mdo_events":
+            add = min(add, max(0, cap - mdo_used))
             mdo_used += add
-        setattr(out, v.category, getattr(out, v.category) + (v.karma if v.category == "karma" else add))
-        out.total_minutes += add
-        day = out.days.setdefault(day_of(v.earned_at), [0, 0, 0, 0])
+        sums[category] += v.karma if category == "karma" else add
+        total += add
+        on = day_of(v.earned_at)
+        day = days.get(on)
+        if day is None:
+            day = days[on] = [0, 0, 0, 0]
         day[0] += add
-        if v.category == "courses":
-            out.completions += 1
+        if category == "courses":
+            completions += 1
             day[1] += 1
         if add > 0 and not seen_active:
             seen_active = True
             day[2] = 1
-        if out.reached_target_at is None and out.total_minutes >= rules.target_minutes:
-            out.reached_target_at = v.earned_at
+        if reached_at is None and total >= target:
+            reached_at = v.earned_at
             day[3] = 1
-        if (add if rules.rank_by == "minutes" else v.karma) > 0:
-            out.score_at = v.earned_at
-    out.score = out.total_minutes if rules.rank_by == "minutes" else out.karma
-    out.days = {d: vals for d, vals in out.days.items() if any(vals)}
-    return out
+        if (add if by_minutes else v.karma) > 0:
+            score_at = v.earned_at
+    return Summary(
+        courses=sums["courses"],
+        webinars=sums["webinars"],
+        mdo_events=sums["mdo_events"],
+        offline=sums["offline"],
+        total_minutes=total,
+        completions=completions,
+        karma=sums["karma"],
+        score=total if by_minutes else sums["karma"],
+        score_at=score_at,
+        reached_target_at=reached_at,
+        days={d: vals for d, vals in days.items() if any(vals)},
+    )
 
 
 def footprint_diff(old: Summary, new: Summary) -> dict[object, list[int]]:
     """Per IST day, what the organisation aggregates gain (or lose) when a person's summary changes."""
     diff: dict[object, list[int]] = {}
-    for day in set(old.days) | set(new.days):
-        a = old.days.get(day, [0, 0, 0, 0])
-        b = new.days.get(day, [0, 0, 0, 0])
-        delta = [y - x for x, y in zip(a, b, strict=True)]
-        if any(delta):
-            diff[day] = delta
+    before, after = old.days, new.days
+    for day, b in after.items():
+        a = before.get(day)
+        if a is None:
+            if any(b):
+                diff[day] = list(b)
+        elif a != b:
+            diff[day] = [b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3]]
+    for day, a in before.items():
+        if day not in after and any(a):
+            diff[day] = [-a[0], -a[1], -a[2], -a[3]]
     return diff

@@ -103,6 +103,7 @@ def load() -> str:
     return "load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+DAYS = [ist_start(START + timedelta(days=d)) for d in range(9)]
 RUN = uuid.uuid4().hex[:6]  # in live source keys, so a run on a reused database credits new sources too
 
 
@@ -111,7 +112,7 @@ def live_batch(rng: random.Random, first: int, active: int, n0: int, size: int =
     batch = []
     for n in range(n0, n0 + size):
         pid = first + rng.randrange(active)
-        at = ist_start(START + timedelta(days=rng.randrange(9))) + timedelta(minutes=rng.randrange(1440))
+        at = DAYS[rng.randrange(9)] + timedelta(minutes=rng.randrange(1440))
         batch.append(
             RecordIn(
                 source_key=f"event:{pid}:{RUN}:{n}",
@@ -189,10 +190,39 @@ def read_boards(url: str, cid: int, first: int, active: int, stop, out) -> None:
     out.put(latencies)
 
 
+def sample_lock_waits(factory, done, workers: int) -> str:
+    """Every 10 ms until the workers report: how often an ingest backend was waiting for a lock (serialisation)."""
+    samples = waiting = 0
+    with factory() as s:
+        while done.qsize() < workers:
+            row = s.execute(
+                text(
+                    "SELECT count(*), count(*) FILTER (WHERE wait_event_type = 'Lock') FROM pg_stat_activity"
+                    " WHERE application_name = 'bench-ingest' AND state = 'active'"
+                )
+            ).one()
+            if row[1] and os.environ.get("BENCH_LOCKS"):
+                for r in s.execute(
+                    text(
+                        "SELECT a.wait_event, left(a.query, 90), left(b.query, 90) FROM pg_stat_activity a"
+                        " JOIN pg_stat_activity b ON b.pid = ANY(pg_blocking_pids(a.pid))"
+                        " WHERE a.application_name = 'bench-ingest' AND a.wait_event_type = 'Lock'"
+                    )
+                ):
+                    print(*r, sep=" | ")
+            s.rollback()
+            samples, waiting = samples + row[0], waiting + row[1]
+            time.sleep(0.01)
+    return f"{waiting / max(samples, 1):.0%} of {samples:,} samples of active backends"
+
+
 def ingest_worker(url: str, seed: int, first: int, active: int, n0: int, count: int, go, out) -> None:
     """One of several ingest processes (as `saptah worker` or app processes would be); timed from `go`."""
     wire()
     one = make_sessionmaker(make_engine(url, pool_size=1, max_overflow=0))
+    with one() as s:
+        s.execute(text("SET application_name = 'bench-ingest'"))  # what sample_lock_waits watches
+        s.commit()
     rng = random.Random(seed)
     ingest(one, rng, first, active, n0, 200)  # warm up: imports, statement caches
     out.put("ready")
@@ -210,6 +240,8 @@ def main() -> None:
     ap.add_argument(
         "--reuse", metavar="NAME", help="measure on a database kept by --keep: no build, no first recompute"
     )
+    ap.add_argument("--build-only", action="store_true", help="stop after the build and first recompute (with --keep)")
+    ap.add_argument("--no-check", action="store_true", help="skip the recompute after ingest and its comparison")
     ap.add_argument("--ingest", type=int, default=20_000, help="live records to ingest through the service")
     ap.add_argument("--workers", type=int, default=2, help="ingest processes running together in the last phase")
     ap.add_argument("--profile", help="write a cProfile of ingest (no reader) to this file and stop there")
@@ -286,6 +318,8 @@ def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
         print(f"reusing {args.reuse}: scale {meta['scale']}, {active:,} active people")
     else:
         first, active, cid = setup(url, args, rng, factory)
+        if args.build_only:
+            return
     # one connection for ingest and recompute, so its PostgreSQL backend's CPU can be read
     one = make_sessionmaker(make_engine(url, pool_size=1, max_overflow=0))
     ingest(one, rng, first, active, 0, 1000)  # warm up: statement caches
@@ -316,6 +350,7 @@ def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
         w.start()
     assert [done.get() for _ in workers] == ["ready"] * len(workers)
     go.set()
+    waits = sample_lock_waits(factory, done, len(workers))
     results = [done.get() for _ in workers]
     wall = max(r[0] for r in results)
     for w in workers:
@@ -326,11 +361,14 @@ def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
     total = share * args.workers
     app, db = sum(r[1] for r in results), sum(r[2] for r in results)
     print(f"live ingest, {args.workers} processes together while another reads boards: {rate(total, wall, app, db)}")
+    print(f"ingest backends waiting on a lock: {waits}")
     q = statistics.quantiles(latencies, n=100)
     print(
         f"leaderboard page (top 20 + own rank with neighbours) during ingest: p50 {q[49]:.1f} ms, "
         f"p95 {q[94]:.1f} ms over {len(latencies):,} pages"
     )
+    if args.no_check:
+        return
     with factory() as s:
         live = fingerprint(s, cid)
     print(f"full recompute after ingest: {recompute(one, cid, None)[0]}")

@@ -164,11 +164,16 @@ def ledger_for(session: Session, campaign_id: int, person_ids: Sequence[int]) ->
     return out
 
 
-def people_with_sources(session: Session, campaign_id: int, keys: Sequence[str]) -> set[int]:
-    """People who hold ledger rows for any of these sources in the campaign."""
+def people_with_sources(session: Session, campaign_id: int, sources: Sequence[tuple[int, str]]) -> set[int]:
+    """Of these (person, source) pairs, the people who hold a ledger row for their source in the campaign."""
     c = CreditLedger
-    stmt = select(c.person_id).where(c.campaign_id == campaign_id, bulk.among(session, c.source_key, keys))
-    return set(session.scalars(stmt))
+    stmt = select(c.person_id, c.source_key).where(
+        c.campaign_id == campaign_id,
+        bulk.among(session, c.person_id, sorted({pid for pid, _ in sources})),
+        bulk.among(session, c.source_key, [key for _, key in sources]),
+    )
+    wanted = set(sources)
+    return {pid for pid, key in session.execute(stmt) if (pid, key) in wanted}
 
 
 def write_ledger(

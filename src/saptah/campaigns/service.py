@@ -264,7 +264,7 @@ def _apply(
     shared: _Shared,
 ) -> None:
     verdicts = {rec.source_key: evaluate(rules, rec) for rec in recs}
-    gone = [k for k, v in verdicts.items() if v is None]
+    gone = [(r.person_id, r.source_key) for r in recs if verdicts[r.source_key] is None]
     touched = {r.person_id for r in recs if verdicts[r.source_key] is not None}
     touched |= repo.people_with_sources(session, campaign.id, gone) if gone else set()
     if not touched:

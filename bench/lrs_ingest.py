@@ -187,17 +187,29 @@ def issue_client(url: str) -> tuple[int, str]:
     return cid, "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
 
 
-def real_names(url: str, people: int) -> tuple[list[str], list[str]]:
-    """E-mails of real people and activity IRIs of real courses (so progress and credit updates run)."""
+def real_names(url: str, people: int) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """E-mails of real people, activity IRIs of real courses (so progress and credit updates run), and those
+    people's enrolments in those courses that are not completed yet, as (e-mail, activity IRI)."""
     engine = make_engine(url)
     with engine.connect() as conn:
         emails = [r[0] for r in conn.execute(text("SELECT email FROM people ORDER BY id LIMIT :n"), {"n": people})]
         try:
             acts = [r[0] for r in conn.execute(text("SELECT activity_id FROM courses WHERE status = 'live'"))]
+            ongoing = conn.execute(text(_ONGOING), {"n": people}).all()
         except Exception:
-            acts = []
+            acts, ongoing = [], []
     engine.dispose()
-    return emails or ["nobody@bench.example"], acts or ["https://bench.example/course/1"]
+    pairs = [(e, a) for e, a in ongoing]
+    return emails or ["nobody@bench.example"], acts or ["https://bench.example/course/1"], pairs
+
+
+_ONGOING = """
+SELECT p.email, c.activity_id FROM enrolments e
+JOIN people p ON p.id = e.person_id JOIN courses c ON c.id = e.course_id
+WHERE c.status = 'live' AND c.activity_id IS NOT NULL AND p.id IN (SELECT id FROM people ORDER BY id LIMIT :n)
+  AND NOT EXISTS (SELECT 1 FROM course_completions d WHERE d.person_id = e.person_id AND d.course_id = e.course_id)
+ORDER BY e.person_id, e.course_id
+"""
 
 
 def make_statement(
@@ -230,16 +242,21 @@ def make_statement(
     return statement
 
 
-def journeys(rng: random.Random, emails: list[str], activities: list[str], count: int) -> list[dict[str, Any]]:
+def journeys(
+    rng: random.Random, emails: list[str], activities: list[str], count: int, ongoing: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
     """`count` statements as providers' content sends them: learners working through courses, interleaved.
 
     Each journey is one learner in one course (one registration): initialized, JOURNEY_STEPS experienced or
     progressed statements with rising progress, terminated, and for COMPLETING of them completed (and passed
-    for half of those) at the end; a new (person, course) pair's first statement enrols the learner. So most
-    statements update an enrolment that exists, and a course is completed at most once per journey.
+    for half of those) at the end; a new (person, course) pair's first statement enrols the learner. The run
+    starts in the middle of things: the first JOURNEYS_AT_ONCE journeys continue enrolments that exist (`ongoing`)
+    from a random step, and each journey that ends is followed by a new learner's. So most statements update an
+    enrolment that exists, about one in JOURNEY_STEPS enrols someone, and a course is completed once per journey.
     """
     out: list[dict[str, Any]] = []
-    active: list[list[dict[str, Any]]] = []
+    active = [_journey(rng, e, a) for e, a in rng.sample(ongoing, min(len(ongoing), JOURNEYS_AT_ONCE))]
+    active = [j[rng.randrange(len(j) - 1) :] for j in active]
     while len(out) < count:
         while len(active) < JOURNEYS_AT_ONCE:
             active.append(_journey(rng, rng.choice(emails), rng.choice(activities)))
@@ -351,10 +368,13 @@ def main() -> None:
     print(f"load average before the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if args.preload_only:
         return
-    emails, activities = real_names(args.database_url, args.people)
+    emails, activities, ongoing = real_names(args.database_url, args.people)
     rng = random.Random(args.seed)
-    make = journeys if args.mix == "journeys" else scattered
-    statements = make(rng, emails, activities, 100 * args.batches + args.singles)
+    count = 100 * args.batches + args.singles
+    if args.mix == "journeys":
+        statements = journeys(rng, emails, activities, count, ongoing)
+    else:
+        statements = scattered(rng, emails, activities, count)
     _describe(statements)
     batches = [json.dumps(statements[i : i + 100]).encode() for i in range(0, 100 * args.batches, 100)]
     singles = [json.dumps(s).encode() for s in statements[100 * args.batches :]]
@@ -378,12 +398,13 @@ def main() -> None:
 
 
 def _describe(statements: list[dict[str, Any]]) -> None:
-    """Print the mix: statements, distinct (learner, course) pairs, completing statements."""
+    """Print the mix: statements, distinct (learner, course) pairs, journeys begun, completing statements."""
     pairs = {(s["actor"]["mbox"], s["object"]["id"]) for s in statements}
+    begun = sum(s["verb"]["id"] == INITIALIZED for s in statements)
     done = sum(s["verb"]["id"] in (COMPLETED, PASSED) for s in statements)
     print(
-        f"mix: {len(statements):,} statements about {len(pairs):,} (learner, course) pairs, "
-        f"{done:,} completed/passed ({100 * done / max(1, len(statements)):.1f}%)"
+        f"mix: {len(statements):,} statements about {len(pairs):,} (learner, course) pairs, {begun:,} journeys "
+        f"begun, {done:,} completed/passed ({100 * done / max(1, len(statements)):.1f}%)"
     )
 
 

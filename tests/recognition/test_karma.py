@@ -27,6 +27,19 @@ def test_first_sign_in_and_first_enrolment_earn_five_once(db, make):
     assert points(db, p.id) == (10, {("first_sign_in", ""): 5, ("first_enrolment", ""): 5})
 
 
+def test_enrolments_of_one_batch_earn_first_enrolment_once_and_credit_it(db, make):
+    c = campaign(db)
+    p, q = make.person("DOHFW"), make.person("DOHFW")
+    signals.publish(db, signals.CourseEnrolled(p.id, 1, ist(2024, 10, 20)))  # outside a batch: at once
+    with signals.batch(db):  # an xAPI batch: one insert for all the batch's awards, at the end
+        for person, course in ((p, 2), (q, 1), (q, 2), (q, 3)):
+            signals.publish(db, signals.CourseEnrolled(person.id, course, ist(2024, 10, 21)))
+        assert points(db, q.id) == (0, {})
+    assert points(db, p.id) == (5, {("first_enrolment", ""): 5})
+    assert points(db, q.id) == (5, {("first_enrolment", ""): 5})
+    assert totals(db, c.id, q.id).karma == 5
+
+
 def test_completion_five_and_passed_assessment_five_more(db, make):
     p = make.person("DOHFW")
     complete(db, p.id, 1, ist(2024, 10, 20), passed=True)

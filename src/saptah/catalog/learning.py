@@ -230,9 +230,12 @@ def on_learning_statements(session: Session, batch: signals.LearningStatements) 
         simple = all(au is None and not _statement_completes(e, au) for e, _c, au in items)
         if pair in completed and simple:
             continue  # progress after completion changes nothing
-        if not simple:
-            for event, course, au in items:  # completions go through the one completion service, in order
+        if not simple and any(au is not None for _e, _c, au in items):
+            for event, course, au in items:  # cmi5: AUs are satisfied one by one, in order
                 _one_statement(session, course, event, au)
+            continue
+        if not simple:
+            _complete_in_order(session, items, enrolments.get(pair), done=pair in completed)
             continue
         if pair in enrolments:
             _apply_progress(enrolments[pair], [e for e, _c, _au in items])
@@ -240,6 +243,30 @@ def on_learning_statements(session: Session, batch: signals.LearningStatements) 
             new_rows.append(_new_enrolment(pair, [e for e, _c, _au in items]))
     _insert_enrolments(session, new_rows)
     session.flush()
+
+
+def _complete_in_order(
+    session: Session,
+    items: list[tuple[signals.LearningStatement, Course, AU | None]],
+    enrolment: Enrolment | None,
+    *,
+    done: bool,
+) -> None:
+    """A (person, course) pair's statements, one or more of them completing it: progress before the first
+    completion is folded into the stored enrolment, completions go through the one completion service in
+    order, and progress after a completion changes nothing (the same result as one statement at a time)."""
+    first = next(i for i, (event, _c, au) in enumerate(items) if _statement_completes(event, au))
+    if not done:
+        before = [event for event, _c, _au in items[:first]]
+        if enrolment is None and before:  # a new learner: enrolled (and announced) by the first statement, as before
+            event, course, au = items[0]
+            _one_statement(session, course, event, au)
+            enrolment = repo.get_enrolment(session, event.person_id, course.id)
+        if enrolment is not None:
+            _apply_progress(enrolment, before)
+    for event, course, au in items[first:]:
+        if _statement_completes(event, au):
+            _one_statement(session, course, event, au)
 
 
 def _courses_for(session: Session, activity_ids: set[str]) -> dict[str, tuple[Course, AU | None]]:

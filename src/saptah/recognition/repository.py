@@ -72,6 +72,18 @@ def insert_karma(session: Session, row: dict[str, Any]) -> bool:
     return bool(session.execute(stmt.returning(table.c.id)).first())
 
 
+def insert_karma_many(session: Session, rows: list[dict[str, Any]]) -> set[tuple[int, str, str]]:
+    """Insert karma entries in one statement, skipping keys that already have one; the keys inserted."""
+    if not rows:
+        return set()
+    name = session.get_bind().dialect.name
+    table = cast(Table, KarmaEntry.__table__)
+    ins = postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)
+    stmt = ins.values(rows).on_conflict_do_nothing(index_elements=["person_id", "reason", "object_key"])
+    returning = stmt.returning(table.c.person_id, table.c.reason, table.c.object_key)
+    return {(r[0], r[1], r[2]) for r in session.execute(returning)}
+
+
 def karma_entry(session: Session, person_id: int, reason: str, object_key: str) -> KarmaEntry | None:
     """One karma entry by its unique key."""
     k = KarmaEntry

@@ -174,7 +174,15 @@ def award_karma(
     in_plan: bool = False,
 ) -> bool:
     """Give points once per (person, reason, object), whatever retries happen; credit them to campaigns."""
-    row = {
+    row = {**_karma_row(person_id, reason, object_key, points, note, at), "in_plan": in_plan}
+    if not repo.insert_karma(session, row):
+        return False
+    _credit_karma(session, person_id, reason, object_key, points, note, at)
+    return True
+
+
+def _karma_row(person_id: int, reason: str, object_key: str, points: int, note: str, at: datetime) -> dict[str, Any]:
+    return {
         "person_id": person_id,
         "reason": reason,
         "object_key": object_key,
@@ -182,12 +190,8 @@ def award_karma(
         "note": note[:300],
         "at": at,
         "month": at.astimezone(IST).strftime("%Y-%m"),
-        "in_plan": in_plan,
+        "in_plan": False,
     }
-    if not repo.insert_karma(session, row):
-        return False
-    _credit_karma(session, person_id, reason, object_key, points, note, at)
-    return True
 
 
 def _credit_karma(session: Session, pid: int, reason: str, obj: str, points: int, note: str, at: datetime) -> None:
@@ -266,6 +270,29 @@ def karma_once(session: Session, person_id: int, reason: str, object_key: str, n
     """A fixed award (sign-in, enrolment, rating, attendance)."""
     points = KARMA_POINTS[reason]
     award_karma(session, person_id=person_id, reason=reason, object_key=object_key, points=points, note=note, at=at)
+
+
+KARMA_QUEUED = "recognition.karma_once"
+
+
+def karma_once_soon(session: Session, person_id: int, reason: str, object_key: str, note: str, at: datetime) -> None:
+    """`karma_once` now, or at the end of the caller's `signals.batch` with the batch's other fixed awards:
+    one insert for all of them (the first award of a key in the batch counts) instead of one per event."""
+    state = signals.after_batch(session, _award_queued)
+    if state is None:
+        karma_once(session, person_id, reason, object_key, note, at)
+        return
+    row = _karma_row(person_id, reason, object_key, KARMA_POINTS[reason], note, at)
+    state.setdefault(KARMA_QUEUED, {}).setdefault((person_id, reason, object_key), row)
+
+
+def _award_queued(session: Session, state: dict[str, Any]) -> None:
+    queued: dict[tuple[int, str, str], dict[str, Any]] = state.pop(KARMA_QUEUED, {})
+    rows = [queued[key] for key in sorted(queued)]  # one lock order for concurrent batches
+    inserted = repo.insert_karma_many(session, rows)
+    for r in rows:
+        if (r["person_id"], r["reason"], r["object_key"]) in inserted:
+            _credit_karma(session, r["person_id"], r["reason"], r["object_key"], r["points"], r["note"], r["at"])
 
 
 def karma_of(session: Session, person_id: int) -> tuple[int, list[KarmaEntry]]:

@@ -21,8 +21,8 @@ def on_signed_in(session: Session, event: signals.PersonSignedIn) -> None:
 
 
 def on_enrolled(session: Session, event: signals.CourseEnrolled) -> None:
-    """5 points for the first enrolment."""
-    service.karma_once(session, event.person_id, "first_enrolment", "", "First course enrolment", event.at)
+    """5 points for the first enrolment (batched with the other enrolments of an xAPI batch)."""
+    service.karma_once_soon(session, event.person_id, "first_enrolment", "", "First course enrolment", event.at)
 
 
 def on_rated(session: Session, event: signals.CourseRated) -> None:

@@ -105,20 +105,29 @@ def ping(
 
 
 def ping_many(
-    session: Session, *, event: Event, pings: Sequence[Presence], now: datetime | None = None
+    session: Session,
+    *,
+    event: Event,
+    pings: Sequence[Presence],
+    now: datetime | None = None,
+    have_rows: set[tuple[int, int]] | None = None,
 ) -> list[PingResult | SaptahError]:
     """Merge presence reports for one event, in order: rows locked in person order, then one write per row.
 
     A ping costs one locked row and one update whatever the history; a batch shares its statements and its
     commit. Each report gets its own result or refusal. Crediting the campaign is not done here: the sweep
-    (`publish_due`) sends due totals within seconds.
+    (`publish_due`) sends due totals within seconds. `have_rows`, if given, remembers which (event, person)
+    rows exist, so that first pings create their rows before the lock instead of after it.
     """
     now = now or utcnow()
     refusal = _refusal(event, now)
     if refusal is not None:
         return [refusal for _ in pings]
-    allowed = {p.person_id for p in pings if may_watch(session, p.person_id, event)}
-    rows = repo.lock_live_many(session, event_id=event.id, person_ids=sorted(allowed))
+    allowed = sorted({p.person_id for p in pings if may_watch(session, p.person_id, event)})
+    new = [] if have_rows is None else [p for p in allowed if (event.id, p) not in have_rows]
+    rows = repo.lock_live_many(session, event_id=event.id, person_ids=allowed, create_first=new)
+    if have_rows is not None:
+        have_rows.update((event.id, p) for p in new)
     counts: Counter[tuple[int, int]] = Counter()
     changed: dict[int, LiveRow] = {}
     out: list[PingResult | SaptahError] = []

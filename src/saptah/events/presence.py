@@ -28,6 +28,7 @@ from saptah.events.models import Event
 EVENT_CACHE_SECONDS = 5.0
 SESSION_CACHE_SECONDS = 90.0  # a signed-out session may keep reporting its own presence this long, no longer
 SESSION_CACHE_SIZE = 200_000
+HAVE_ROWS_SIZE = 500_000
 MAX_BATCH = 500
 IN_FLIGHT = 3  # batches in the database at once per process: while one waits on a round trip, others work
 
@@ -117,7 +118,8 @@ def run_batch(state: Any, pings: list[Ping]) -> list[Outcome]:
                     out[i] = exc
                 continue
             reports = [Presence(pid, pings[i].tab, pings[i].seq, pings[i].seconds) for i, pid in members]
-            for (i, _), outcome in zip(members, attendance.ping_many(db, event=event, pings=reports), strict=True):
+            outcomes = attendance.ping_many(db, event=event, pings=reports, have_rows=_have_rows(state))
+            for (i, _), outcome in zip(members, outcomes, strict=True):
                 out[i] = outcome
     assert all(o is not None for o in out)
     return [o for o in out if o is not None]
@@ -166,6 +168,14 @@ def _token_owner(db: Any, bearer: str) -> int | SaptahError:
     except SaptahError as exc:
         return exc
     return person_id if "write" in scopes else Forbidden("This API token is read-only.")
+
+
+def _have_rows(state: Any) -> set[tuple[int, int]]:
+    """The (event, person) attendance rows this process has seen (rows are never deleted while live)."""
+    known: set[tuple[int, int]] = state.__dict__.setdefault("events_have_rows", set())
+    if len(known) > HAVE_ROWS_SIZE:
+        known.clear()
+    return known
 
 
 def _cached_event(state: Any, db: Any, event_id: int) -> Event:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, func, literal, or_, select, update
+from sqlalchemy import Integer, Select, Table, and_, any_, bindparam, func, literal, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -163,51 +164,79 @@ _LIVE_COLUMNS = (
 )  # fmt: skip
 
 
-def lock_live_many(session: Session, *, event_id: int, person_ids: Sequence[int]) -> dict[int, LiveRow]:
+def lock_live_many(
+    session: Session, *, event_id: int, person_ids: Sequence[int], create_first: Sequence[int] = ()
+) -> dict[int, LiveRow]:
     """People's merge columns for an event, locked in person order (so concurrent batches cannot deadlock on
-    them) and created on a first ping; Core SQL, one statement for the lot."""
+    them) and created on a first ping; Core SQL, one statement for the lot.
+
+    `create_first`: people who probably have no row yet; their rows are created before the lock, which saves
+    the caller a statement (a row found missing anyway is created and locked after).
+    """
     from saptah.events.attendance import LiveRow
 
     if not person_ids:
         return {}
     conn = session.connection()
+    stmts = _live_statements(session)
 
     def lock(ids: Sequence[int]) -> dict[int, LiveRow]:
-        stmt = (
-            select(*_LIVE_COLUMNS)
-            .where(_ATT.c.event_id == event_id, _ATT.c.person_id.in_(list(ids)))
-            .order_by(_ATT.c.person_id)
-            .with_for_update()
-        )
-        return {r.person_id: LiveRow(**r._mapping) for r in conn.execute(stmt)}
+        rows = conn.execute(stmts["lock"], {"event_id": event_id, "ids": list(ids)})
+        return {r.person_id: LiveRow(**r._mapping) for r in rows}
 
+    if create_first:
+        conn.execute(stmts["create"], {"event_id": event_id, "ids": sorted(create_first), "now": utcnow()})
     found = lock(person_ids)
     missing = [p for p in person_ids if p not in found]
     if missing:
-        _create_attendance_many(session, event_id, missing)
+        conn.execute(stmts["create"], {"event_id": event_id, "ids": missing, "now": utcnow()})
         found.update(lock(missing))
     return found
 
 
-def _create_attendance_many(session: Session, event_id: int, person_ids: Sequence[int]) -> None:
-    """New rows for first pings, in person order; one statement whatever the count (compiled once)."""
+_LIVE: dict[str, dict[str, Any]] = {}
+
+
+def _live_statements(session: Session) -> dict[str, Any]:
+    """The ping path's statements, built once per dialect. On PostgreSQL a batch's ids travel as one array
+    (`= ANY`), so each statement has one text whatever the batch size and is prepared once per connection;
+    rows are written with one set-based UPDATE and one counter upsert from arrays."""
+    dialect = session.get_bind().dialect.name
+    if dialect in _LIVE:
+        return _LIVE[dialect]
     from saptah.directory.models import Person
 
-    now = utcnow()
+    pg = dialect == "postgresql"
+
+    def among(column: Any) -> Any:
+        if pg:
+            return column == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))
+        return column.in_(bindparam("ids", expanding=True))
+
+    lock = (
+        select(*_LIVE_COLUMNS)
+        .where(_ATT.c.event_id == bindparam("event_id"), among(_ATT.c.person_id))
+        .order_by(_ATT.c.person_id)
+        .with_for_update()
+    )
     people = (
         select(
-            literal(event_id), Person.id, Person.org_id, literal(0), literal(-1), literal({}, _ATT.c.tabs.type),
-            literal(0), literal("live"), literal(0), literal(False), literal(-1), literal(False),
-            literal(now, _ATT.c.updated_at.type),
+            bindparam("event_id", type_=Integer), Person.id, Person.org_id, literal(0), literal(-1),
+            literal({}, _ATT.c.tabs.type), literal(0), literal("live"), literal(0), literal(False), literal(-1),
+            literal(False), bindparam("now", type_=_ATT.c.updated_at.type),
         )
-        .where(Person.id.in_(list(person_ids)))
+        .where(among(Person.id))
         .order_by(Person.id)
     )  # fmt: skip
     names = [
         "event_id", "person_id", "org_id", "closed_seconds", "last_minute", "tabs", "pings", "source", "minutes",
         "attended", "published_minutes", "published_attended", "updated_at",
     ]  # fmt: skip
-    session.execute(_insert(session, Attendance).from_select(names, people).on_conflict_do_nothing())
+    create = _insert(session, Attendance).from_select(names, people).on_conflict_do_nothing()
+    _LIVE[dialect] = {"lock": lock, "create": create, "save": _SAVE_PG if pg else _SAVE, "add_viewers": None}
+    if pg:
+        _LIVE[dialect]["add_viewers"] = _ADD_VIEWERS_PG
+    return _LIVE[dialect]
 
 
 _SAVE_VALUES = {
@@ -217,23 +246,58 @@ _SAVE_VALUES = {
     "pings": _ATT.c.pings + bindparam("np"), "updated_at": bindparam("now", type_=_ATT.c.updated_at.type),
 }  # fmt: skip
 _SAVE = update(_ATT).where(_ATT.c.id == bindparam("rid")).values(_SAVE_VALUES)
+_SAVE_PG = text(
+    """UPDATE event_attendance AS a SET closed_seconds = v.cs, open_start = v.os, open_end = v.oe,
+    last_minute = v.lm, tabs = CAST(v.tb AS json), minutes = v.mn, attended = v.at, pings = a.pings + v.np,
+    updated_at = :now
+    FROM unnest(CAST(:rid AS integer[]), CAST(:cs AS integer[]), CAST(:os AS timestamptz[]),
+        CAST(:oe AS timestamptz[]), CAST(:lm AS integer[]), CAST(:tb AS text[]), CAST(:mn AS integer[]),
+        CAST(:at AS boolean[]), CAST(:np AS integer[])) AS v(rid, cs, os, oe, lm, tb, mn, at, np)
+    WHERE a.id = v.rid"""
+).bindparams(bindparam("now", type_=_ATT.c.updated_at.type))
+_ADD_VIEWERS_PG = text(
+    """INSERT INTO event_viewer_minutes (event_id, minute, shard, viewers)
+    SELECT :event_id, v.m, v.s, v.n
+    FROM unnest(CAST(:m AS integer[]), CAST(:s AS integer[]), CAST(:n AS integer[])) WITH ORDINALITY AS v(m, s, n, i)
+    ORDER BY v.i
+    ON CONFLICT (event_id, minute, shard) DO UPDATE SET viewers = event_viewer_minutes.viewers + excluded.viewers"""
+)
 
 
 def save_live_many(
     session: Session, rows: Sequence[LiveRow], *, event_id: int, now: datetime, counts: Mapping[tuple[int, int], int]
 ) -> None:
-    """Write merged rows (one pipelined statement) and add viewers to the (minute, shard) counters, last and in
-    key order, so those shared rows stay locked only until the commit that follows."""
+    """Write merged rows and add viewers to the (minute, shard) counters, last and in key order, so those shared
+    rows stay locked only until the commit that follows. PostgreSQL: one statement each; SQLite: pipelined."""
     conn = session.connection()
+    stmts = _live_statements(session)
+    keys = sorted(counts)
+    if stmts["add_viewers"] is not None:  # PostgreSQL: arrays
+        if rows:
+            conn.execute(
+                stmts["save"],
+                {"rid": [r.id for r in rows], "cs": [r.closed_seconds for r in rows],
+                 "os": [r.open_start for r in rows], "oe": [r.open_end for r in rows],
+                 "lm": [r.last_minute for r in rows], "tb": [json.dumps(r.tabs) for r in rows],
+                 "mn": [r.minutes for r in rows], "at": [r.attended for r in rows], "np": [r.pings for r in rows],
+                 "now": now},
+            )  # fmt: skip
+        if keys:
+            conn.execute(
+                stmts["add_viewers"],
+                {"event_id": event_id, "m": [m for m, _ in keys], "s": [k for _, k in keys],
+                 "n": [counts[key] for key in keys]},
+            )  # fmt: skip
+        return
     if rows:
         params = [
             {"rid": r.id, "cs": r.closed_seconds, "os": r.open_start, "oe": r.open_end, "lm": r.last_minute,
              "tb": r.tabs, "mn": r.minutes, "at": r.attended, "np": r.pings, "now": now}
             for r in rows
         ]  # fmt: skip
-        conn.execute(_SAVE, params)
-    if counts:  # one upsert statement, executed per key in key order (pipelined, compiled once)
-        params = [{"event_id": event_id, "minute": m, "shard": k, "viewers": n} for (m, k), n in sorted(counts.items())]
+        conn.execute(stmts["save"], params)
+    if keys:  # one upsert statement, executed per key in key order (pipelined, compiled once)
+        params = [{"event_id": event_id, "minute": m, "shard": k, "viewers": counts[(m, k)]} for m, k in keys]
         conn.execute(_add_viewers(session), params)
 
 

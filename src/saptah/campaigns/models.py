@@ -84,8 +84,7 @@ class CreditLedger(Base):
 
     __tablename__ = "credit_ledger"
     __table_args__ = (
-        UniqueConstraint("campaign_id", "person_id", "source_key"),
-        Index("ix_credit_ledger_campaign_source", "campaign_id", "source_key"),
+        UniqueConstraint("campaign_id", "person_id", "source_key"),  # also finds a source's row: its person is known
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

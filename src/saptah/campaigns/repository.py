@@ -132,16 +132,25 @@ def top_org_id(path: str) -> int:
 def lock_totals(
     session: Session, campaign_id: int, people: dict[int, tuple[int, str]]
 ) -> dict[int, tuple[int, int, int]]:
-    """Make sure each person has a totals row and lock them; returns person -> (org_id, top_org_id, score)."""
+    """Make sure each person has a totals row and lock them; returns person -> (org_id, top_org_id, score).
+
+    Rows are inserted only for the people who had none a moment before (an insert that meets an existing row
+    still costs an index probe and a speculative insertion); a row committed in between is left alone.
+    """
     pids = sorted(people)
+    c = CampaignPersonTotal
+    have = set(
+        session.scalars(select(c.person_id).where(c.campaign_id == campaign_id, bulk.among(session, c.person_id, pids)))
+    )
     rows = [
         {"campaign_id": campaign_id, "person_id": pid, "org_id": people[pid][0], "org_path": people[pid][1]}
         | {"top_org_id": top_org_id(people[pid][1])}
         for pid in pids
+        if pid not in have
     ]
-    ins, params = bulk.insert_rows(session, tbl(CampaignPersonTotal), rows)
-    bulk.run(session, ins.on_conflict_do_nothing(index_elements=["campaign_id", "person_id"]), params)
-    c = CampaignPersonTotal
+    if rows:
+        ins, params = bulk.insert_rows(session, tbl(CampaignPersonTotal), rows)
+        bulk.run(session, ins.on_conflict_do_nothing(index_elements=["campaign_id", "person_id"]), params)
     stmt = (
         select(c.person_id, c.org_id, c.top_org_id, c.score)
         .where(c.campaign_id == campaign_id, bulk.among(session, c.person_id, pids))

@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
+import os
 import random
 import secrets
 import time
@@ -30,6 +31,56 @@ from typing import Any
 
 MAX_GAP = 90
 PERIOD = 60.0
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def processes(db_url: str) -> dict[str, list[int]]:
+    """This machine's processes by role: the app server (with its workers), the worker, and the PostgreSQL
+    backends serving the bench's database (others' databases on the same server are not counted)."""
+    from sqlalchemy import create_engine, text
+
+    from saptah.core.db import normalise_url
+
+    engine = create_engine(normalise_url(db_url))
+    with engine.connect() as conn:
+        sql = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        backends = set(conn.scalars(text(sql)))
+    engine.dispose()
+    parent: dict[int, int] = {}
+    roles: dict[str, list[int]] = {"server": [], "worker": [], "postgres": sorted(backends)}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{entry}/stat") as f:
+                parent[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        if "saptah serve" in cmd:
+            roles["server"].append(int(entry))
+        elif "saptah worker" in cmd:
+            roles["worker"].append(int(entry))
+    roles["server"] += [pid for pid, ppid in parent.items() if ppid in roles["server"]]
+    return roles
+
+
+def machine_cpu() -> float:
+    """Busy CPU seconds of the whole machine so far (all cores)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v) - v[3] - v[4]) / TICK
 
 
 def setup(db_url: str, viewers: int) -> tuple[int, list[tuple[int, str]], datetime, datetime]:
@@ -196,7 +247,8 @@ async def client_main(args: dict[str, Any], viewers: list[tuple[int, str]], out:
     for _ in workers:
         await queue.put((0, -1, "", "", 0, 0, False))
     await asyncio.gather(*workers)
-    out.put({"lat": lat, "acks": acks, "errors": errors, "replays_counted": replays_counted, "sent": len(schedule),
+    out.put({"cpu": time.process_time(), "lat": lat, "acks": acks, "errors": errors,
+             "replays_counted": replays_counted, "sent": len(schedule),
              "max_slip": max(slip) if slip else 0.0})  # fmt: skip
 
 
@@ -303,10 +355,14 @@ def main() -> None:
     t = time.time()
     event_id, cookies, start, end = setup(a.database_url, a.viewers)
     print(f"setup: event {event_id}, {len(cookies):,} viewers signed in, {time.time() - t:.1f} s")
+    print(f"load average before the pings: {os.getloadavg()[0]:.1f}")
     t0 = time.time() + 2
     args = {"host": host, "port": int(port.rstrip("/")), "event_id": event_id, "seconds": a.seconds, "t0": t0,
             "connections": a.connections, "max_lag": a.max_lag}  # fmt: skip
     out: Any = mp.Queue()
+    roles = processes(a.database_url)
+    before = {pid: cpu_seconds(pid) for pids in roles.values() for pid in pids}
+    machine0 = machine_cpu()
     procs = []
     for i in range(a.processes):
         part = cookies[i :: a.processes]
@@ -314,6 +370,10 @@ def main() -> None:
         proc.start()
         procs.append(proc)
     results = [out.get(timeout=a.seconds + 600) for _ in procs]
+    after = processes(a.database_url)
+    used = {role: sum(cpu_seconds(pid) - before.get(pid, 0.0) for pid in after[role]) for role in roles}
+    machine = machine_cpu() - machine0
+    used["clients"] = sum(r["cpu"] for r in results)
     for proc in procs:
         proc.join()
     wall = time.time() - t0
@@ -338,6 +398,12 @@ def main() -> None:
     print(
         f"errors: {errors or 'none'}; replays of answered pings counted again: "
         f"{sum(r['replays_counted'] for r in results)}"
+    )
+    answered = max(1, len(lat))
+    print(
+        "CPU ms per answered ping: "
+        + ", ".join(f"{role} {1000 * sec / answered:.2f}" for role, sec in used.items())
+        + f"; whole machine {1000 * machine / answered:.2f} (load average {os.getloadavg()[0]:.1f})"
     )
     backlog, cleared = credit_lag(a.database_url, event_id)
     print(f"campaign credit: {backlog:,} due totals unsent when pings stopped; all sent {cleared}")

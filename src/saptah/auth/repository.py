@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, any_, bindparam, delete, func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from saptah.auth.models import ApiToken, LoginFailure, PasswordToken, UserSession
@@ -21,10 +22,12 @@ def live_sessions_by_hashes(session: Session, hashes: Sequence[str], now: dateti
     if not hashes:
         return {}
     t = UserSession.__table__.c
-    stmt = select(t.token_hash, t.person_id).where(
-        t.token_hash.in_(list(hashes)), t.ended_at.is_(None), t.expires_at >= now
-    )
-    return {h: p for h, p in session.execute(stmt)}
+    if session.get_bind().dialect.name == "postgresql":  # one statement text whatever the count: prepared once
+        among = t.token_hash == any_(bindparam("hashes", type_=postgresql.ARRAY(String)))
+    else:
+        among = t.token_hash.in_(bindparam("hashes", expanding=True))
+    stmt = select(t.token_hash, t.person_id).where(among, t.ended_at.is_(None), t.expires_at >= now)
+    return {h: p for h, p in session.execute(stmt, {"hashes": list(hashes)})}
 
 
 def password_token_by_hash(session: Session, token_hash: str) -> PasswordToken | None:

@@ -319,6 +319,38 @@ def prewarm(factory) -> str:
     return f"prewarmed {blocks * 8 / 1024:,.0f} MB in {time.perf_counter() - t:.1f} s"
 
 
+def together(url: str, factory, cid: int, first: int, active: int, n0: int, args: argparse.Namespace, reader: bool):
+    """`args.workers` ingest processes at once (and a board reader, back to back, when asked): their figures."""
+    ctx = multiprocessing.get_context("spawn")
+    stop, out, done = ctx.Event(), ctx.Queue(), ctx.Queue()
+    boards = ctx.Process(target=read_boards, args=(url, cid, first, active, stop, out))
+    if reader:
+        boards.start()
+        time.sleep(3)  # let the reader start up before ingest begins
+    share = args.ingest // args.workers
+    go = ctx.Event()
+    workers = [
+        ctx.Process(target=ingest_worker, args=(url, 100 + w, first, active, n0 + w * 10**6, share, go, done))
+        for w in range(args.workers)
+    ]
+    for w in workers:
+        w.start()
+    assert [done.get() for _ in workers] == ["ready"] * len(workers)
+    go.set()
+    waits = sample_lock_waits(factory, done, len(workers))
+    results = [done.get() for _ in workers]
+    for w in workers:
+        w.join()
+    latencies = []
+    if reader:
+        stop.set()
+        latencies = out.get()
+        boards.join()
+    wall = max(r[0] for r in results)
+    app, db = sum(r[1] for r in results), sum(r[2] for r in results)
+    return share * args.workers, wall, app, db, waits, latencies
+
+
 def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
     upgrade(url)
     wire()
@@ -352,31 +384,11 @@ def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
     alone = ingest(one, rng, first, active, n0, args.ingest)
     print(f"live ingest alone (batches of 500, one transaction each): {rate(args.ingest, *alone)}")
     n0 += args.ingest
-    ctx = multiprocessing.get_context("spawn")
-    stop, out, done = ctx.Event(), ctx.Queue(), ctx.Queue()
-    reader = ctx.Process(target=read_boards, args=(url, cid, first, active, stop, out))
-    reader.start()
-    time.sleep(3)  # let the reader start up before ingest begins
-    share = args.ingest // args.workers
-    go = ctx.Event()
-    workers = [
-        ctx.Process(target=ingest_worker, args=(url, 100 + w, first, active, n0 + w * 10**6, share, go, done))
-        for w in range(args.workers)
-    ]
-    for w in workers:
-        w.start()
-    assert [done.get() for _ in workers] == ["ready"] * len(workers)
-    go.set()
-    waits = sample_lock_waits(factory, done, len(workers))
-    results = [done.get() for _ in workers]
-    wall = max(r[0] for r in results)
-    for w in workers:
-        w.join()
-    stop.set()
-    latencies = out.get()
-    reader.join()
-    total = share * args.workers
-    app, db = sum(r[1] for r in results), sum(r[2] for r in results)
+    total, wall, app, db, waits, _ = together(url, factory, cid, first, active, n0, args, reader=False)
+    print(f"live ingest, {args.workers} processes together: {rate(total, wall, app, db)}")
+    print(f"ingest backends waiting on a lock: {waits}")
+    n0 += 10**7
+    total, wall, app, db, waits, latencies = together(url, factory, cid, first, active, n0, args, reader=True)
     print(f"live ingest, {args.workers} processes together while another reads boards: {rate(total, wall, app, db)}")
     print(f"ingest backends waiting on a lock: {waits}")
     q = statistics.quantiles(latencies, n=100)

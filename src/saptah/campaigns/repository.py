@@ -120,7 +120,7 @@ def person_orgs(session: Session, person_ids: Iterable[int]) -> dict[int, tuple[
         .join(Organisation, Person.org_id == Organisation.id)
         .where(bulk.among(session, Person.id, list(person_ids)))
     )
-    return {pid: (oid, path) for pid, oid, path in session.execute(stmt)}
+    return {pid: (oid, path) for pid, oid, path in bulk.run(session, stmt, [])}
 
 
 def top_org_id(path: str) -> int:
@@ -140,7 +140,9 @@ def lock_totals(
     pids = sorted(people)
     c = CampaignPersonTotal
     have = set(
-        session.scalars(select(c.person_id).where(c.campaign_id == campaign_id, bulk.among(session, c.person_id, pids)))
+        bulk.run(
+            session, select(c.person_id).where(c.campaign_id == campaign_id, bulk.among(session, c.person_id, pids)), []
+        ).scalars()
     )
     rows = [
         {"campaign_id": campaign_id, "person_id": pid, "org_id": people[pid][0], "org_path": people[pid][1]}
@@ -158,7 +160,7 @@ def lock_totals(
     )
     if is_pg(session):
         stmt = stmt.with_for_update()
-    return {pid: (org, top, score) for pid, org, top, score in session.execute(stmt)}
+    return {pid: (org, top, score) for pid, org, top, score in bulk.run(session, stmt, [])}
 
 
 def ledger_for(session: Session, campaign_id: int, person_ids: Sequence[int]) -> dict[int, dict[str, Verdict]]:
@@ -168,7 +170,7 @@ def ledger_for(session: Session, campaign_id: int, person_ids: Sequence[int]) ->
     stmt = select(c.person_id, c.source_key, c.category, c.minutes, c.karma, c.counted, c.reason, c.earned_at).where(
         c.campaign_id == campaign_id, bulk.among(session, c.person_id, person_ids)
     )
-    for pid, key, cat, minutes, karma, counted, reason, at in session.execute(stmt):
+    for pid, key, cat, minutes, karma, counted, reason, at in bulk.run(session, stmt, []):  # Core rows: no ORM
         out[pid][key] = Verdict(cat, minutes, karma, counted, reason, at)
     return out
 
@@ -182,7 +184,7 @@ def people_with_sources(session: Session, campaign_id: int, sources: Sequence[tu
         bulk.among(session, c.source_key, [key for _, key in sources]),
     )
     wanted = set(sources)
-    return {pid for pid, key in session.execute(stmt) if (pid, key) in wanted}
+    return {pid for pid, key in bulk.run(session, stmt, []) if (pid, key) in wanted}
 
 
 def write_ledger(

@@ -195,14 +195,17 @@ async def client_main(args: dict[str, Any], viewers: list[tuple[int, str]], out:
             k += 1
     schedule.sort()
     lat: list[float] = []
+    when: list[float] = []  # seconds since the start, for latency by window
     acks: dict[int, list[tuple[str, int]]] = {}
     errors: dict[str, int] = {}
     replays_counted = 0
     answered: set[tuple[int, str, int]] = set()
     slip: list[float] = []
 
+    in_window, last_answer = 0, 0.0
+
     async def worker() -> None:
-        nonlocal replays_counted
+        nonlocal replays_counted, in_window, last_answer
         conn = Conn(host, port)
         path = f"/api/v1/events/{args['event_id']}/presence"
         while True:
@@ -227,6 +230,9 @@ async def client_main(args: dict[str, Any], viewers: list[tuple[int, str]], out:
                 conn = Conn(host, port)
                 continue
             lat.append(time.perf_counter() - t)
+            last_answer = time.time()
+            when.append(last_answer - t0)
+            in_window += int(last_answer <= stop_at)
             if status != 200:
                 errors[str(status)] = errors.get(str(status), 0) + 1
                 continue
@@ -247,8 +253,8 @@ async def client_main(args: dict[str, Any], viewers: list[tuple[int, str]], out:
     for _ in workers:
         await queue.put((0, -1, "", "", 0, 0, False))
     await asyncio.gather(*workers)
-    out.put({"cpu": time.process_time(), "lat": lat, "acks": acks, "errors": errors,
-             "replays_counted": replays_counted, "sent": len(schedule),
+    out.put({"cpu": time.process_time(), "lat": lat, "acks": acks, "errors": errors, "in_window": in_window,
+             "when": when, "last_answer": last_answer, "replays_counted": replays_counted, "sent": len(schedule),
              "max_slip": max(slip) if slip else 0.0})  # fmt: skip
 
 
@@ -376,7 +382,6 @@ def main() -> None:
     used["clients"] = sum(r["cpu"] for r in results)
     for proc in procs:
         proc.join()
-    wall = time.time() - t0
     lat = sorted(x for r in results for x in r["lat"])
     acks: dict[int, list[tuple[str, int]]] = {}
     for r in results:
@@ -390,10 +395,22 @@ def main() -> None:
         return 1000 * lat[min(len(lat) - 1, int(q * len(lat)))] if lat else 0.0
 
     sent = sum(r["sent"] for r in results)
+    in_window = sum(r["in_window"] for r in results)
+    tail = max(r["last_answer"] for r in results) - (t0 + a.seconds)
     print(
-        f"pings: {sent:,} sent in {wall:.1f} s = {len(lat) / wall:,.0f}/s answered (target {a.viewers / PERIOD:,.0f}/s)"
+        f"pings: {sent:,} sent in {a.seconds} s (target {a.viewers / PERIOD:,.0f}/s); answered while sending "
+        f"{in_window / a.seconds:,.0f}/s, {len(lat):,} in all (the last {tail:.1f} s after sending stopped)"
     )
     print(f"latency ms: p50 {pct(0.5):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  max {1000 * lat[-1]:.1f}")
+    by_window: dict[int, list[float]] = {}
+    for r in results:
+        for w, x in zip(r["when"], r["lat"], strict=True):
+            by_window.setdefault(int(w // 10), []).append(x)
+    windows = []
+    for w, xs in sorted(by_window.items()):
+        xs.sort()
+        windows.append(f"{10 * w}-{10 * w + 10} s: {1000 * xs[int(0.99 * len(xs))]:.0f}")
+    print(f"p99 ms by 10-s window: {'; '.join(windows)}")
     print(f"schedule slip (client could not send on time) max {max(r['max_slip'] for r in results):.2f} s")
     print(
         f"errors: {errors or 'none'}; replays of answered pings counted again: "

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.campaigns import bulk
 from saptah.campaigns import repository as repo
 from saptah.campaigns.credit import evaluate, footprint_diff, outside_reason, summarise
 from saptah.campaigns.models import Campaign, CampaignRuleVersion
@@ -182,6 +183,11 @@ def ingest(session: Session, records: Sequence[RecordIn]) -> int:
     campaign, people ascending and that campaign's shared aggregates in key order), so concurrent ingests may
     wait for each other but never deadlock, however many batches each one holds.
     """
+    with bulk.fewer_gc_passes():
+        return _ingest(session, records)
+
+
+def _ingest(session: Session, records: Sequence[RecordIn]) -> int:
     session.flush()  # the statements below go to the connection directly: pending people must be written first
     merged: dict[str, RecordIn] = {}
     for rec in records:

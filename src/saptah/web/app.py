@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None, *, factory: sessionmaker[Sessio
         lifespan=lifespan,
         dependencies=[Depends(strict.strict_query_params)],
         docs_url="/docs",
+        # Saptah configures no OpenTelemetry; FastAPI would otherwise look for providers on every request
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings

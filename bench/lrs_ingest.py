@@ -34,7 +34,7 @@ TERMINATED, COMPLETED, PASSED = ADL + "terminated", ADL + "completed", ADL + "pa
 VERBS = [(EXPERIENCED, 50), (PROGRESSED, 25), (INITIALIZED, 8), (TERMINATED, 7), (COMPLETED, 7), (PASSED, 3)]
 JOURNEY_STEPS = 20  # experienced/progressed statements per learner per course
 COMPLETING = 0.7  # share of journeys that end in a completion
-JOURNEYS_AT_ONCE = 500  # learners sending at the same time
+JOURNEYS_AT_ONCE = 5000  # learners busy at the same time (each sends a statement every few seconds)
 PROGRESS = "https://w3id.org/xapi/cmi5/result/extensions/progress"
 PRELOAD_ACTORS = 200_000
 PRELOAD_ACTIVITIES = 20_000
@@ -244,27 +244,40 @@ def make_statement(
 
 def journeys(
     rng: random.Random, emails: list[str], activities: list[str], count: int, ongoing: list[tuple[str, str]]
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """`count` statements as providers' content sends them: learners working through courses, interleaved.
 
     Each journey is one learner in one course (one registration): initialized, JOURNEY_STEPS experienced or
     progressed statements with rising progress, terminated, and for COMPLETING of them completed (and passed
-    for half of those) at the end; a new (person, course) pair's first statement enrols the learner. The run
-    starts in the middle of things: the first JOURNEYS_AT_ONCE journeys continue enrolments that exist (`ongoing`)
-    from a random step, and each journey that ends is followed by a new learner's. So most statements update an
-    enrolment that exists, about one in JOURNEY_STEPS enrols someone, and a course is completed once per journey.
+    for half of those) at the end; a new (person, course) pair's first statement enrols the learner.
+    JOURNEYS_AT_ONCE learners are busy at any moment, and the run starts in the middle of things: those first
+    journeys (enrolments that exist, `ongoing`, then new pairs) continue from a random step, their first
+    statement being returned apart as the warm-up (sent before the timed run, so their enrolments exist); each
+    journey that ends is followed by a new learner's. So most statements update an enrolment that exists, about
+    one in JOURNEY_STEPS enrols someone, and a course is completed once per journey. Returns (warm-up, run).
     """
+    busy = set(rng.sample(ongoing, min(len(ongoing), JOURNEYS_AT_ONCE)))
+    while len(busy) < min(JOURNEYS_AT_ONCE, len(emails) * len(activities) // 2):
+        busy.add((rng.choice(emails), rng.choice(activities)))
+    warmup: list[dict[str, Any]] = []
+    active: list[tuple[tuple[str, str], list[dict[str, Any]]]] = []
+    for pair in sorted(busy):
+        steps = _journey(rng, *pair)
+        warmup.append(steps[0])
+        active.append((pair, steps[rng.randrange(1, len(steps) - 1) :]))
+    rng.shuffle(warmup)
     out: list[dict[str, Any]] = []
-    active = [_journey(rng, e, a) for e, a in rng.sample(ongoing, min(len(ongoing), JOURNEYS_AT_ONCE))]
-    active = [j[rng.randrange(len(j) - 1) :] for j in active]
     while len(out) < count:
-        while len(active) < JOURNEYS_AT_ONCE:
-            active.append(_journey(rng, rng.choice(emails), rng.choice(activities)))
-        journey = active[rng.randrange(len(active))]
-        out.append(journey.pop(0))
-        if not journey:
-            active.remove(journey)
-    return out
+        index = rng.randrange(len(active))
+        pair, steps = active[index]
+        out.append(steps.pop(0))
+        if not steps:
+            busy.discard(pair)
+            while pair in busy:
+                pair = (rng.choice(emails), rng.choice(activities))
+            busy.add(pair)
+            active[index] = (pair, _journey(rng, *pair))
+    return warmup, out
 
 
 def _journey(rng: random.Random, email: str, activity: str) -> list[dict[str, Any]]:
@@ -371,11 +384,16 @@ def main() -> None:
     emails, activities, ongoing = real_names(args.database_url, args.people)
     rng = random.Random(args.seed)
     count = 100 * args.batches + args.singles
+    warmup: list[dict[str, Any]] = []
     if args.mix == "journeys":
-        statements = journeys(rng, emails, activities, count, ongoing)
+        warmup, statements = journeys(rng, emails, activities, count, ongoing)
     else:
         statements = scattered(rng, emails, activities, count)
     _describe(statements)
+    if warmup:
+        bodies = [json.dumps(warmup[i : i + 100]).encode() for i in range(0, len(warmup), 100)]
+        secs, _lat, bad = _run(args.url, auth, bodies, args.concurrency)
+        print(f"warm-up (untimed): the first statement of {len(warmup):,} journeys in {secs:.1f} s, {bad} failed")
     batches = [json.dumps(statements[i : i + 100]).encode() for i in range(0, 100 * args.batches, 100)]
     singles = [json.dumps(s).encode() for s in statements[100 * args.batches :]]
 

@@ -159,7 +159,10 @@ def test_completions_in_one_batch_are_counted_once_each_in_the_day_totals(client
     assert [(g.completions, g.minutes) for g in groups] == [(3, 3 * course.duration_minutes)]
 
 
-def test_a_request_retried_after_a_deadlock_keeps_nothing_of_the_failed_attempt(client, make, auth, seen, monkeypatch):
+@pytest.mark.parametrize("method", ["POST", "PUT"])  # a POST is stored in a group (group commit), a PUT alone
+def test_a_request_retried_after_a_deadlock_keeps_nothing_of_the_failed_attempt(
+    client, make, auth, seen, monkeypatch, method
+):
     from sqlalchemy.exc import OperationalError
 
     from saptah.lrs import service
@@ -167,20 +170,25 @@ def test_a_request_retried_after_a_deadlock_keeps_nothing_of_the_failed_attempt(
     class Deadlock(Exception):
         sqlstate = "40P01"
 
-    real, attempts = service.store_statements, []
+    name = "store_groups" if method == "POST" else "store_statements"
+    real, attempts = getattr(service, name), []
 
-    def deadlocks_once(session, raw, caller, **kw):
-        ids = real(session, raw, caller, **kw)
+    def deadlocks_once(session, *args, **kw):
+        ids = real(session, *args, **kw)
         attempts.append(ids)
         if len(attempts) == 1:  # the database gave up on this transaction after the work was done
             raise OperationalError("INSERT ...", {}, Deadlock("deadlock detected"))
         return ids
 
-    monkeypatch.setattr(service, "store_statements", deadlocks_once)
+    monkeypatch.setattr(service, name, deadlocks_once)
     person = make.person(email="retried@example.gov.in")
     s = statement("retried@example.gov.in", COMPLETED, "https://example.org/c/retried", id=new_id())
-    r = client.post("/xapi/statements", json=s, headers=auth)
-    assert r.status_code == 200 and r.json() == [s["id"]]
+    if method == "POST":
+        r = client.post("/xapi/statements", json=s, headers=auth)
+        assert r.status_code == 200 and r.json() == [s["id"]]
+    else:
+        r = client.put("/xapi/statements", params={"statementId": s["id"]}, json=s, headers=auth)
+        assert r.status_code == 204
     assert len(attempts) == 2
     # the second attempt found nothing of the first (rolled back), so it stored and announced the statement again
     assert [(e.person_id, e.statement_id) for e in seen.events] == [(person.id, s["id"])] * 2

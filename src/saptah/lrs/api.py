@@ -18,6 +18,7 @@ from saptah.lrs import repository as repo
 from saptah.lrs.api_documents import router as documents_router
 from saptah.lrs.attachments import Part, multipart_body, parse_multipart
 from saptah.lrs.formats import accept_languages, http_date, iso
+from saptah.lrs.group_commit import group_commit
 from saptah.lrs.schemas import IRI_RE
 from saptah.lrs.xapi_http import Body, XapiRoute, caller, finish, params_of
 from saptah.web.deps import DB
@@ -64,7 +65,11 @@ def statements(request: Request, db: DB, body: Body) -> Response:
         return Response(status_code=204)
     if params:
         raise InvalidInput(f"Unknown query parameter '{sorted(params)[0]}'.")
-    return JSONResponse(service.store_statements(db, raw, who, parts=parts))
+    checked = service.check_statements(raw, who, parts=parts)
+    if service.groupable(checked, who, parts):  # shares a transaction with the POSTs waiting at the same moment
+        db.commit()  # this request's transaction only read the credentials: hold no lock while the group writes
+        return JSONResponse(group_commit(request.app.state).store(checked, who))
+    return JSONResponse(service.store_checked(db, checked, who, parts=parts))
 
 
 def _headers(stored: datetime | None) -> dict[str, str]:

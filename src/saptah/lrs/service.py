@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from saptah.core import signals
 from saptah.core.db import utcnow
-from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound, SaptahError
 from saptah.core.security import new_token, same, token_hash
 from saptah.lrs import repository as repo
 from saptah.lrs.attachments import Part, check_attachments
@@ -77,7 +78,16 @@ def revoke_client(session: Session, client_id: int) -> LrsClient:
     if client.revoked_at is None:
         client.revoked_at = utcnow()
         session.flush()
+    _AUTHENTICATED.clear()
     return client
+
+
+# Credentials that passed, by (database, base URL, exact Authorization header): a provider's content sends a
+# request every few milliseconds, and checking the key each time costs a query. A revocation clears this
+# process's entries at once; other server processes stop accepting the credentials within AUTH_CACHE_SECONDS.
+AUTH_CACHE_SECONDS = 5.0
+AUTH_CACHE_SIZE = 10_000
+_AUTHENTICATED: dict[tuple[str, str, str], tuple[float, Caller]] = {}
 
 
 def _basic(header: str | None) -> tuple[str, str]:
@@ -99,11 +109,19 @@ def authenticate(session: Session, header: str | None, base_url: str) -> Caller:
         from saptah.lrs import cmi5
 
         return cmi5.caller_for(session, key, secret, base_url)
+    remembered = (str(session.get_bind().engine.url), base_url, header or "")
+    hit = _AUTHENTICATED.get(remembered)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
     client = repo.get_client_by_key(session, key)
     if client is None or not same(client.secret_hash, token_hash(secret)) or client.revoked_at is not None:
         raise NotAuthenticated("Those LRS credentials are not valid (or were revoked).")
     authority = {"objectType": "Agent", "name": client.name, "account": {"homePage": base_url, "name": client.key}}
-    return Caller(client.id, client.name, frozenset(client.scopes.split()), authority)
+    caller = Caller(client.id, client.name, frozenset(client.scopes.split()), authority)
+    if len(_AUTHENTICATED) >= AUTH_CACHE_SIZE:
+        _AUTHENTICATED.clear()
+    _AUTHENTICATED[remembered] = (time.monotonic() + AUTH_CACHE_SECONDS, caller)
+    return caller
 
 
 def validate(raw: Any) -> list[dict[str, Any]]:
@@ -213,15 +231,11 @@ def _prepare(statement: dict[str, Any], caller: Caller, stored: datetime) -> _Pr
     return _Prepared(body, row, _related_values(body, caller.authority))
 
 
-def store_statements(
-    session: Session,
-    raw: Any,
-    caller: Caller,
-    *,
-    parts: dict[str, Part] | None = None,
-    put_id: str | None = None,
-) -> list[str]:
-    """Validate and store statements all-or-nothing; returns their ids (re-sent identical ones included)."""
+def check_statements(
+    raw: Any, caller: Caller, *, parts: dict[str, Part] | None = None, put_id: str | None = None
+) -> list[dict[str, Any]]:
+    """A request's statements checked against the spec and the caller's rights, each with its (lower-case) id;
+    nothing is read from the database, so a refusal (400/403) is the request's own."""
     if not caller.may("statements/write"):
         raise Forbidden("These credentials may not write statements.")
     statements = validate(raw)
@@ -241,27 +255,113 @@ def store_statements(
     if len(set(ids)) != len(ids):
         raise InvalidInput("The batch holds the same statement id twice.")
     check_attachments(statements, parts or {})
-    known = repo.existing_statements(session, ids)
-    now = utcnow()
-    stored = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the precision `stored` is shown with
-    fresh: list[_Prepared] = []
-    for statement in statements:
-        prepared = _prepare(statement, caller, stored)
-        if statement["id"] in known:
-            if known[statement["id"]][0] != prepared.row["content_hash"]:
-                raise Conflict(f"Statement {statement['id']} is already stored with different content.")
-            continue
-        fresh.append(prepared)
+    return statements
+
+
+def store_statements(
+    session: Session,
+    raw: Any,
+    caller: Caller,
+    *,
+    parts: dict[str, Part] | None = None,
+    put_id: str | None = None,
+) -> list[str]:
+    """Validate and store statements all-or-nothing; returns their ids (re-sent identical ones included)."""
+    statements = check_statements(raw, caller, parts=parts, put_id=put_id)
+    return store_checked(session, statements, caller, parts=parts)
+
+
+def store_checked(
+    session: Session, statements: list[dict[str, Any]], caller: Caller, *, parts: dict[str, Part] | None = None
+) -> list[str]:
+    """Store statements that `check_statements` passed, all-or-nothing; returns their ids."""
+    known = repo.existing_statements(session, [s["id"] for s in statements])
+    fresh = _fresh(statements, caller, _stored_now(), known, {})
     _check_voiding(session, fresh)
     if fresh:
         _add_references(session, fresh)
-        _match_people(session, fresh, caller)
-        _insert(session, fresh, parts or {})
-        with signals.batch(session):  # aggregates touched by the subscribers are written once, sorted
-            _announce_matched(session, fresh)
+        _store_fresh(session, fresh, parts or {}, [(caller, [p.body for p in fresh])])
+    return [s["id"] for s in statements]
+
+
+def groupable(statements: list[dict[str, Any]], caller: Caller, parts: dict[str, Part]) -> bool:
+    """True when a request's statements may share a transaction with other requests' (`store_groups`): a
+    provider's plain statements, no attachments, no voiding, no statement references, no cmi5 session."""
+    return (
+        caller.cmi5_session_id is None
+        and not parts
+        and all(
+            s["verb"]["id"] != VOIDED and s["object"].get("objectType", "Activity") != "StatementRef"
+            for s in statements
+        )
+    )
+
+
+def store_groups(
+    session: Session, requests: list[tuple[list[dict[str, Any]], Caller]]
+) -> list[list[str] | SaptahError]:
+    """Store several requests' `groupable` statements in one transaction, each request all-or-nothing: a request
+    whose statement is already stored (or sent earlier in the group) with other content gets its 409, the
+    others are stored. One existence query, one insert and one learning batch for the lot."""
+    known = repo.existing_statements(session, [s["id"] for statements, _c in requests for s in statements])
+    stored = _stored_now()
+    outcomes: list[list[str] | SaptahError] = []
+    fresh: list[_Prepared] = []
+    sent: dict[str, str] = {}  # statement id -> content hash, of this group's statements so far
+    hooks: list[tuple[Caller, list[dict[str, Any]]]] = []
+    for statements, caller in requests:
+        try:
+            mine = _fresh(statements, caller, stored, known, sent)
+        except Conflict as exc:
+            outcomes.append(exc)
+            continue
+        sent.update((p.row["statement_id"], p.row["content_hash"]) for p in mine)
+        fresh.extend(mine)
+        hooks.append((caller, [p.body for p in mine]))
+        outcomes.append([s["id"] for s in statements])
+    if fresh:
+        _store_fresh(session, fresh, {}, hooks)
+    return outcomes
+
+
+def _stored_now() -> datetime:
+    now = utcnow()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)  # the precision `stored` is shown with
+
+
+def _fresh(
+    statements: list[dict[str, Any]],
+    caller: Caller,
+    stored: datetime,
+    known: dict[str, tuple[str, str | None]],
+    sent: dict[str, str],
+) -> list[_Prepared]:
+    """The statements to store; an identical re-send is skipped, the same id with other content is 409."""
+    fresh: list[_Prepared] = []
+    for statement in statements:
+        prepared = _prepare(statement, caller, stored)
+        earlier = known[statement["id"]][0] if statement["id"] in known else sent.get(statement["id"])
+        if earlier is not None:
+            if earlier != prepared.row["content_hash"]:
+                raise Conflict(f"Statement {statement['id']} is already stored with different content.")
+            continue
+        fresh.append(prepared)
+    return fresh
+
+
+def _store_fresh(
+    session: Session,
+    fresh: list[_Prepared],
+    parts: dict[str, Part],
+    hooks: list[tuple[Caller, list[dict[str, Any]]]],
+) -> None:
+    _match_people(session, fresh, [caller for caller, _bodies in hooks])
+    _insert(session, fresh, parts)
+    with signals.batch(session):  # aggregates touched by the subscribers are written once, sorted
+        _announce_matched(session, fresh)
+        for caller, bodies in hooks:
             for hook in AFTER_STORE:
-                hook(session, caller, [p.body for p in fresh])
-    return ids
+                hook(session, caller, bodies)
 
 
 def _add_references(session: Session, fresh: list[_Prepared]) -> None:
@@ -372,11 +472,12 @@ def _person_ids(session: Session, actor_ifis: list[str | None]) -> dict[str, int
     return found
 
 
-def _match_people(session: Session, fresh: list[_Prepared], caller: Caller) -> None:
+def _match_people(session: Session, fresh: list[_Prepared], callers: list[Caller]) -> None:
     """Match actors to people before the insert, so person_id is stored with the row (no UPDATE after)."""
     people = _person_ids(session, [p.row["actor_ifi"] for p in fresh])
-    if caller.extra.get("actor_ifi"):
-        people[caller.extra["actor_ifi"]] = caller.extra["person_id"]
+    for caller in callers:
+        if caller.extra.get("actor_ifi"):
+            people[caller.extra["actor_ifi"]] = caller.extra["person_id"]
     for p in fresh:
         p.row["person_id"] = people.get(p.row["actor_ifi"])
 

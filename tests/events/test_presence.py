@@ -244,3 +244,26 @@ def test_each_worker_sends_live_credit_every_few_seconds(db, factory, make, publ
     assert published == [] and FREQUENT_SECONDS <= 5  # within 5 s of crediting, not inside the ping
     jobs.run_frequent(factory)  # what each worker's frequent thread does every FREQUENT_SECONDS
     assert [(e.person_id, e.minutes) for e in published] == [(learner.id, 1)]
+
+
+def test_first_pings_inserted_merged_agree_with_pings_onto_existing_rows(db, make):
+    from saptah.events.attendance import Presence
+
+    _, org = organiser(db, make)
+    ev = event(db, org, minutes=60)
+    old, new = make.person("DOHFW"), make.person("DOHFW")
+    at = ev.starts_at + timedelta(minutes=5)
+    ping(db, ev, old, at)  # a row exists; this process has not seen it (as if another process created it)
+    batch = [Presence(old.id, "tabA", 2, 60), Presence(new.id, "tabA", 1, 60), Presence(new.id, "tabB", 1, 60),
+             Presence(new.id, "tabA", 1, 60)]  # fmt: skip
+    have_rows: set[tuple[int, int]] = set()
+    later = at + timedelta(minutes=1)
+    again, first, other_tab, replay = attendance.ping_many(db, event=ev, pings=batch, now=later, have_rows=have_rows)
+    assert again.counted and again.seconds == 120  # merged onto the existing row, not a second row
+    assert first.counted and first.seconds == 60 and other_tab.counted and other_tab.seconds == 60
+    assert not replay.counted and replay.reason == "This ping was already counted."
+    assert have_rows == {(ev.id, old.id), (ev.id, new.id)}
+    stored = {r.person_id: r for r in repository.attendance_rows(db, ev.id, unpublished_only=False)}
+    assert attendance.live_seconds(stored[new.id]) == 60 and stored[new.id].pings == 2
+    assert attendance.live_seconds(stored[old.id]) == 120 and stored[old.id].pings == 2
+    assert repository.peak_viewers(db, ev.id) == 2

@@ -117,7 +117,7 @@ def ping_many(
     A ping costs one locked row and one update whatever the history; a batch shares its statements and its
     commit. Each report gets its own result or refusal. Crediting the campaign is not done here: the sweep
     (`publish_due`) sends due totals within seconds. `have_rows`, if given, remembers which (event, person)
-    rows exist, so that first pings create their rows before the lock instead of after it.
+    rows exist: a first ping's row is then inserted already merged (on PostgreSQL) or created before the lock.
     """
     now = now or utcnow()
     refusal = _refusal(event, now)
@@ -125,19 +125,65 @@ def ping_many(
         return [refusal for _ in pings]
     allowed = sorted({p.person_id for p in pings if may_watch(session, p.person_id, event)})
     new = [] if have_rows is None else [p for p in allowed if (event.id, p) not in have_rows]
-    rows = repo.lock_live_many(session, event_id=event.id, person_ids=allowed, create_first=new)
-    if have_rows is not None:
-        have_rows.update((event.id, p) for p in new)
+    results: dict[int, PingResult] = {}
     counts: Counter[tuple[int, int]] = Counter()
-    changed: dict[int, LiveRow] = {}
-    out: list[PingResult | SaptahError] = []
-    for p in pings:
-        if p.person_id not in allowed:
-            out.append(Forbidden("This event is by invitation only."))
-            continue
+    stored = _insert_merged(session, event, pings, new, now, results, counts) if new else set()
+    rest = [p for p in allowed if p not in stored]
+    rows = repo.lock_live_many(
+        session, event_id=event.id, person_ids=rest, create_first=[p for p in new if p not in stored]
+    )
+    results.update(_apply(event, rows, [(i, p) for i, p in enumerate(pings) if p.person_id in rows], now, counts))
+    changed = {row.id: row for row in rows.values() if row.pings}
+    repo.save_live_many(session, [changed[i] for i in sorted(changed)], event_id=event.id, now=now, counts=counts)
+    if have_rows is not None:
+        have_rows.update((event.id, p) for p in allowed)
+    return [results.get(i) or Forbidden("This event is by invitation only.") for i in range(len(pings))]
+
+
+def _insert_merged(
+    session: Session,
+    event: Event,
+    pings: Sequence[Presence],
+    new: Sequence[int],
+    now: datetime,
+    results: dict[int, PingResult],
+    counts: Counter[tuple[int, int]],
+) -> set[int]:
+    """First pings: merge onto empty rows and insert them as they end up (one row version, not two). Returns
+    the people whose rows were inserted; a row someone else created meanwhile is left to the locked path."""
+    fresh = {pid: _blank(pid) for pid in new}
+    mine = [(i, p) for i, p in enumerate(pings) if p.person_id in fresh]
+    trial: Counter[tuple[int, int]] = Counter()
+    merged = _apply(event, fresh, mine, now, trial)
+    stored = repo.insert_live_many(session, event_id=event.id, rows=[fresh[pid] for pid in new], now=now)
+    if stored is None:  # not on this database: rows are created, then locked
+        return set()
+    if len(stored) < len(new):  # some were created meanwhile: merge again for those that are ours
+        fresh = {pid: _blank(pid) for pid in stored}
+        trial = Counter()
+        merged = _apply(event, fresh, [(i, p) for i, p in mine if p.person_id in fresh], now, trial)
+    results.update(merged)
+    counts.update(trial)
+    return stored
+
+
+def _blank(person_id: int) -> LiveRow:
+    return LiveRow(0, 0, None, None, -1, {}, None, "live", person_id=person_id)
+
+
+def _apply(
+    event: Event,
+    rows: dict[int, LiveRow],
+    items: Sequence[tuple[int, Presence]],
+    now: datetime,
+    counts: Counter[tuple[int, int]],
+) -> dict[int, PingResult]:
+    """Merge each (index, report) into its person's row, in order; the result of each by index."""
+    out: dict[int, PingResult] = {}
+    for i, p in items:
         row = rows[p.person_id]
         if int(row.tabs.get(p.tab, 0)) >= p.seq:
-            out.append(_result(row, False, "This ping was already counted.", now))
+            out[i] = _result(row, False, "This ping was already counted.", now)
             continue
         start = max(event.starts_at, now - timedelta(seconds=min(p.seconds, MAX_GAP_SECONDS)))
         end = min(now, ends_at(event) + GRACE)
@@ -146,9 +192,7 @@ def ping_many(
         row.tabs = _remember(row.tabs, p.tab, p.seq)
         row.pings += 1
         _update_totals(event, row)
-        changed[row.id] = row
-        out.append(_result(row, True, None, now))
-    repo.save_live_many(session, [changed[i] for i in sorted(changed)], event_id=event.id, now=now, counts=counts)
+        out[i] = _result(row, True, None, now)
     return out
 
 

@@ -194,6 +194,21 @@ def lock_live_many(
     return found
 
 
+def insert_live_many(session: Session, *, event_id: int, rows: Sequence[LiveRow], now: datetime) -> set[int] | None:
+    """Insert first pings' rows already merged, in person order; the people whose row was inserted (a row that
+    exists is left alone). None where this is not done (SQLite: rows are created, then locked and updated)."""
+    stmts = _live_statements(session)
+    if stmts["insert_merged"] is None:
+        return None
+    params = {
+        "event_id": event_id, "now": now, "pid": [r.person_id for r in rows], "cs": [r.closed_seconds for r in rows],
+        "os": [r.open_start for r in rows], "oe": [r.open_end for r in rows], "lm": [r.last_minute for r in rows],
+        "tb": [json.dumps(r.tabs) for r in rows], "mn": [r.minutes for r in rows], "at": [r.attended for r in rows],
+        "np": [r.pings for r in rows],
+    }  # fmt: skip
+    return set(session.connection().scalars(stmts["insert_merged"], params))
+
+
 _LIVE: dict[str, dict[str, Any]] = {}
 
 
@@ -233,9 +248,9 @@ def _live_statements(session: Session) -> dict[str, Any]:
         "attended", "published_minutes", "published_attended", "updated_at",
     ]  # fmt: skip
     create = _insert(session, Attendance).from_select(names, people).on_conflict_do_nothing()
-    _LIVE[dialect] = {"lock": lock, "create": create, "save": _SAVE_PG if pg else _SAVE, "add_viewers": None}
+    _LIVE[dialect] = {"lock": lock, "create": create, "save": _SAVE, "add_viewers": None, "insert_merged": None}
     if pg:
-        _LIVE[dialect]["add_viewers"] = _ADD_VIEWERS_PG
+        _LIVE[dialect].update(save=_SAVE_PG, add_viewers=_ADD_VIEWERS_PG, insert_merged=_INSERT_MERGED_PG)
     return _LIVE[dialect]
 
 
@@ -254,6 +269,19 @@ _SAVE_PG = text(
         CAST(:oe AS timestamptz[]), CAST(:lm AS integer[]), CAST(:tb AS text[]), CAST(:mn AS integer[]),
         CAST(:at AS boolean[]), CAST(:np AS integer[])) AS v(rid, cs, os, oe, lm, tb, mn, at, np)
     WHERE a.id = v.rid"""
+).bindparams(bindparam("now", type_=_ATT.c.updated_at.type))
+_INSERT_MERGED_PG = text(
+    """INSERT INTO event_attendance (event_id, person_id, org_id, closed_seconds, open_start, open_end,
+        last_minute, tabs, pings, source, minutes, attended, published_minutes, published_attended, updated_at)
+    SELECT :event_id, p.id, p.org_id, v.cs, v.os, v.oe, v.lm, CAST(v.tb AS json), v.np, 'live', v.mn, v.at, -1,
+        false, :now
+    FROM unnest(CAST(:pid AS integer[]), CAST(:cs AS integer[]), CAST(:os AS timestamptz[]),
+        CAST(:oe AS timestamptz[]), CAST(:lm AS integer[]), CAST(:tb AS text[]), CAST(:mn AS integer[]),
+        CAST(:at AS boolean[]), CAST(:np AS integer[])) AS v(pid, cs, os, oe, lm, tb, mn, at, np)
+    JOIN people AS p ON p.id = v.pid
+    ORDER BY v.pid
+    ON CONFLICT DO NOTHING
+    RETURNING person_id"""
 ).bindparams(bindparam("now", type_=_ATT.c.updated_at.type))
 _ADD_VIEWERS_PG = text(
     """INSERT INTO event_viewer_minutes (event_id, minute, shard, viewers)

@@ -226,21 +226,23 @@ def on_learning_statements(session: Session, batch: signals.LearningStatements) 
     completed = repo.completed_pairs(session, people, courses)
     enrolments = repo.enrolments_for(session, people, courses)
     new_rows: list[dict[str, Any]] = []
+    completing: list[tuple[tuple[int, int], list[tuple[signals.LearningStatement, Course, AU | None]]]] = []
     for pair, items in groups.items():
-        simple = all(au is None and not _statement_completes(e, au) for e, _c, au in items)
-        if pair in completed and simple:
+        if not all(au is None and not _statement_completes(e, au) for e, _c, au in items):
+            completing.append((pair, items))
+        elif pair in completed:
             continue  # progress after completion changes nothing
-        if not simple and any(au is not None for _e, _c, au in items):
-            for event, course, au in items:  # cmi5: AUs are satisfied one by one, in order
-                _one_statement(session, course, event, au)
-            continue
-        if not simple:
-            _complete_in_order(session, items, enrolments.get(pair), done=pair in completed)
-            continue
-        if pair in enrolments:
+        elif pair in enrolments:
             _apply_progress(enrolments[pair], [e for e, _c, _au in items])
         else:
             new_rows.append(_new_enrolment(pair, [e for e, _c, _au in items]))
+    session.flush()  # the batch's progress in one flush, before the completions' queries
+    for pair, items in completing:
+        if any(au is not None for _e, _c, au in items):
+            for event, course, au in items:  # cmi5: AUs are satisfied one by one, in order
+                _one_statement(session, course, event, au)
+        else:
+            _complete_in_order(session, items, enrolments.get(pair), done=pair in completed)
     _insert_enrolments(session, new_rows)
     session.flush()
 

@@ -21,7 +21,7 @@ from saptah.core.errors import SaptahError
 from saptah.lrs import service
 
 MAX_GROUP = 200  # requests per transaction
-IN_FLIGHT = 2  # groups in the database at once per process: while one waits on a round trip, another works
+IN_FLIGHT = 1  # groups in the database at once per process: the next group gathers meanwhile (2 measured slower)
 
 
 @dataclass

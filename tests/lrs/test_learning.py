@@ -159,6 +159,39 @@ def test_completions_in_one_batch_are_counted_once_each_in_the_day_totals(client
     assert [(g.completions, g.minutes) for g in groups] == [(3, 3 * course.duration_minutes)]
 
 
+def test_a_batch_completing_a_course_several_times_completes_it_once(client, db, make, auth):
+    """completed, passed and completed again in one batch, then again in a later batch: one completion (its
+    assessment passed), one certificate, the completion's karma once; a new learner is enrolled at 100%."""
+    from sqlalchemy import select
+
+    from saptah.catalog import service as catalog
+    from saptah.catalog.models import CourseCompletion
+    from saptah.recognition import service as recognition
+    from tests.catalog.conftest import Courses
+
+    course = Courses(db).make(launch_kind="external", launch_url="https://provider.example.org/x", modules=[])
+    person = make.person(email="thrice@example.gov.in")
+    passed = statement("thrice@example.gov.in", "http://adlnet.gov/expapi/verbs/passed", course.activity_id)
+    passed["result"] = {"success": True}
+    batch = [
+        _progressed("thrice@example.gov.in", course.activity_id, 40),
+        statement("thrice@example.gov.in", COMPLETED, course.activity_id),
+        passed,
+        statement("thrice@example.gov.in", COMPLETED, course.activity_id),
+    ]
+    for _ in range(2):
+        fresh = [{**s, "id": new_id()} for s in batch]
+        assert client.post("/xapi/statements", json=fresh, headers=auth).status_code == 200
+    db.expire_all()
+    done = db.scalars(select(CourseCompletion).where(CourseCompletion.person_id == person.id)).all()
+    assert [(c.course_id, c.assessment_passed) for c in done] == [(course.id, True)]
+    assert catalog.progress_for(db, person_ids=[person.id], course_ids=[course.id]) == {(person.id, course.id): 100}
+    certs = [c for c in recognition.certificates_of(db, person.id) if c.subject_id == course.id]
+    assert len(certs) == 1
+    _total, entries = recognition.karma_of(db, person.id)
+    assert [(e.reason, e.points) for e in entries if e.object_key == f"course:{course.id}"] == [("course_completed", 5)]
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT"])  # a POST is stored in a group (group commit), a PUT alone
 def test_a_request_retried_after_a_deadlock_keeps_nothing_of_the_failed_attempt(
     client, make, auth, seen, monkeypatch, method

@@ -157,3 +157,27 @@ def test_no_campaign_certificate_when_the_target_moved_out_of_reach_before_the_j
     complete(db, p.id, 2, ist(2024, 10, 21), 60)
     run_jobs(db, factory, settings)
     assert [x.duration_minutes for x in campaign_certs(db, p.id)] == [310]
+
+
+def test_a_batch_of_completions_earns_what_one_at_a_time_would(db, make):
+    """In a signals batch (an xAPI batch) completions' karma is awarded at its end: the cap counts the batch's
+    earlier completions, and a plan course announced in the batch stays outside the cap."""
+    c = campaign(db, "Batch campaign")
+    p, q = make.person("DOHFW"), make.person("DOHFW")
+    with signals.batch(db):
+        for i in range(5):
+            complete(db, p.id, 600 + i, ist(2024, 10, 20, 9 + i), passed=i in (0, 4))
+        signals.publish(db, signals.PlanItemCompleted(q.id, 610, 1, None, ist(2024, 10, 22)))
+        for i in range(4):
+            complete(db, q.id, 620 + i, ist(2024, 10, 20, 9 + i))
+        complete(db, q.id, 610, ist(2024, 10, 22))
+        assert points(db, p.id) == (0, {})
+    total, entries = points(db, p.id)
+    assert total == 25 and entries[("course_completed", "course:604")] == 0
+    assert entries[("assessment_passed", "course:600")] == 5 and entries[("assessment_passed", "course:604")] == 0
+    total, entries = points(db, q.id)
+    assert total == 20 + 10 + 5 and entries[("course_completed", "course:610")] == 5
+    assert totals(db, c.id, p.id).karma == 25 and totals(db, c.id, q.id).karma == 35
+    with signals.batch(db):  # the same completions again: nothing more
+        complete(db, p.id, 600, ist(2024, 10, 20, 9), passed=True)
+    assert points(db, p.id)[0] == 25 and totals(db, c.id, p.id).karma == 25

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,37 +25,45 @@ def on_course_completed(session: Session, event: signals.CourseCompleted) -> Non
     """Count a completion in the per-day course and group aggregates, in the completion's transaction.
 
     Inside a signals batch (an LRS batch) completions are summed and written once per key at the end,
-    in sorted order; otherwise at once.
+    in sorted order, their people read in one query; otherwise at once.
     """
     from saptah.directory import repository as people
 
-    person = people.get_person(session, event.person_id)
-    if person is None:
-        return
-    day, minutes = ist_day(event.completed_at), event.duration_minutes
     state = signals.after_batch(session, _write_pending)
     if state is None:
+        person = people.get_person(session, event.person_id)
+        if person is None:
+            return
         repo.add_completion(
             session,
             org_ids=(NATIONAL, person.org_id),
-            day=day,
+            day=ist_day(event.completed_at),
             course_id=event.course_id,
             group=person.group or "Others",
-            minutes=minutes,
+            minutes=event.duration_minutes,
         )
         return
-    courses, groups = state.setdefault(PENDING, ({}, {}))
-    for org_id in dict.fromkeys((NATIONAL, person.org_id)):
-        for totals, key in (
-            (courses, (org_id, day, event.course_id)),
-            (groups, (org_id, day, person.group or "Others")),
-        ):
-            done, mins = totals.get(key, (0, 0))
-            totals[key] = (done + 1, mins + minutes)
+    state.setdefault(PENDING, []).append(event)
 
 
 def _write_pending(session: Session, state: dict[str, Any]) -> None:
-    courses, groups = state.pop(PENDING, ({}, {}))
+    from saptah.directory import repository as people
+
+    events: list[signals.CourseCompleted] = state.pop(PENDING, [])
+    found = people.people_by_ids(session, [e.person_id for e in events])
+    courses: dict[tuple[int, date, int], tuple[int, int]] = {}
+    groups: dict[tuple[int, date, str], tuple[int, int]] = {}
+    for event in events:
+        person = found.get(event.person_id)
+        if person is None:
+            continue
+        day, minutes = ist_day(event.completed_at), event.duration_minutes
+        for org_id in dict.fromkeys((NATIONAL, person.org_id)):
+            course_key, group_key = (org_id, day, event.course_id), (org_id, day, person.group or "Others")
+            done, mins = courses.get(course_key, (0, 0))
+            courses[course_key] = (done + 1, mins + minutes)
+            done, mins = groups.get(group_key, (0, 0))
+            groups[group_key] = (done + 1, mins + minutes)
     repo.add_totals(session, courses=courses, groups=groups)
 
 

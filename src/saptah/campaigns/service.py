@@ -169,8 +169,17 @@ def _first_error(exc: ValueError) -> str:
 
 def karma_monthly_cap(session: Session, at: datetime) -> int:
     """Completions outside a plan that earn karma in a month: the highest cap of the campaigns running at `at`."""
-    caps = [rules_of(c).karma_monthly_cap for c in repo.list_campaigns(session) if status(c, at) == "running"]
-    return max(caps) if caps else DEFAULT_KARMA_CAP
+    return karma_monthly_caps(session, [at])[0]
+
+
+def karma_monthly_caps(session: Session, moments: Sequence[datetime]) -> list[int]:
+    """`karma_monthly_cap` of each moment, the campaigns read once."""
+    listed = repo.list_campaigns(session) if moments else []
+    out = []
+    for at in moments:
+        caps = [rules_of(c).karma_monthly_cap for c in listed if status(c, at) == "running"]
+        out.append(max(caps) if caps else DEFAULT_KARMA_CAP)
+    return out
 
 
 # --- ingest -----------------------------------------------------------------------------------------------------
@@ -211,7 +220,7 @@ def ingest_soon(session: Session, records: Sequence[RecordIn]) -> None:
     A batch of events then becomes one `ingest`, with one lock order, instead of one ingest per event whose
     aggregate writes could interleave with a concurrent batch's and deadlock.
     """
-    state = signals.after_batch(session, _ingest_queued)
+    state = signals.after_batch(session, _ingest_queued, last=True)
     if state is None:
         ingest(session, records)
     else:

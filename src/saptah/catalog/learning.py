@@ -210,8 +210,11 @@ def on_learning_statement(session: Session, event: signals.LearningStatement) ->
 def on_learning_statements(session: Session, batch: signals.LearningStatements) -> None:
     """Map a batch of xAPI statements to courses: completion by each course's rule, else progress.
 
-    Set-based: one query each for the batch's courses, completions and enrolments; progress-only
-    statements of new learners become one multi-row insert. Items arrive grouped by (person, activity).
+    Set-based: one query each for the batch's courses and completions; the enrolments to update are read
+    (locked, in id order) and written in one statement each, new learners' enrolments are one insert, and the
+    batch's completions go through the completion service together. A (person, course) pair's statements are
+    folded in order, as one statement at a time would: progress until its first completion, nothing after.
+    cmi5 AUs are satisfied one by one. Items arrive grouped by (person, activity).
     """
     found = _courses_for(session, {e.activity_id for e in batch.items})
     groups: dict[tuple[int, int], list[tuple[signals.LearningStatement, Course, AU | None]]] = {}
@@ -221,54 +224,60 @@ def on_learning_statements(session: Session, batch: signals.LearningStatements) 
             groups.setdefault((event.person_id, course.id), []).append((event, course, au))
     if not groups:
         return
-    people = [p for p, _c in groups]
-    courses = [c for _p, c in groups]
-    completed = repo.completed_pairs(session, people, courses)
-    enrolments = repo.enrolments_for(session, people, courses)
+    completed = repo.completed_of(session, list(groups))
+    plain = {pair: items for pair, items in groups.items() if all(au is None for _e, _c, au in items)}
+    stored = repo.progress_for_update(session, [pair for pair in plain if pair not in completed])
+    changed: list[repo.Progress] = []
     new_rows: list[dict[str, Any]] = []
-    completing: list[tuple[tuple[int, int], list[tuple[signals.LearningStatement, Course, AU | None]]]] = []
-    for pair, items in groups.items():
-        if not all(au is None and not _statement_completes(e, au) for e, _c, au in items):
-            completing.append((pair, items))
-        elif pair in completed:
-            continue  # progress after completion changes nothing
-        elif pair in enrolments:
-            _apply_progress(enrolments[pair], [e for e, _c, _au in items])
+    completions: list[service.CompletionIn] = []
+    for pair, items in plain.items():
+        events = [e for e, _c, _au in items]
+        first = next((i for i, e in enumerate(events) if _statement_completes(e, None)), None)
+        if first is not None:
+            completions.append(_completion(pair[0], items[0][1], events[first:]))
+        if pair in completed:
+            continue  # progress after completion changes nothing; a completion only records a passed assessment
+        before = events if first is None else events[:first]
+        if pair in stored:
+            row = _folded(stored[pair], before, done=first is not None)
+            if row != stored[pair]:
+                changed.append(row)
         else:
-            new_rows.append(_new_enrolment(pair, [e for e, _c, _au in items]))
-    session.flush()  # the batch's progress in one flush, before the completions' queries
-    for pair, items in completing:
-        if any(au is not None for _e, _c, au in items):
+            new_rows.append(_new_enrolment(pair, events[0].at, before, done=first is not None))
+    repo.write_progress(session, changed)
+    _insert_enrolments(session, new_rows)
+    service.complete_courses(session, completions, source="xapi")
+    for pair, items in groups.items():
+        if pair not in plain:
             for event, course, au in items:  # cmi5: AUs are satisfied one by one, in order
                 _one_statement(session, course, event, au)
-        else:
-            _complete_in_order(session, items, enrolments.get(pair), done=pair in completed)
-    _insert_enrolments(session, new_rows)
     session.flush()
 
 
-def _complete_in_order(
-    session: Session,
-    items: list[tuple[signals.LearningStatement, Course, AU | None]],
-    enrolment: Enrolment | None,
-    *,
-    done: bool,
-) -> None:
-    """A (person, course) pair's statements, one or more of them completing it: progress before the first
-    completion is folded into the stored enrolment, completions go through the one completion service in
-    order, and progress after a completion changes nothing (the same result as one statement at a time)."""
-    first = next(i for i, (event, _c, au) in enumerate(items) if _statement_completes(event, au))
-    if not done:
-        before = [event for event, _c, _au in items[:first]]
-        if enrolment is None and before:  # a new learner: enrolled (and announced) by the first statement, as before
-            event, course, au = items[0]
-            _one_statement(session, course, event, au)
-            enrolment = repo.get_enrolment(session, event.person_id, course.id)
-        if enrolment is not None:
-            _apply_progress(enrolment, before)
-    for event, course, au in items[first:]:
-        if _statement_completes(event, au):
-            _one_statement(session, course, event, au)
+def _completion(person_id: int, course: Course, events: list[signals.LearningStatement]) -> service.CompletionIn:
+    """A pair's completion from its statements from the first completing one on."""
+    done = [e for e in events if _statement_completes(e, None)]
+    return service.CompletionIn(
+        person_id=person_id,
+        course=course,
+        at=done[0].at,
+        assessment_passed=_passed(done[0]),
+        passed_later=any(_passed(e) for e in done[1:]),
+    )
+
+
+def _passed(event: signals.LearningStatement) -> bool:
+    return bool(event.success) or event.verb == VERB_PASSED
+
+
+def _folded(stored: repo.Progress, events: list[signals.LearningStatement], *, done: bool) -> repo.Progress:
+    """An enrolment's progress after these statements (100 when the pair completes)."""
+    progress, last = stored.progress_percent, stored.last_active_at
+    for event in events:
+        if event.progress is not None:
+            progress = max(progress, min(99, int(event.progress)))
+        last = max(last or event.at, event.at)
+    return repo.Progress(stored.id, 100 if done else progress, last)
 
 
 def _courses_for(session: Session, activity_ids: set[str]) -> dict[str, tuple[Course, AU | None]]:
@@ -285,22 +294,19 @@ def _courses_for(session: Session, activity_ids: set[str]) -> dict[str, tuple[Co
     return out
 
 
-def _apply_progress(enrolment: Enrolment, events: list[signals.LearningStatement]) -> None:
-    for event in events:
-        if event.progress is not None:
-            enrolment.progress_percent = max(enrolment.progress_percent, min(99, int(event.progress)))
-        enrolment.last_active_at = max(enrolment.last_active_at or event.at, event.at)
-
-
-def _new_enrolment(pair: tuple[int, int], events: list[signals.LearningStatement]) -> dict[str, Any]:
+def _new_enrolment(
+    pair: tuple[int, int], first_at: datetime, events: list[signals.LearningStatement], *, done: bool
+) -> dict[str, Any]:
+    """A new learner's enrolment row: enrolled by their first statement, with these statements' progress (100 when
+    the pair completes; no activity yet when its first statement completes it)."""
     progress = [min(99, int(e.progress)) for e in events if e.progress is not None]
     return {
         "person_id": pair[0],
         "course_id": pair[1],
-        "enrolled_at": min(events[0].at, utcnow()),
-        "progress_percent": max([0, *progress]),
+        "enrolled_at": min(first_at, utcnow()),
+        "progress_percent": 100 if done else max([0, *progress]),
         "seconds_in_use": 0,
-        "last_active_at": max(e.at for e in events),
+        "last_active_at": max((e.at for e in events), default=None),
     }
 
 
@@ -315,7 +321,9 @@ def _insert_enrolments(session: Session, rows: list[dict[str, Any]]) -> None:
         enrolment = repo.get_enrolment(session, *pair)
         if enrolment is not None:
             enrolment.progress_percent = max(enrolment.progress_percent, row["progress_percent"])
-            enrolment.last_active_at = max(enrolment.last_active_at or row["last_active_at"], row["last_active_at"])
+            if row["last_active_at"] is not None:
+                last = row["last_active_at"]
+                enrolment.last_active_at = max(enrolment.last_active_at or last, last)
 
 
 def _one_statement(session: Session, course: Course, event: signals.LearningStatement, au: AU | None) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, Table, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, literal_column, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -366,6 +367,103 @@ def completed_pairs(session: Session, person_ids: Sequence[int], course_ids: Seq
         CourseCompletion.person_id.in_(set(person_ids)), CourseCompletion.course_id.in_(set(course_ids))
     )
     return {(p, c) for p, c in session.execute(stmt).tuples()}
+
+
+def completed_of(session: Session, pairs: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these exact (person, course) pairs are completed."""
+    if not pairs:
+        return set()
+    c = CourseCompletion
+    stmt = select(c.person_id, c.course_id).where(tuple_(c.person_id, c.course_id).in_(sorted(set(pairs))))
+    return {(p, k) for p, k in session.execute(stmt).tuples()}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An enrolment's progress columns, as an xAPI batch reads and writes them."""
+
+    id: int
+    progress_percent: int
+    last_active_at: datetime | None
+
+
+def progress_for_update(session: Session, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Progress]:
+    """The enrolments of these exact (person, course) pairs, locked in id order (PostgreSQL) so that concurrent
+    batches updating the same enrolments take their locks in one order and read each other's progress."""
+    if not pairs:
+        return {}
+    e = Enrolment
+    stmt = (
+        select(e.id, e.person_id, e.course_id, e.progress_percent, e.last_active_at)
+        .where(tuple_(e.person_id, e.course_id).in_(sorted(set(pairs))))
+        .order_by(e.id)
+        .with_for_update()
+    )
+    return {(r[1], r[2]): Progress(r[0], r[3], r[4]) for r in session.execute(stmt).tuples()}
+
+
+def write_progress(session: Session, rows: Sequence[Progress]) -> None:
+    """Set these enrolments' progress and last activity: one statement (PostgreSQL) or one executemany."""
+    if not rows:
+        return
+    rows = sorted(rows, key=lambda r: r.id)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "UPDATE enrolments SET progress_percent = v.p, last_active_at = v.l "
+                "FROM unnest(CAST(:ids AS integer[]), CAST(:ps AS smallint[]), CAST(:ls AS timestamptz[])) "
+                "AS v(id, p, l) WHERE enrolments.id = v.id"
+            ),
+            {
+                "ids": [r.id for r in rows],
+                "ps": [r.progress_percent for r in rows],
+                "ls": [r.last_active_at for r in rows],
+            },
+        )
+        return
+    table: Table = Enrolment.__table__  # type: ignore[assignment]
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values(progress_percent=bindparam("_p"), last_active_at=bindparam("_l"))
+    )
+    session.connection().execute(stmt, [{"_id": r.id, "_p": r.progress_percent, "_l": r.last_active_at} for r in rows])
+
+
+def insert_completions(session: Session, rows: list[dict[str, object]]) -> set[tuple[int, int]]:
+    """Insert completions in one statement, skipping any (person, course) already completed (by a concurrent
+    transaction too); returns the (person, course) pairs inserted."""
+    if not rows:
+        return set()
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    table: Table = CourseCompletion.__table__  # type: ignore[assignment]
+    pg = session.get_bind().dialect.name == "postgresql"
+    stmt = (postgresql.insert(table) if pg else sqlite.insert(table)).values(rows)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["person_id", "course_id"])
+    returning = stmt.returning(table.c.person_id, table.c.course_id)
+    return {(r[0], r[1]) for r in session.execute(returning)}
+
+
+def mark_assessment_passed(session: Session, pairs: Sequence[tuple[int, int]]) -> None:
+    """Record that these (person, course) completions' assessments were passed."""
+    if not pairs:
+        return
+    c = CourseCompletion
+    session.execute(
+        update(c)
+        .where(tuple_(c.person_id, c.course_id).in_(sorted(set(pairs))), c.assessment_passed.is_(False))
+        .values(assessment_passed=True)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def competency_linked(session: Session, course_ids: Sequence[int]) -> set[int]:
+    """Which of these courses build at least one competency."""
+    if not course_ids:
+        return set()
+    stmt = select(CourseCompetency.course_id).where(CourseCompetency.course_id.in_(set(course_ids))).distinct()
+    return set(session.scalars(stmt))
 
 
 def enrolments_for(

@@ -254,6 +254,84 @@ def complete_course(
     return completion
 
 
+@dataclass(frozen=True)
+class CompletionIn:
+    """One (person, course) completion of a batch: its first completing statement's moment and assessment
+    result, and whether a later completing statement of the batch passed the assessment."""
+
+    person_id: int
+    course: Course
+    at: datetime
+    assessment_passed: bool
+    passed_later: bool = False
+
+
+def complete_courses(session: Session, completions: Sequence[CompletionIn], *, source: str) -> None:
+    """`complete_course` for a batch of (person, course) pairs whose enrolments are written already (at 100%):
+    one insert for the completions (those stored before, or by a concurrent transaction, are skipped and only
+    take a passed assessment), each new one announced once, and one insert for their certificates."""
+    if source not in SOURCES:
+        raise InvalidInput(f"Completion source must be one of {', '.join(SOURCES)}.")
+    if not completions:
+        return
+    now = utcnow()
+    ordered = sorted(completions, key=lambda c: (c.person_id, c.course.id))  # one lock order
+    rows = [
+        {
+            "person_id": c.person_id,
+            "course_id": c.course.id,
+            "completed_at": c.at,
+            "source": source,
+            "assessment_passed": c.assessment_passed or c.passed_later,
+            "recorded_at": now,
+        }
+        for c in ordered
+    ]
+    inserted = repo.insert_completions(session, rows)
+    fresh = [c for c in ordered if (c.person_id, c.course.id) in inserted]
+    repo.mark_assessment_passed(
+        session,
+        [
+            (c.person_id, c.course.id)
+            for c in ordered
+            if (c.person_id, c.course.id) not in inserted and (c.assessment_passed or c.passed_later)
+        ],
+    )
+    linked = repo.competency_linked(session, [c.course.id for c in fresh])
+    for c in fresh:
+        course = c.course
+        signals.publish(
+            session,
+            signals.CourseCompleted(
+                c.person_id, course.id, c.at, course.duration_minutes, course.id in linked, c.assessment_passed, source
+            ),
+        )
+    _issue_certificates(session, fresh)
+
+
+def _issue_certificates(session: Session, completions: list[CompletionIn]) -> None:
+    from saptah.recognition import service as recognition
+
+    if not completions:
+        return
+    providers = directory.repo.orgs_by_ids(session, sorted({c.course.provider_org_id for c in completions}))
+    recognition.issue_certificates(
+        session,
+        [
+            recognition.CertificateIn(
+                person_id=c.person_id,
+                kind="course",
+                subject_id=c.course.id,
+                title=c.course.title_en,
+                issuer=providers[c.course.provider_org_id].name_en if c.course.provider_org_id in providers else None,
+                duration_minutes=c.course.duration_minutes,
+                achieved_at=c.at,
+            )
+            for c in completions
+        ],
+    )
+
+
 def enrol_quietly(session: Session, *, person_id: int, course: Course, at: datetime) -> Enrolment:
     """Enrol regardless of status (a completion from outside proves the person took it); announced once."""
     enrolment = Enrolment(person_id=person_id, course_id=course.id, enrolled_at=min(at, utcnow()))

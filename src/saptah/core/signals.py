@@ -38,6 +38,7 @@ _BATCH = "saptah.signals.batch"
 class _Batch:
     queue: list[Callable[[Session, dict[str, Any]], None]]
     state: dict[str, Any]
+    last: list[Callable[[Session, dict[str, Any]], None]]
 
 
 @contextmanager
@@ -50,24 +51,31 @@ def batch(session: Session) -> Iterator[None]:
     if _BATCH in session.info:  # nested: the outer batch runs the queue
         yield
         return
-    current = _Batch([], {})
+    current = _Batch([], {}, [])
     session.info[_BATCH] = current
     try:
         yield
-        while current.queue:
-            current.queue.pop(0)(session, current.state)
+        while current.queue or current.last:
+            (current.queue or current.last).pop(0)(session, current.state)
     finally:
         session.info.pop(_BATCH, None)
 
 
-def after_batch(session: Session, fn: Callable[[Session, dict[str, Any]], None]) -> dict[str, Any] | None:
+def after_batch(
+    session: Session, fn: Callable[[Session, dict[str, Any]], None], *, last: bool = False
+) -> dict[str, Any] | None:
     """Queue fn(session, state) for the end of the current batch (once per fn) and return the batch's state dict,
-    where subscribers keep what fn will write; None outside a batch, where nothing is queued."""
+    where subscribers keep what fn will write; None outside a batch, where nothing is queued.
+
+    A `last` fn runs only when no other queued work is left, so the work queued before it can still feed it
+    (the campaign ingest that every credit of the batch ends in runs once, after the others queued their credit).
+    """
     current = session.info.get(_BATCH)
     if current is None:
         return None
-    if fn not in current.queue:
-        current.queue.append(fn)
+    pending = current.last if last else current.queue
+    if fn not in pending:
+        pending.append(fn)
     return current.state
 
 

@@ -75,6 +75,20 @@ def get_person(session: Session, person_id: int) -> Person | None:
     return session.get(Person, person_id)
 
 
+def people_by_ids(session: Session, person_ids: Sequence[int]) -> dict[int, Person]:
+    """People by id, in one query."""
+    if not person_ids:
+        return {}
+    return {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(set(person_ids))))}
+
+
+def orgs_by_ids(session: Session, org_ids: Sequence[int]) -> dict[int, Organisation]:
+    """Organisations by id, in one query."""
+    if not org_ids:
+        return {}
+    return {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(set(org_ids))))}
+
+
 def get_person_by_email(session: Session, email: str) -> Person | None:
     """A person by e-mail (stored lower-cased)."""
     return session.scalar(select(Person).where(Person.email == email.strip().lower()))

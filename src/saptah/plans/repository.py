@@ -108,6 +108,20 @@ def plans_with_course(session: Session, course_id: int, org_path: str) -> list[t
     return [(p, i) for p, i in session.execute(stmt).all()]
 
 
+def plans_with_courses(session: Session, course_ids: Sequence[int]) -> list[tuple[Plan, PlanItem, int]]:
+    """Published plans with an item that counts one of these courses, as (plan, item, course id)."""
+    if not course_ids:
+        return []
+    stmt = (
+        select(Plan, PlanItem, PlanItemOption.course_id)
+        .join(PlanItem, PlanItem.plan_id == Plan.id)
+        .join(PlanItemOption, PlanItemOption.item_id == PlanItem.id)
+        .where(Plan.status == PlanStatus.PUBLISHED.value, PlanItemOption.course_id.in_(set(course_ids)))
+        .order_by(Plan.id, PlanItem.id)
+    )
+    return [(p, i, c) for p, i, c in session.execute(stmt).tuples()]
+
+
 def _in_orgs_under(path: str) -> ColumnElement[bool]:
     """People whose organisation lies under the path, as an id list so PostgreSQL uses the people.org_id index."""
     if path == "/":

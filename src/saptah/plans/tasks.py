@@ -29,24 +29,48 @@ OVERDUE_NOTICE_DAYS = 7  # the 'deadline passed' mail is not sent for deadlines 
 
 
 def on_course_completed(session: Session, event: signals.CourseCompleted) -> None:
-    """Announce PlanItemCompleted once per plan in force that counts this course for this person."""
-    person = directory.repo.get_person(session, event.person_id)
-    if person is None:
+    """Announce PlanItemCompleted once per plan in force that counts this course for this person (for a batch of
+    completions, once at the end of the batch: one query for the plans of its courses, one for its people)."""
+    state = signals.after_batch(session, _plan_items_queued)
+    if state is None:
+        _plan_items(session, [event])
+    else:
+        state.setdefault(COMPLETIONS_QUEUED, []).append(event)
+
+
+COMPLETIONS_QUEUED = "plans.completions"
+
+
+def _plan_items_queued(session: Session, state: dict[str, Any]) -> None:
+    _plan_items(session, state.pop(COMPLETIONS_QUEUED, []))
+
+
+def _plan_items(session: Session, events: list[signals.CourseCompleted]) -> None:
+    by_course: defaultdict[int, list[tuple[Plan, Any]]] = defaultdict(list)
+    for plan, item, course_id in repo.plans_with_courses(session, [e.course_id for e in events]):
+        by_course[course_id].append((plan, item))
+    events = [e for e in events if by_course.get(e.course_id)]
+    if not events:
         return
-    org = directory.repo.get_org(session, person.org_id)
-    assert org is not None
-    seen: set[int] = set()
-    for plan, item in repo.plans_with_course(session, event.course_id, org.path):
-        if plan.id in seen or not person_matches(plan, person):
+    people = directory.repo.people_by_ids(session, [e.person_id for e in events])
+    orgs = directory.repo.orgs_by_ids(session, [p.org_id for p in people.values()])
+    for event in events:
+        person = people.get(event.person_id)
+        if person is None:
             continue
-        seen.add(plan.id)
-        deadline = item_deadline(plan, item, person)
-        signals.publish(
-            session,
-            signals.PlanItemCompleted(
-                person.id, event.course_id, plan.id, ist_end(deadline) if deadline else None, event.completed_at
-            ),
-        )
+        org = orgs[person.org_id]
+        seen: set[int] = set()
+        for plan, item in by_course[event.course_id]:
+            if plan.id in seen or not org.path.startswith(plan.audience_path) or not person_matches(plan, person):
+                continue
+            seen.add(plan.id)
+            deadline = item_deadline(plan, item, person)
+            signals.publish(
+                session,
+                signals.PlanItemCompleted(
+                    person.id, event.course_id, plan.id, ist_end(deadline) if deadline else None, event.completed_at
+                ),
+            )
 
 
 def _reminder_kind(plan: Plan, deadline: date, today: date) -> str | None:

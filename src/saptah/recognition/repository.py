@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -89,6 +90,35 @@ def karma_entry(session: Session, person_id: int, reason: str, object_key: str) 
     k = KarmaEntry
     stmt = select(k).where(k.person_id == person_id, k.reason == reason, k.object_key == object_key)
     return session.scalar(stmt)
+
+
+def karma_keys(session: Session, pairs: Sequence[tuple[int, str]], reasons: Sequence[str]) -> set[tuple[int, str, str]]:
+    """The (person, reason, object) keys with an entry, of these (person, object) pairs and reasons."""
+    if not pairs:
+        return set()
+    k = KarmaEntry
+    stmt = select(k.person_id, k.reason, k.object_key).where(
+        tuple_(k.person_id, k.object_key).in_(sorted(set(pairs))), k.reason.in_(reasons)
+    )
+    return {(r[0], r[1], r[2]) for r in session.execute(stmt)}
+
+
+def paid_outside_plan_many(session: Session, pairs: Sequence[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """`paid_outside_plan` of each (person, month) pair, in one query (absent: none)."""
+    if not pairs:
+        return {}
+    k = KarmaEntry
+    stmt = (
+        select(k.person_id, k.month, func.count())
+        .where(
+            tuple_(k.person_id, k.month).in_(sorted(set(pairs))),
+            k.reason == "course_completed",
+            k.in_plan.is_(False),
+            k.points > 0,
+        )
+        .group_by(k.person_id, k.month)
+    )
+    return {(r[0], r[1]): int(r[2]) for r in session.execute(stmt)}
 
 
 def paid_outside_plan(session: Session, person_id: int, month: str) -> int:

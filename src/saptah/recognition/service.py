@@ -83,6 +83,48 @@ def issue_certificate(
     return cert
 
 
+@dataclass(frozen=True)
+class CertificateIn:
+    """A certificate to issue (see `issue_certificate`)."""
+
+    person_id: int
+    kind: str
+    subject_id: int
+    title: str
+    issuer: str | None
+    duration_minutes: int | None
+    achieved_at: datetime
+
+
+def issue_certificates(session: Session, wanted: Sequence[CertificateIn]) -> None:
+    """`issue_certificate` for many at once: one query for the names, one insert; any already issued is kept."""
+    if not wanted:
+        return
+    if any(c.kind not in CERTIFICATE_KINDS for c in wanted):
+        raise InvalidInput(f"A certificate is for one of: {', '.join(CERTIFICATE_KINDS)}.")
+    people = directory.repo.people_by_ids(session, [c.person_id for c in wanted])
+    missing = {c.person_id for c in wanted} - set(people)
+    if missing:
+        raise NotFound("No such person.")
+    now = utcnow()
+    rows = {
+        (c.person_id, c.kind, c.subject_id): {
+            "code": new_code(),
+            "person_id": c.person_id,
+            "kind": c.kind,
+            "subject_id": c.subject_id,
+            "title": c.title[:300],
+            "recipient_name": people[c.person_id].full_name,
+            "issuer": c.issuer,
+            "duration_minutes": c.duration_minutes,
+            "achieved_at": c.achieved_at,
+            "issued_at": now,
+        }
+        for c in wanted
+    }
+    repo.insert_certificates(session, [rows[key] for key in sorted(rows)])
+
+
 def normalise_code(code: str) -> str:
     """Codes are read from paper: ignore case, spaces and dashes."""
     return "".join(ch for ch in code.upper() if ch.isalnum())
@@ -207,27 +249,60 @@ def _credit_karma(session: Session, pid: int, reason: str, obj: str, points: int
 
 
 def karma_for_completion(session: Session, event: signals.CourseCompleted) -> None:
-    """5 points a course (+5 if its assessment was passed); outside the plan, only up to the monthly cap."""
-    obj = f"course:{event.course_id}"
-    in_plan = repo.karma_entry(session, event.person_id, "plan_course", obj) is not None
-    month = event.completed_at.astimezone(IST).strftime("%Y-%m")
-    points, note = KARMA_POINTS["course_completed"], "Course completed"
-    if in_plan:
-        note = "Course from your learning plan completed"
+    """5 points a course (+5 if its assessment was passed); outside the plan, only up to the monthly cap.
+
+    Inside a signals batch the batch's completions are awarded together at its end (after the plan items the
+    plans domain announces for them), with the same result as one by one in order.
+    """
+    state = signals.after_batch(session, _karma_for_completions)
+    if state is None:
+        _award_completions(session, [event])
     else:
-        cap = campaigns.karma_monthly_cap(session, event.completed_at)
-        if repo.paid_outside_plan(session, event.person_id, month) >= cap:
-            points, note = 0, f"Course completed; the monthly limit of {cap} courses outside your plan was reached"
-    common: dict[str, Any] = {
-        "person_id": event.person_id,
-        "object_key": obj,
-        "at": event.completed_at,
-        "in_plan": in_plan,
-    }
-    award_karma(session, reason="course_completed", points=points, note=note, **common)
-    if event.assessment_passed:
-        bonus = KARMA_POINTS["assessment_passed"] if points else 0
-        award_karma(session, reason="assessment_passed", points=bonus, note="Course assessment passed", **common)
+        state.setdefault(COMPLETIONS_QUEUED, []).append(event)
+
+
+COMPLETIONS_QUEUED = "recognition.completions"
+
+
+def _karma_for_completions(session: Session, state: dict[str, Any]) -> None:
+    _award_completions(session, state.pop(COMPLETIONS_QUEUED, []))
+
+
+def _award_completions(session: Session, events: list[signals.CourseCompleted]) -> None:
+    """Completions' karma in order: one query for their plan entries and earlier awards, one for the monthly
+    counts, one insert; each completion sees the awards of the ones before it, as if awarded one at a time."""
+    if not events:
+        return
+    objs = [(e.person_id, f"course:{e.course_id}") for e in events]
+    keys = repo.karma_keys(session, objs, ("plan_course", "course_completed"))
+    months = [e.completed_at.astimezone(IST).strftime("%Y-%m") for e in events]
+    outside = [i for i, (pid, obj) in enumerate(objs) if (pid, "plan_course", obj) not in keys]
+    caps = dict(
+        zip(outside, campaigns.karma_monthly_caps(session, [events[i].completed_at for i in outside]), strict=True)
+    )
+    paid = repo.paid_outside_plan_many(session, [(objs[i][0], months[i]) for i in outside])
+    rows: dict[tuple[int, str, str], dict[str, Any]] = {}
+    for i, event in enumerate(events):
+        pid, obj = objs[i]
+        in_plan = i not in caps
+        points, note = KARMA_POINTS["course_completed"], "Course completed"
+        if in_plan:
+            note = "Course from your learning plan completed"
+        elif paid.get((pid, months[i]), 0) >= caps[i]:
+            points, note = 0, f"Course completed; the monthly limit of {caps[i]} courses outside your plan was reached"
+        elif (pid, "course_completed", obj) not in keys:
+            paid[(pid, months[i])] = paid.get((pid, months[i]), 0) + 1
+        award = [("course_completed", points, note)]
+        if event.assessment_passed:
+            bonus = KARMA_POINTS["assessment_passed"] if points else 0
+            award.append(("assessment_passed", bonus, "Course assessment passed"))
+        for reason, pts, text in award:
+            row = {**_karma_row(pid, reason, obj, pts, text, event.completed_at), "in_plan": in_plan}
+            rows.setdefault((pid, reason, obj), row)
+    inserted = repo.insert_karma_many(session, [rows[key] for key in sorted(rows)])
+    for key in sorted(inserted):
+        r = rows[key]
+        _credit_karma(session, r["person_id"], r["reason"], r["object_key"], r["points"], r["note"], r["at"])
 
 
 def plan_points(deadline: datetime | None, completed_at: datetime) -> int:

@@ -66,6 +66,8 @@ def test_the_lean_path_refuses_as_the_routed_endpoint_does(client, db, make):
         403,
         "Presence can be reported only for yourself.",
     )
+    big = json.dumps({**PLAIN, "tab": "x" * (api.MAX_PING_BYTES + 1)}).encode()
+    assert refusal(post(client, live.id, big, token=token)) == (413, "A presence report is at most 2048 bytes.")
     r = post(client, live.id, PLAIN, token=token)  # and after all that, a plain ping is counted
     assert r.status_code == 200 and r.json()["counted"] and r.json()["seconds"] == 30
     assert r.headers["content-type"] == "application/json" and r.headers["x-content-type-options"] == "nosniff"

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from saptah.core.errors import Forbidden, NotAuthenticated
+from saptah.core.errors import Forbidden, NotAuthenticated, PayloadTooLarge
 from saptah.core.security import same
 from saptah.events import attendance, service
 from saptah.events import presence as presence_path
@@ -155,12 +155,15 @@ async def presence_lean(scope: Scope, receive: Receive, send: Send, routed: ASGI
     Only the plain case is answered here: no query string, a JSON body that `PingIn` accepts. Anything else
     is handed, body and all, to the routed endpoint above, so refusals read exactly as on every other route.
     """
-    chunks = []
+    chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             return
         chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > MAX_PING_BYTES:  # refused before it is read whole: a ping is a few dozen bytes
+            raise PayloadTooLarge(f"A presence report is at most {MAX_PING_BYTES} bytes.")
         if not message.get("more_body", False):
             break
     raw = b"".join(chunks)

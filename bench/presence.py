@@ -10,7 +10,7 @@ been sent yet when the pings stop, and how long the worker takes to send them (t
 
     export SAPTAH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/saptah_bench
     .venv/bin/saptah db upgrade
-    SAPTAH_RUN_WORKER_IN_APP=false .venv/bin/saptah serve --port 8765 --workers 2 &
+    SAPTAH_RUN_WORKER_IN_APP=false .venv/bin/saptah serve --port 8765 --workers 1 &
     .venv/bin/saptah worker &   # sends live credit to the campaign engine every 2 s
     .venv/bin/python bench/presence.py --url http://127.0.0.1:8765 --database-url $SAPTAH_DATABASE_URL \
         --viewers 100000 --seconds 60

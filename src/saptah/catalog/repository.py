@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, literal_column, select, text, tuple_, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, literal_column, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from saptah.catalog.models import (
     ModuleProgress,
     Rating,
 )
+from saptah.core.pairs import pairs_in
 
 # Letters and digits, with the combining vowel signs of Indic and Arabic scripts (Python's \w splits "तनाव").
 WORD = re.compile(r"[\w\u0600-\u06ff\u0900-\u0dff]+")
@@ -374,7 +375,7 @@ def completed_of(session: Session, pairs: Sequence[tuple[int, int]]) -> set[tupl
     if not pairs:
         return set()
     c = CourseCompletion
-    stmt = select(c.person_id, c.course_id).where(tuple_(c.person_id, c.course_id).in_(sorted(set(pairs))))
+    stmt = select(c.person_id, c.course_id).where(pairs_in(session, c.person_id, c.course_id, pairs))
     return {(p, k) for p, k in session.execute(stmt).tuples()}
 
 
@@ -395,7 +396,7 @@ def progress_for_update(session: Session, pairs: Sequence[tuple[int, int]]) -> d
     e = Enrolment
     stmt = (
         select(e.id, e.person_id, e.course_id, e.progress_percent, e.last_active_at)
-        .where(tuple_(e.person_id, e.course_id).in_(sorted(set(pairs))))
+        .where(pairs_in(session, e.person_id, e.course_id, pairs))
         .order_by(e.id)
         .with_for_update()
     )
@@ -452,7 +453,7 @@ def mark_assessment_passed(session: Session, pairs: Sequence[tuple[int, int]]) -
     c = CourseCompletion
     session.execute(
         update(c)
-        .where(tuple_(c.person_id, c.course_id).in_(sorted(set(pairs))), c.assessment_passed.is_(False))
+        .where(pairs_in(session, c.person_id, c.course_id, pairs), c.assessment_passed.is_(False))
         .values(assessment_passed=True)
         .execution_options(synchronize_session=False)
     )

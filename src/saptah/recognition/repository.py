@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, tuple_
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from saptah.core.pairs import pairs_in
 from saptah.recognition.models import Certificate, HonourRoll, HonourRollEntry, KarmaEntry
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -98,7 +99,7 @@ def karma_keys(session: Session, pairs: Sequence[tuple[int, str]], reasons: Sequ
         return set()
     k = KarmaEntry
     stmt = select(k.person_id, k.reason, k.object_key).where(
-        tuple_(k.person_id, k.object_key).in_(sorted(set(pairs))), k.reason.in_(reasons)
+        pairs_in(session, k.person_id, k.object_key, pairs), k.reason.in_(reasons)
     )
     return {(r[0], r[1], r[2]) for r in session.execute(stmt)}
 
@@ -111,7 +112,7 @@ def paid_outside_plan_many(session: Session, pairs: Sequence[tuple[int, str]]) -
     stmt = (
         select(k.person_id, k.month, func.count())
         .where(
-            tuple_(k.person_id, k.month).in_(sorted(set(pairs))),
+            pairs_in(session, k.person_id, k.month, pairs),
             k.reason == "course_completed",
             k.in_plan.is_(False),
             k.points > 0,

@@ -7,20 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Table,
-    and_,
-    exists,
-    func,
-    insert,
-    or_,
-    select,
-    text,
-    tuple_,
-    union_all,
-    update,
-)
+from sqlalchemy import ColumnElement, Table, and_, exists, func, insert, or_, select, tuple_, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from saptah.directory.models import Person
@@ -64,31 +51,14 @@ def existing_statements(session: Session, ids: Sequence[str]) -> dict[str, tuple
 
 
 def insert_statements(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert statements with one executemany (Core, no RETURNING: the driver pipelines it; measured faster than
-    one INSERT from column arrays, whose JSON bodies cost more to quote as array text than rows do)."""
+    """Insert statements with one executemany (Core, no RETURNING: the driver pipelines it)."""
     session.connection().execute(insert(STATEMENTS), rows)
 
 
 def insert_related(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert related agents/activities rows: on PostgreSQL one INSERT from column arrays (one statement for the
-    server to run instead of one per row, 2-3 rows a statement), elsewhere one executemany."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name != "postgresql":
+    """Insert related agents/activities rows."""
+    if rows:
         session.connection().execute(insert(RELATED), rows)
-        return
-    _insert_arrays(session, RELATED, rows)
-
-
-def _insert_arrays(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    names = list(rows[0])
-    dialect = session.get_bind().dialect
-    arrays = ", ".join(
-        f"CAST(:c{i} AS {table.c[name].type.compile(dialect=dialect)}[])" for i, name in enumerate(names)
-    )
-    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
-    sql = f"INSERT INTO {table.name} ({columns}) SELECT * FROM unnest({arrays})"
-    session.connection().execute(text(sql), {f"c{i}": [r[name] for r in rows] for i, name in enumerate(names)})
 
 
 def void(session: Session, targets: Sequence[str]) -> None:

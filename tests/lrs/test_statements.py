@@ -239,3 +239,28 @@ def test_timestamp_defaults_to_stored_and_is_kept_when_given(client, auth):
     body2 = client.get("/xapi/statements", params={"statementId": sid2}, headers=auth).json()
     assert body2["timestamp"] == body2["stored"]
     assert datetime.fromisoformat(body2["stored"].replace("Z", "+00:00")) <= datetime.now(UTC)
+
+
+def test_a_plain_post_with_remembered_credentials_is_answered_by_the_lean_route(client, auth, monkeypatch):
+    """The first POST's credentials are checked by the routed endpoint; the next plain POST is stored by the lean
+    route with the same answer, and a refusal on it (here a 409) is handed to the routed endpoint."""
+    from saptah.lrs import lean
+
+    answered: list[list[str] | None] = []
+    real = lean._store_plain
+
+    async def spy(*args):
+        answered.append(await real(*args))
+        return answered[-1]
+
+    monkeypatch.setattr(lean, "_store_plain", spy)
+    first, second = statement(id=new_id()), statement(id=new_id())
+    assert client.post("/xapi/statements", json=first, headers=auth).json() == [first["id"]]
+    r = client.post("/xapi/statements", json=second, headers=auth)
+    assert r.status_code == 200 and r.json() == [second["id"]]
+    assert r.headers["x-experience-api-version"] == "1.0.3" and r.headers["x-content-type-options"] == "nosniff"
+    assert answered == [None, [second["id"]]]
+    changed = {**second, "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"}}
+    r = client.post("/xapi/statements", json=changed, headers=auth)
+    assert r.status_code == 409 and answered[-1] is None
+    assert "already stored" in r.json()["error"]["message"]

@@ -19,6 +19,7 @@ from saptah.lrs.api_documents import router as documents_router
 from saptah.lrs.attachments import Part, multipart_body, parse_multipart
 from saptah.lrs.formats import accept_languages, http_date, iso
 from saptah.lrs.group_commit import group_commit
+from saptah.lrs.lean import statements_lean
 from saptah.lrs.schemas import IRI_RE
 from saptah.lrs.xapi_http import Body, XapiRoute, caller, finish, params_of
 from saptah.web.deps import DB
@@ -151,3 +152,6 @@ def agents(request: Request, db: DB) -> Response:
 
 
 router.include_router(documents_router)
+
+# A plain statement POST is answered before FastAPI's routing (`lean.statements_lean`); the rest by the route above.
+lean_routes = [("POST", r"/xapi/statements", statements_lean)]

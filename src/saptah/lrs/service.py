@@ -102,6 +102,12 @@ def _basic(header: str | None) -> tuple[str, str]:
     return key, secret
 
 
+def remembered_caller(database: str, header: str | None, base_url: str) -> Caller | None:
+    """The caller whose exact credentials this process checked less than AUTH_CACHE_SECONDS ago, else None."""
+    hit = _AUTHENTICATED.get((database, base_url, header or ""))
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
 def authenticate(session: Session, header: str | None, base_url: str) -> Caller:
     """The caller for an Authorization header, or 401."""
     key, secret = _basic(header)

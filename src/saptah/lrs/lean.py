@@ -1,0 +1,90 @@
+"""POST /xapi/statements as a lean route (see docs/architecture.md): a provider's plain statement POST is
+stored without FastAPI's middleware stack, routing and dependency solving.
+
+Only the plain case is answered here: no query string, a JSON body, a supported version header, credentials
+this process checked in the last few seconds, statements the group commit may store. Anything else, a refusal
+or a failed group included, is handed, body and all, to the routed endpoint, which answers it exactly as
+before (its own checks, its retries of a transient database failure, its error bodies).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from saptah.core.errors import SaptahError
+from saptah.lrs import service
+from saptah.lrs.group_commit import group_commit
+from saptah.lrs.xapi_http import VERSION, VERSION_RE
+
+_HEADERS = (b"authorization", b"content-type", b"x-experience-api-version")
+
+
+async def statements_lean(scope: Scope, receive: Receive, send: Send, routed: ASGIApp) -> None:
+    """Store a plain statement POST (one statement or a list) with the group commit; else the routed endpoint."""
+    state = scope["app"].state
+    limit = state.settings.max_upload_mb * 1024 * 1024
+    chunks, size, more = [], 0, True
+    while more and size <= limit:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        more = message.get("more_body", False)
+    raw = b"".join(chunks)
+    ids = None if more else await _store_plain(scope, state, raw)
+    if ids is None:
+        await routed(scope, _replay(raw, receive), send)
+        return
+    answer = json.dumps(ids, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(answer)).encode()),
+        (b"x-experience-api-version", VERSION.encode()),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": answer})
+
+
+async def _store_plain(scope: Scope, state: Any, raw: bytes) -> list[str] | None:
+    """The stored ids, or None when the request is not the plain case or was not stored."""
+    found: dict[bytes, str] = {}
+    for name, value in scope["headers"]:
+        if name in _HEADERS and name not in found:
+            found[name] = value.decode("latin-1")
+    if scope["query_string"] or not VERSION_RE.match(found.get(b"x-experience-api-version", "")):
+        return None
+    if found.get(b"content-type", "").split(";", 1)[0].strip().lower() != "application/json":
+        return None
+    database = str(state.sessionmaker.kw["bind"].engine.url)
+    caller = service.remembered_caller(database, found.get(b"authorization"), state.settings.base_url)
+    if caller is None:
+        return None
+    try:
+        checked = service.check_statements(json.loads(raw), caller)
+    except (ValueError, SaptahError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return None
+    if not service.groupable(checked, caller, {}):
+        return None
+    try:
+        return await anyio.to_thread.run_sync(group_commit(state).store, checked, caller)
+    except Exception:  # a 409 or a failed group: the routed endpoint answers (and retries) it as before
+        return None
+
+
+def _replay(raw: bytes, receive: Receive) -> Receive:
+    """A receive that gives the body read so far, then whatever the client sends next."""
+    sent = False
+
+    async def again() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    return again

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.requests import cookie_parser
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from saptah.core.errors import Forbidden, NotAuthenticated, PayloadTooLarge
 from saptah.core.security import same
@@ -30,6 +30,7 @@ from saptah.events.schemas import (
     PingOut,
 )
 from saptah.web.deps import CSRF_COOKIE, DB, SESSION_COOKIE, CurrentPrincipal
+from saptah.web.lean import replay
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
@@ -173,7 +174,7 @@ async def presence_lean(scope: Scope, receive: Receive, send: Send, routed: ASGI
             found[name] = value.decode("latin-1")
     body = None if scope["query_string"] else _plain_body(found.get(b"content-type", ""), raw)
     if body is None:
-        await routed(scope, _replay(raw, receive), send)
+        await routed(scope, replay(raw, receive), send)
         return
     answer = await _record(
         scope["app"].state, int(scope["path_params"]["event_id"]), body,
@@ -196,20 +197,6 @@ def _plain_body(content_type: str, raw: bytes) -> PingIn | None:
         return PingIn.model_validate(json.loads(raw))
     except (ValueError, ValidationError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return None
-
-
-def _replay(raw: bytes, receive: Receive) -> Receive:
-    """A receive that gives the body already read, then whatever the client sends next (its disconnect)."""
-    sent = False
-
-    async def again() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": raw, "more_body": False}
-
-    return again
 
 
 lean_routes = [("POST", r"/api/v1/events/(?P<event_id>[0-9]{1,9})/presence", presence_lean)]

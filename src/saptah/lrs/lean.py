@@ -13,12 +13,13 @@ import json
 from typing import Any
 
 import anyio
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from saptah.core.errors import SaptahError
 from saptah.lrs import service
 from saptah.lrs.group_commit import group_commit
 from saptah.lrs.xapi_http import VERSION, VERSION_RE
+from saptah.web.lean import replay
 
 _HEADERS = (b"authorization", b"content-type", b"x-experience-api-version")
 
@@ -38,7 +39,7 @@ async def statements_lean(scope: Scope, receive: Receive, send: Send, routed: AS
     raw = b"".join(chunks)
     ids = None if more else await _store_plain(scope, state, raw)
     if ids is None:
-        await routed(scope, _replay(raw, receive), send)
+        await routed(scope, replay(raw, receive), send)
         return
     answer = json.dumps(ids, ensure_ascii=False, separators=(",", ":")).encode()
     headers = [
@@ -74,17 +75,3 @@ async def _store_plain(scope: Scope, state: Any, raw: bytes) -> list[str] | None
         return await anyio.to_thread.run_sync(group_commit(state).store, checked, caller)
     except Exception:  # a 409 or a failed group: the routed endpoint answers (and retries) it as before
         return None
-
-
-def _replay(raw: bytes, receive: Receive) -> Receive:
-    """A receive that gives the body read so far, then whatever the client sends next."""
-    sent = False
-
-    async def again() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": raw, "more_body": False}
-
-    return again

@@ -26,7 +26,6 @@ app.add_typer(user_app, name="user")
 console = Console()
 
 
-
 def _settings() -> Settings:
     try:
         return Settings()

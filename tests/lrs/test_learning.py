@@ -189,7 +189,25 @@ def test_a_batch_completing_a_course_several_times_completes_it_once(client, db,
     certs = [c for c in recognition.certificates_of(db, person.id) if c.subject_id == course.id]
     assert len(certs) == 1
     _total, entries = recognition.karma_of(db, person.id)
-    assert [(e.reason, e.points) for e in entries if e.object_key == f"course:{course.id}"] == [("course_completed", 5)]
+    awards = sorted((e.reason, e.points) for e in entries if e.object_key == f"course:{course.id}")
+    assert awards == [("assessment_passed", 5), ("course_completed", 5)]  # completed, then passed: both earned
+
+
+def test_an_assessment_passed_after_the_completion_earns_its_karma(client, db, make, auth):
+    """completed in one request, passed in a later one: the completion records the pass and the +5 is given."""
+    from saptah.recognition import service as recognition
+    from tests.catalog.conftest import Courses
+
+    course = Courses(db).make(launch_kind="external", launch_url="https://provider.example.org/y", modules=[])
+    person = make.person(email="later@example.gov.in")
+    passed = statement("later@example.gov.in", "http://adlnet.gov/expapi/verbs/passed", course.activity_id)
+    passed["result"] = {"success": True}
+    for body in (statement("later@example.gov.in", COMPLETED, course.activity_id), passed, {**passed, "id": new_id()}):
+        assert client.post("/xapi/statements", json=body, headers=auth).status_code == 200
+    db.expire_all()
+    _total, entries = recognition.karma_of(db, person.id)
+    awards = sorted((e.reason, e.points) for e in entries if e.object_key == f"course:{course.id}")
+    assert awards == [("assessment_passed", 5), ("course_completed", 5)]
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT"])  # a POST is stored in a group (group commit), a PUT alone

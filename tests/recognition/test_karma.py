@@ -50,6 +50,22 @@ def test_completion_five_and_passed_assessment_five_more(db, make):
     assert entries[("assessment_passed", "course:1")] == 5 and ("assessment_passed", "course:2") not in entries
 
 
+def test_assessment_passed_after_the_completion_earns_five_more_once_unless_the_completion_was_capped(db, make):
+    c = campaign(db)
+    p = make.person("DOHFW")
+    complete(db, p.id, 1, ist(2024, 10, 20))  # completed first, the assessment passed later (as cmi5 may report)
+    for _ in range(2):  # a retry changes nothing
+        signals.publish(db, signals.AssessmentPassed(p.id, 1, ist(2024, 10, 20, 10)))
+    assert points(db, p.id) == (10, {("course_completed", "course:1"): 5, ("assessment_passed", "course:1"): 5})
+    assert totals(db, c.id, p.id).karma == 10
+    for i in range(4):  # four more completions outside the plan this month: the last is over the cap of 4
+        complete(db, p.id, 100 + i, ist(2024, 10, 21, 9 + i))
+    signals.publish(db, signals.AssessmentPassed(p.id, 103, ist(2024, 10, 21, 15)))
+    assert points(db, p.id)[1][("assessment_passed", "course:103")] == 0
+    signals.publish(db, signals.AssessmentPassed(p.id, 555, ist(2024, 10, 21)))  # no completion karma: nothing
+    assert ("assessment_passed", "course:555") not in points(db, p.id)[1]
+
+
 def test_rating_two_points_once_per_course_and_event_ten(db, make):
     p = make.person("DOHFW")
     signals.publish(db, signals.CourseRated(p.id, 4, ist(2024, 10, 20)))

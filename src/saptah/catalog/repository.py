@@ -446,17 +446,19 @@ def insert_completions(session: Session, rows: list[dict[str, object]]) -> set[t
     return {(r[0], r[1]) for r in session.execute(returning)}
 
 
-def mark_assessment_passed(session: Session, pairs: Sequence[tuple[int, int]]) -> None:
-    """Record that these (person, course) completions' assessments were passed."""
+def mark_assessment_passed(session: Session, pairs: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Record that these (person, course) completions' assessments were passed; the pairs that were not yet."""
     if not pairs:
-        return
+        return set()
     c = CourseCompletion
-    session.execute(
+    changed = session.execute(
         update(c)
         .where(pairs_in(session, c.person_id, c.course_id, pairs), c.assessment_passed.is_(False))
         .values(assessment_passed=True)
+        .returning(c.person_id, c.course_id)
         .execution_options(synchronize_session=False)
     )
+    return {(int(pid), int(course_id)) for pid, course_id in changed}
 
 
 def competency_linked(session: Session, course_ids: Sequence[int]) -> set[int]:

@@ -233,6 +233,7 @@ def complete_course(
         if assessment_passed and not existing.assessment_passed:
             existing.assessment_passed = True
             session.flush()
+            signals.publish(session, signals.AssessmentPassed(person_id, course.id, at))
         return existing
     enrolment = repo.get_enrolment(session, person_id, course.id)
     if enrolment is None:  # an xAPI or bulk completion implies the enrolment
@@ -289,21 +290,26 @@ def complete_courses(session: Session, completions: Sequence[CompletionIn], *, s
     ]
     inserted = repo.insert_completions(session, rows)
     fresh = [c for c in ordered if (c.person_id, c.course.id) in inserted]
-    repo.mark_assessment_passed(
-        session,
-        [
-            (c.person_id, c.course.id)
-            for c in ordered
-            if (c.person_id, c.course.id) not in inserted and (c.assessment_passed or c.passed_later)
-        ],
-    )
+    passing = {
+        (c.person_id, c.course.id): c.at
+        for c in ordered
+        if (c.person_id, c.course.id) not in inserted and (c.assessment_passed or c.passed_later)
+    }
+    for pid, course_id in sorted(repo.mark_assessment_passed(session, sorted(passing))):
+        signals.publish(session, signals.AssessmentPassed(pid, course_id, passing[(pid, course_id)]))
     linked = repo.competency_linked(session, [c.course.id for c in fresh])
     for c in fresh:
         course = c.course
         signals.publish(
             session,
             signals.CourseCompleted(
-                c.person_id, course.id, c.at, course.duration_minutes, course.id in linked, c.assessment_passed, source
+                c.person_id,
+                course.id,
+                c.at,
+                course.duration_minutes,
+                course.id in linked,
+                c.assessment_passed or c.passed_later,  # completed, then passed in the same batch: passed
+                source,
             ),
         )
     _issue_certificates(session, fresh)

@@ -126,6 +126,16 @@ class CourseCompleted:
 
 
 @dataclass(frozen=True)
+class AssessmentPassed:
+    """A completed course's assessment was passed after its completion was recorded without a pass (once per
+    person and course: completed first, then passed, as cmi5 content may report them)."""
+
+    person_id: int
+    course_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
 class CourseRated:
     """A person rated a course (first rating only matters for karma)."""
 

@@ -305,6 +305,26 @@ def _award_completions(session: Session, events: list[signals.CourseCompleted]) 
         _credit_karma(session, r["person_id"], r["reason"], r["object_key"], r["points"], r["note"], r["at"])
 
 
+def karma_for_assessment(session: Session, event: signals.AssessmentPassed) -> None:
+    """+5 when a completed course's assessment is passed afterwards, as if passed at completion: only if the
+    completion itself earned points (not held back by the monthly cap; a plan course lifts both later)."""
+    obj = f"course:{event.course_id}"
+    completed = repo.karma_entry(session, event.person_id, "course_completed", obj)
+    if completed is None:  # its completion's karma is awarded with the pass at the end of the batch
+        return
+    points = KARMA_POINTS["assessment_passed"] if completed.points else 0
+    award_karma(
+        session,
+        person_id=event.person_id,
+        reason="assessment_passed",
+        object_key=obj,
+        points=points,
+        note="Course assessment passed",
+        at=event.at,
+        in_plan=completed.in_plan,
+    )
+
+
 def plan_points(deadline: datetime | None, completed_at: datetime) -> int:
     """10 on time; late: 10 − (whole months late + 1), never below zero."""
     if deadline is None or completed_at <= deadline:

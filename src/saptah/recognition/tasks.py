@@ -66,6 +66,7 @@ def register() -> None:
     signals.subscribe(signals.PersonSignedIn, on_signed_in)
     signals.subscribe(signals.CourseEnrolled, on_enrolled)
     signals.subscribe(signals.CourseCompleted, service.karma_for_completion)
+    signals.subscribe(signals.AssessmentPassed, service.karma_for_assessment)
     signals.subscribe(signals.CourseRated, on_rated)
     signals.subscribe(signals.EventAttendanceRecorded, on_attendance)
     signals.subscribe(signals.PlanItemCompleted, service.karma_for_plan_item)

@@ -167,13 +167,9 @@ def _first_error(exc: ValueError) -> str:
     return str(exc)
 
 
-def karma_monthly_cap(session: Session, at: datetime) -> int:
-    """Completions outside a plan that earn karma in a month: the highest cap of the campaigns running at `at`."""
-    return karma_monthly_caps(session, [at])[0]
-
-
 def karma_monthly_caps(session: Session, moments: Sequence[datetime]) -> list[int]:
-    """`karma_monthly_cap` of each moment, the campaigns read once."""
+    """Completions outside a plan that earn karma in a month, at each moment: the highest cap of the campaigns
+    running then (the default without one); the campaigns are read once."""
     listed = repo.list_campaigns(session) if moments else []
     out = []
     for at in moments:

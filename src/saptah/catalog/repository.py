@@ -360,16 +360,6 @@ def courses_by_activities(session: Session, activity_ids: Sequence[str]) -> dict
     return {c.activity_id: c for c in session.scalars(stmt)}
 
 
-def completed_pairs(session: Session, person_ids: Sequence[int], course_ids: Sequence[int]) -> set[tuple[int, int]]:
-    """(person, course) pairs among these people and courses that are completed."""
-    if not person_ids or not course_ids:
-        return set()
-    stmt = select(CourseCompletion.person_id, CourseCompletion.course_id).where(
-        CourseCompletion.person_id.in_(set(person_ids)), CourseCompletion.course_id.in_(set(course_ids))
-    )
-    return {(p, c) for p, c in session.execute(stmt).tuples()}
-
-
 def completed_of(session: Session, pairs: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
     """Which of these exact (person, course) pairs are completed."""
     if not pairs:
@@ -467,16 +457,6 @@ def competency_linked(session: Session, course_ids: Sequence[int]) -> set[int]:
         return set()
     stmt = select(CourseCompetency.course_id).where(CourseCompetency.course_id.in_(set(course_ids))).distinct()
     return set(session.scalars(stmt))
-
-
-def enrolments_for(
-    session: Session, person_ids: Sequence[int], course_ids: Sequence[int]
-) -> dict[tuple[int, int], Enrolment]:
-    """Enrolments of these people in these courses, by (person, course)."""
-    if not person_ids or not course_ids:
-        return {}
-    stmt = select(Enrolment).where(Enrolment.person_id.in_(set(person_ids)), Enrolment.course_id.in_(set(course_ids)))
-    return {(e.person_id, e.course_id): e for e in session.scalars(stmt)}
 
 
 def insert_enrolments(session: Session, rows: list[dict[str, object]]) -> set[tuple[int, int]]:

@@ -93,21 +93,6 @@ def applying_plans(session: Session, org_path: str, joined_on: date | None) -> l
     return list(session.scalars(stmt.order_by(Plan.published_at, Plan.id)))
 
 
-def plans_with_course(session: Session, course_id: int, org_path: str) -> list[tuple[Plan, PlanItem]]:
-    """Published plans covering this organisation path with an item that counts this course."""
-    stmt = (
-        select(Plan, PlanItem)
-        .join(PlanItem, PlanItem.plan_id == Plan.id)
-        .join(PlanItemOption, PlanItemOption.item_id == PlanItem.id)
-        .where(
-            Plan.status == PlanStatus.PUBLISHED.value,
-            PlanItemOption.course_id == course_id,
-            literal(org_path, String).startswith(Plan.audience_path),
-        )
-    )
-    return [(p, i) for p, i in session.execute(stmt).all()]
-
-
 def plans_with_courses(session: Session, course_ids: Sequence[int]) -> list[tuple[Plan, PlanItem, int]]:
     """Published plans with an item that counts one of these courses, as (plan, item, course id)."""
     if not course_ids:

@@ -105,7 +105,8 @@ def karma_keys(session: Session, pairs: Sequence[tuple[int, str]], reasons: Sequ
 
 
 def paid_outside_plan_many(session: Session, pairs: Sequence[tuple[int, str]]) -> dict[tuple[int, str], int]:
-    """`paid_outside_plan` of each (person, month) pair, in one query (absent: none)."""
+    """Completions outside the plan that earned points, per (person, IST month) pair (the monthly cap counts
+    these), in one query (absent: none)."""
     if not pairs:
         return {}
     k = KarmaEntry
@@ -120,15 +121,6 @@ def paid_outside_plan_many(session: Session, pairs: Sequence[tuple[int, str]]) -
         .group_by(k.person_id, k.month)
     )
     return {(r[0], r[1]): int(r[2]) for r in session.execute(stmt)}
-
-
-def paid_outside_plan(session: Session, person_id: int, month: str) -> int:
-    """Completions outside the plan that earned points in an IST month (the monthly cap counts these)."""
-    k = KarmaEntry
-    stmt = select(func.count()).where(
-        k.person_id == person_id, k.month == month, k.reason == "course_completed", k.in_plan.is_(False), k.points > 0
-    )
-    return int(session.scalar(stmt) or 0)
 
 
 def karma_of(session: Session, person_id: int, *, limit: int = 100) -> tuple[int, list[KarmaEntry]]:

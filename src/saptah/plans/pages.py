@@ -106,7 +106,7 @@ def compliance(
                 break
             if i >= (page - 1) * PAGE_SIZE:
                 rows.append(row)
-        names = repo.orgs_by_ids(db, list({r.org_id for r in rows}))
+        names = directory.repo.orgs_by_ids(db, list({r.org_id for r in rows}))
         ctx.update(plan=chosen, total=total, orgs=orgs, rows=rows, more=more, names=names)
         ctx["national"] = paths is None
     return render(request, "compliance.html", ctx)

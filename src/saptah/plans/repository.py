@@ -228,10 +228,3 @@ def admins_in(session: Session, plan: Plan) -> list[tuple[Person, str]]:
         )
     )
     return [(p, path) for p, path in session.execute(stmt).all()]
-
-
-def orgs_by_ids(session: Session, ids: Sequence[int]) -> dict[int, Organisation]:
-    """Organisations keyed by id."""
-    if not ids:
-        return {}
-    return {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(list(set(ids)))))}

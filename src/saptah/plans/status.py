@@ -290,7 +290,7 @@ def summary(
         s.people += 1
         s.complete += int(complete)
         s.overdue += int(overdue)
-    names = repo.orgs_by_ids(session, list(orgs))
+    names = directory.repo.orgs_by_ids(session, list(orgs))
     total = OrgSummary(0, "Total")
     for s in orgs.values():
         s.name = names[s.org_id].name_en if s.org_id in names else str(s.org_id)

@@ -337,7 +337,7 @@ def _one_statement(session: Session, course: Course, event: signals.LearningStat
             course_id=course.id,
             at=event.at,
             source="xapi",
-            assessment_passed=bool(event.success) or event.verb == VERB_PASSED,
+            assessment_passed=_passed(event),
         )
         return
     _record_progress(session, course, event, au)

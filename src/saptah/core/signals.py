@@ -7,11 +7,11 @@ without importing the campaign engine; the engine subscribes when the app is wir
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -82,6 +82,34 @@ def after_batch(
 def clear() -> None:
     """Forget all handlers (tests)."""
     _handlers.clear()
+
+
+T = TypeVar("T")
+
+
+def collect(
+    session: Session,
+    key: str,
+    items: Sequence[T],
+    handle: Callable[[Session, list[T]], None],
+    *,
+    last: bool = False,
+) -> None:
+    """handle(session, items) now; inside a `batch`, once at its end with every item collected under `key` in
+    the order they came (a subscriber's set-based form of its one-at-a-time work; `last` as in `after_batch`)."""
+    current = session.info.get(_BATCH)
+    if current is None:
+        handle(session, list(items))
+        return
+    pending = current.state.get(key)
+    if pending is None:
+        pending = current.state[key] = []
+
+        def run(s: Session, state: dict[str, Any]) -> None:
+            handle(s, state.pop(key))
+
+        (current.last if last else current.queue).append(run)
+    pending.extend(items)
 
 
 @dataclass(frozen=True)

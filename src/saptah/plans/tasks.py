@@ -31,18 +31,7 @@ OVERDUE_NOTICE_DAYS = 7  # the 'deadline passed' mail is not sent for deadlines 
 def on_course_completed(session: Session, event: signals.CourseCompleted) -> None:
     """Announce PlanItemCompleted once per plan in force that counts this course for this person (for a batch of
     completions, once at the end of the batch: one query for the plans of its courses, one for its people)."""
-    state = signals.after_batch(session, _plan_items_queued)
-    if state is None:
-        _plan_items(session, [event])
-    else:
-        state.setdefault(COMPLETIONS_QUEUED, []).append(event)
-
-
-COMPLETIONS_QUEUED = "plans.completions"
-
-
-def _plan_items_queued(session: Session, state: dict[str, Any]) -> None:
-    _plan_items(session, state.pop(COMPLETIONS_QUEUED, []))
+    signals.collect(session, "plans.completions", [event], _plan_items)
 
 
 def _plan_items(session: Session, events: list[signals.CourseCompleted]) -> None:

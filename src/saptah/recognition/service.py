@@ -254,18 +254,7 @@ def karma_for_completion(session: Session, event: signals.CourseCompleted) -> No
     Inside a signals batch the batch's completions are awarded together at its end (after the plan items the
     plans domain announces for them), with the same result as one by one in order.
     """
-    state = signals.after_batch(session, _karma_for_completions)
-    if state is None:
-        _award_completions(session, [event])
-    else:
-        state.setdefault(COMPLETIONS_QUEUED, []).append(event)
-
-
-COMPLETIONS_QUEUED = "recognition.completions"
-
-
-def _karma_for_completions(session: Session, state: dict[str, Any]) -> None:
-    _award_completions(session, state.pop(COMPLETIONS_QUEUED, []))
+    signals.collect(session, "recognition.completions", [event], _award_completions)
 
 
 def _award_completions(session: Session, events: list[signals.CourseCompleted]) -> None:

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from saptah.campaigns.bulk import fewer_gc_passes
+from saptah.core.bulk import fewer_gc_passes
 
 
 def test_thresholds_are_raised_inside_and_restored_after_nesting_and_errors():

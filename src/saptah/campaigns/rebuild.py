@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from saptah.campaigns import bulk
 from saptah.campaigns import repository as repo
 from saptah.campaigns.credit import evaluate, summarise
 from saptah.campaigns.models import CampaignOrgDayTotal, CampaignPersonTotal, CampaignScoreCount, CreditLedger
 from saptah.campaigns.schemas import CampaignRules, RecordIn, Verdict
+from saptah.core.bulk import copy_rows
 
 FLUSH_ROWS = 20000
 
@@ -79,7 +79,7 @@ class Rebuild:
             self._write()
 
     def _insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
-        bulk.copy_rows(self.session, repo.tbl(model), rows)  # the campaign's rows were cleared: plain inserts
+        copy_rows(self.session, repo.tbl(model), rows)  # the campaign's rows were cleared: plain inserts
 
     def _write(self) -> None:
         self._insert(CreditLedger, self.ledger)

@@ -12,7 +12,6 @@ from sqlalchemy import Table, and_, case, delete, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from saptah.campaigns import bulk
 from saptah.campaigns.models import (
     Campaign,
     CampaignOrgDayTotal,
@@ -24,6 +23,7 @@ from saptah.campaigns.models import (
     CreditLedger,
 )
 from saptah.campaigns.schemas import RecordIn, Verdict
+from saptah.core import bulk
 from saptah.directory.models import Organisation, Person
 from saptah.directory.repository import in_subtrees
 

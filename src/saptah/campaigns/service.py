@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from saptah.campaigns import bulk
 from saptah.campaigns import repository as repo
 from saptah.campaigns.credit import evaluate, footprint_diff, outside_reason, summarise
 from saptah.campaigns.models import Campaign, CampaignRuleVersion
@@ -26,7 +25,7 @@ from saptah.campaigns.schemas import (
     Summary,
     Verdict,
 )
-from saptah.core import signals
+from saptah.core import bulk, signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound
 from saptah.directory import service as directory

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saptah.core.db import Base, UTCDateTime, utcnow
@@ -34,13 +45,18 @@ class Statement(Base):
     __tablename__ = "lrs_statements"
     __table_args__ = (
         Index("ix_lrs_statements_actor", "actor_ifi", "id"),
-        Index("ix_lrs_statements_object_agent", "object_ifi", "id"),
+        Index(  # an agent or group as the object is rare: the index holds only those rows
+            "ix_lrs_statements_object_agent",
+            "object_ifi",
+            "id",
+            postgresql_where=text("object_ifi IS NOT NULL"),
+            sqlite_where=text("object_ifi IS NOT NULL"),
+        ),
         Index("ix_lrs_statements_activity", "activity_id", "id"),
         Index("ix_lrs_statements_verb", "verb", "id"),
         Index("ix_lrs_statements_registration", "registration", "id"),
         Index("ix_lrs_statements_stored", "stored"),
         Index("ix_lrs_statements_person", "person_id", "id"),
-        Index("ix_lrs_statements_voided_target", "voided_target"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -65,10 +81,18 @@ class StatementRelated(Base):
     """Agents and activities a statement mentions beyond its actor and object (for related_* queries)."""
 
     __tablename__ = "lrs_statement_related"
-    __table_args__ = (Index("ix_lrs_statement_related_value", "kind", "value", "statement_id"),)
+    __table_args__ = (
+        Index("ix_lrs_statement_related_value", "kind", "value", "statement_id"),
+        Index(  # a statement's StatementRef chain, the only lookup by statement id
+            "ix_lrs_statement_related_statement_id",
+            "statement_id",
+            postgresql_where=text("kind = 'r'"),
+            sqlite_where=text("kind = 'r'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    statement_id: Mapped[str] = mapped_column(String(36), index=True)  # no pk round trip on ingest
+    statement_id: Mapped[str] = mapped_column(String(36))  # no pk round trip on ingest
     kind: Mapped[str] = mapped_column(String(1))  # a: agent IFI, c: activity IRI
     value: Mapped[str] = mapped_column(String(1000))
 

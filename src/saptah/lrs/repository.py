@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, exists, func, insert, or_, select, tuple_, union_all, update
+from sqlalchemy import ColumnElement, Table, and_, exists, func, literal_column, or_, select, tuple_, union_all, update
 from sqlalchemy.orm import Session, aliased
 
+from saptah.core import bulk
 from saptah.directory.models import Person
 from saptah.lrs.models import Activity, Attachment, Cmi5Session, LrsClient, Statement, StatementRelated
 
@@ -44,21 +45,21 @@ def existing_statements(session: Session, ids: Sequence[str]) -> dict[str, tuple
         return {}
     rows = session.execute(
         select(Statement.statement_id, Statement.content_hash, Statement.voided_target).where(
-            Statement.statement_id.in_(ids)
+            bulk.among(session, Statement.statement_id, ids)
         )
     )
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
 def insert_statements(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert statements with one executemany (Core, no RETURNING: the driver pipelines it)."""
-    session.connection().execute(insert(STATEMENTS), rows)
+    """Insert statements (COPY on PostgreSQL). A statement id a concurrent transaction stored first fails the
+    whole group with a unique violation, which is transient: the retry finds it stored."""
+    bulk.copy_rows(session, STATEMENTS, rows)
 
 
 def insert_related(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert related agents/activities rows."""
-    if rows:
-        session.connection().execute(insert(RELATED), rows)
+    bulk.copy_rows(session, RELATED, rows)
 
 
 def void(session: Session, targets: Sequence[str]) -> None:
@@ -101,7 +102,7 @@ def people_by_emails(session: Session, emails: Sequence[str]) -> dict[str, int]:
     """Active people's ids by lower-cased e-mail."""
     if not emails:
         return {}
-    rows = session.execute(select(Person.email, Person.id).where(Person.email.in_(emails)))
+    rows = session.execute(select(Person.email, Person.id).where(bulk.among(session, Person.email, emails)))
     return {r[0]: r[1] for r in rows}
 
 
@@ -155,6 +156,8 @@ class Filters:
 
 
 STATEMENT_REF = "r"  # lrs_statement_related kind: a statement this one targets by StatementRef (whole chain)
+# written into the SQL, not bound, so both databases see it matches the partial index on statement_id
+_REF_KIND: ColumnElement[str] = literal_column(f"'{STATEMENT_REF}'")
 
 
 def _related(s: Any, kind: str, value: str) -> ColumnElement[bool]:
@@ -213,7 +216,7 @@ def _by_reference(f: Filters, order: Any, limit: int) -> Any:
     target, ref = aliased(Statement), aliased(StatementRelated)
     return (
         select(Statement.id)
-        .join(ref, and_(ref.statement_id == Statement.statement_id, ref.kind == STATEMENT_REF))
+        .join(ref, and_(ref.statement_id == Statement.statement_id, ref.kind == _REF_KIND))
         .join(target, target.statement_id == ref.value)
         .where(or_(*_branches(f, target)), *_matching(f, target), *_window(f, Statement))
         .order_by(order)
@@ -253,7 +256,7 @@ def reference_chains(session: Session, targets: Sequence[str]) -> dict[str, list
         return {}
     rows = session.execute(
         select(StatementRelated.statement_id, StatementRelated.value).where(
-            StatementRelated.statement_id.in_(targets), StatementRelated.kind == STATEMENT_REF
+            StatementRelated.statement_id.in_(targets), StatementRelated.kind == _REF_KIND
         )
     )
     out: dict[str, list[str]] = {}

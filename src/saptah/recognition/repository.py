@@ -9,6 +9,7 @@ from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from saptah.core import bulk
 from saptah.core.pairs import pairs_in
 from saptah.recognition.models import Certificate, HonourRoll, HonourRollEntry, KarmaEntry
 
@@ -78,12 +79,11 @@ def insert_karma_many(session: Session, rows: list[dict[str, Any]]) -> set[tuple
     """Insert karma entries in one statement, skipping keys that already have one; the keys inserted."""
     if not rows:
         return set()
-    name = session.get_bind().dialect.name
     table = cast(Table, KarmaEntry.__table__)
-    ins = postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)
-    stmt = ins.values(rows).on_conflict_do_nothing(index_elements=["person_id", "reason", "object_key"])
+    ins, params = bulk.insert_rows(session, table, rows)  # one statement text whatever the number of rows
+    stmt = ins.on_conflict_do_nothing(index_elements=["person_id", "reason", "object_key"])
     returning = stmt.returning(table.c.person_id, table.c.reason, table.c.object_key)
-    return {(r[0], r[1], r[2]) for r in session.execute(returning)}
+    return {(r[0], r[1], r[2]) for r in bulk.run(session, returning, params)}
 
 
 def karma_entry(session: Session, person_id: int, reason: str, object_key: str) -> KarmaEntry | None:

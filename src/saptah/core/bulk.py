@@ -1,4 +1,5 @@
-"""Set-based writes for ingest: one cached statement per table and batch, whatever the batch's size.
+"""Set-based writes for batches (ingest, xAPI, recompute): one cached statement per table and batch, whatever
+its size.
 
 PostgreSQL gets one array per column, unnested on the server (`INSERT ... SELECT ... FROM unnest(...)`): one
 statement and one round trip per table, and a short SQL text that SQLAlchemy compiles once and the driver parses
@@ -106,25 +107,27 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     return sqlite.insert(table), list(rows)
 
 
-def copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Plain inserts of many rows (recompute): COPY on PostgreSQL, executemany on SQLite."""
-    if not rows:
-        return
-    if not is_pg(session):
-        session.connection().execute(table.insert(), list(rows))
-        return
-    cols = list(rows[0])
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row[c] for c in cols])
-
-
 def run(session: Session, stmt: Any, params: list[dict[str, Any]]) -> Any:
     """Execute on the session's connection (no ORM layer): executemany when there are parameter rows."""
     conn = session.connection()
     return conn.execute(stmt, params) if params else conn.execute(stmt)
+
+
+def copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Plain inserts of many rows, all with the same keys: COPY on PostgreSQL (no per-row statement on either
+    side), executemany of one cached statement on SQLite. Values go to the driver as they are (no type's bind
+    processing): datetimes must already be aware."""
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), list(rows))
+        return
+    cols = list(rows[0])
+    raw: Any = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in cols])
 
 
 def update_rows(session: Session, table: Table, keys: dict[str, Any], key: str, rows: Sequence[dict[str, Any]]) -> None:

@@ -166,6 +166,7 @@ def test_a_batch_completing_a_course_several_times_completes_it_once(client, db,
 
     from saptah.catalog import service as catalog
     from saptah.catalog.models import CourseCompletion
+    from saptah.recognition import karma
     from saptah.recognition import service as recognition
     from tests.catalog.conftest import Courses
 
@@ -188,14 +189,14 @@ def test_a_batch_completing_a_course_several_times_completes_it_once(client, db,
     assert catalog.progress_for(db, person_ids=[person.id], course_ids=[course.id]) == {(person.id, course.id): 100}
     certs = [c for c in recognition.certificates_of(db, person.id) if c.subject_id == course.id]
     assert len(certs) == 1
-    _total, entries = recognition.karma_of(db, person.id)
+    _total, entries = karma.karma_of(db, person.id)
     awards = sorted((e.reason, e.points) for e in entries if e.object_key == f"course:{course.id}")
     assert awards == [("assessment_passed", 5), ("course_completed", 5)]  # completed, then passed: both earned
 
 
 def test_an_assessment_passed_after_the_completion_earns_its_karma(client, db, make, auth):
     """completed in one request, passed in a later one: the completion records the pass and the +5 is given."""
-    from saptah.recognition import service as recognition
+    from saptah.recognition import karma
     from tests.catalog.conftest import Courses
 
     course = Courses(db).make(launch_kind="external", launch_url="https://provider.example.org/y", modules=[])
@@ -205,7 +206,7 @@ def test_an_assessment_passed_after_the_completion_earns_its_karma(client, db, m
     for body in (statement("later@example.gov.in", COMPLETED, course.activity_id), passed, {**passed, "id": new_id()}):
         assert client.post("/xapi/statements", json=body, headers=auth).status_code == 200
     db.expire_all()
-    _total, entries = recognition.karma_of(db, person.id)
+    _total, entries = karma.karma_of(db, person.id)
     awards = sorted((e.reason, e.points) for e in entries if e.object_key == f"course:{course.id}")
     assert awards == [("assessment_passed", 5), ("course_completed", 5)]
 

@@ -8,13 +8,13 @@ from saptah.campaigns import service as campaigns
 from saptah.campaigns.schemas import RulesChangeIn
 from saptah.core import signals
 from saptah.jobs import service as jobs
-from saptah.recognition import service
+from saptah.recognition import karma, service
 from tests.campaigns.helpers import attend, campaign, complete, ist, totals
 
 
 def points(db, person_id):
     db.flush()
-    total, entries = service.karma_of(db, person_id)
+    total, entries = karma.karma_of(db, person_id)
     return total, {(e.reason, e.object_key): e.points for e in entries}
 
 
@@ -82,7 +82,7 @@ def test_monthly_cap_of_four_reached_mid_day(db, make):
         complete(db, p.id, 100 + i, ist(2024, 10, 20, 9 + i))
     total, entries = points(db, p.id)
     assert total == 20 and entries[("course_completed", "course:104")] == 0
-    note = service.karma_of(db, p.id)[1][0].note
+    note = karma.karma_of(db, p.id)[1][0].note
     assert "monthly limit of 4" in note
     complete(db, p.id, 200, ist(2024, 11, 1, 9))  # a new month starts afresh
     assert points(db, p.id)[0] == 25
@@ -115,10 +115,10 @@ def test_plan_course_on_time_ten_late_less_and_outside_cap(db, make):
 
 
 def test_plan_course_late_loses_a_point_per_started_month(db, make):
-    assert service.plan_points(ist(2024, 10, 31, 23, 59, 59), ist(2024, 11, 5)) == 9
-    assert service.plan_points(ist(2024, 10, 31, 12), ist(2024, 12, 1)) == 8
-    assert service.plan_points(ist(2024, 1, 31), ist(2025, 1, 31, 13)) == 0  # never below zero
-    assert service.plan_points(None, ist(2025, 1, 1)) == 10
+    assert karma.plan_points(ist(2024, 10, 31, 23, 59, 59), ist(2024, 11, 5)) == 9
+    assert karma.plan_points(ist(2024, 10, 31, 12), ist(2024, 12, 1)) == 8
+    assert karma.plan_points(ist(2024, 1, 31), ist(2025, 1, 31, 13)) == 0  # never below zero
+    assert karma.plan_points(None, ist(2025, 1, 1)) == 10
 
 
 def test_plan_signal_before_completion_keeps_completion_out_of_the_cap(db, make):

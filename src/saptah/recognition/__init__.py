@@ -1,1 +1,1 @@
-"""Recognition: certificates and their public verification (karma and leaderboards join later)."""
+"""Recognition: karma points, leaderboards, honour rolls, certificates and their public verification."""

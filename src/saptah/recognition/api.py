@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from saptah.campaigns import service as campaigns
-from saptah.recognition import service
+from saptah.recognition import karma, service
 from saptah.web.deps import DB, CurrentPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=["recognition"])
@@ -43,7 +43,7 @@ def organisation_board(campaign_id: int, db: DB, principal: CurrentPrincipal) ->
 @router.get("/karma/me")
 def my_karma(db: DB, principal: CurrentPrincipal) -> dict[str, Any]:
     """My karma total and the latest entries with their reasons."""
-    total, entries = service.karma_of(db, principal.person_id)
+    total, entries = karma.karma_of(db, principal.person_id)
     items = [
         {"reason": e.reason, "object": e.object_key, "points": e.points, "note": e.note, "at": e.at} for e in entries
     ]

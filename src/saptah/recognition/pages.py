@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from saptah.campaigns import service as campaigns_service
 from saptah.core.errors import Conflict, NotFound
 from saptah.directory import service as directory
-from saptah.recognition import service
+from saptah.recognition import karma, service
 from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
 from saptah.web.templating import render
 
@@ -118,7 +118,7 @@ def organisation_board(request: Request, db: DB, principal: CurrentPrincipal, ca
 @router.get("/my/karma", response_class=HTMLResponse)
 def my_karma(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
     """My karma points and why each was given."""
-    total, entries = service.karma_of(db, principal.person_id)
+    total, entries = karma.karma_of(db, principal.person_id)
     return render(request, "karma.html", {"total": total, "entries": entries})
 
 

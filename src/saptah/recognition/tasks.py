@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from saptah.campaigns.schemas import CampaignTargetsReached
 from saptah.core import signals
-from saptah.recognition import service
+from saptah.recognition import karma, service
 
 HONOUR_JOB = "recognition.honour_certificates"
 CAMPAIGN_JOB = "recognition.campaign_certificates"
@@ -17,25 +17,25 @@ CAMPAIGN_JOB_PEOPLE = 5000  # people per certificate job: one transaction each
 
 def on_signed_in(session: Session, event: signals.PersonSignedIn) -> None:
     """5 points for the first sign-in."""
-    service.karma_once(session, event.person_id, "first_sign_in", "", "First sign-in", event.at)
+    karma.karma_once(session, event.person_id, "first_sign_in", "", "First sign-in", event.at)
 
 
 def on_enrolled(session: Session, event: signals.CourseEnrolled) -> None:
     """5 points for the first enrolment (batched with the other enrolments of an xAPI batch)."""
-    service.karma_once_soon(session, event.person_id, "first_enrolment", "", "First course enrolment", event.at)
+    karma.karma_once_soon(session, event.person_id, "first_enrolment", "", "First course enrolment", event.at)
 
 
 def on_rated(session: Session, event: signals.CourseRated) -> None:
     """2 points for rating a course, once per course."""
     obj = f"course:{event.course_id}"
-    service.karma_once(session, event.person_id, "course_rated", obj, f"Rated course #{event.course_id}", event.at)
+    karma.karma_once(session, event.person_id, "course_rated", obj, f"Rated course #{event.course_id}", event.at)
 
 
 def on_attendance(session: Session, event: signals.EventAttendanceRecorded) -> None:
     """10 points for attending an event."""
     if event.attended:
         obj, note = f"event:{event.event_id}", f"Attended event #{event.event_id}"
-        service.karma_once(session, event.person_id, "event_attended", obj, note, event.at)
+        karma.karma_once(session, event.person_id, "event_attended", obj, note, event.at)
 
 
 def on_targets_reached(session: Session, event: CampaignTargetsReached) -> None:
@@ -65,11 +65,11 @@ def register() -> None:
 
     signals.subscribe(signals.PersonSignedIn, on_signed_in)
     signals.subscribe(signals.CourseEnrolled, on_enrolled)
-    signals.subscribe(signals.CourseCompleted, service.karma_for_completion)
-    signals.subscribe(signals.AssessmentPassed, service.karma_for_assessment)
+    signals.subscribe(signals.CourseCompleted, karma.karma_for_completion)
+    signals.subscribe(signals.AssessmentPassed, karma.karma_for_assessment)
     signals.subscribe(signals.CourseRated, on_rated)
     signals.subscribe(signals.EventAttendanceRecorded, on_attendance)
-    signals.subscribe(signals.PlanItemCompleted, service.karma_for_plan_item)
+    signals.subscribe(signals.PlanItemCompleted, karma.karma_for_plan_item)
     signals.subscribe(CampaignTargetsReached, on_targets_reached)
     jobs.register(HONOUR_JOB, run_honour_certificates)
     jobs.register(CAMPAIGN_JOB, run_campaign_certificates)

@@ -264,3 +264,41 @@ def test_a_plain_post_with_remembered_credentials_is_answered_by_the_lean_route(
     r = client.post("/xapi/statements", json=changed, headers=auth)
     assert r.status_code == 409 and answered[-1] is None
     assert "already stored" in r.json()["error"]["message"]
+
+
+def test_a_statement_in_hindi_is_kept_as_sent_and_its_repost_is_recognised(client, auth, reader):
+    s = statement(id=new_id(), activity="https://example.org/hindi")
+    s["actor"]["name"] = "अनीता शर्मा"
+    s["verb"]["display"] = {"hi-IN": "पूर्ण किया"}
+    s["version"] = "1.0.3"
+    s["timestamp"] = "2026-10-01T10:00:00+05:30"
+    assert client.post("/xapi/statements", json=s, headers=auth).status_code == 200
+    assert client.post("/xapi/statements", json=s, headers=auth).status_code == 200  # identical: accepted
+    changed = {**s, "actor": {**s["actor"], "name": "अनीता"}}
+    assert client.post("/xapi/statements", json=changed, headers=auth).status_code == 409
+    found = client.get("/xapi/statements", params={"activity": "https://example.org/hindi"}, headers=reader).json()
+    assert [x["id"] for x in found["statements"]] == [s["id"]]
+    got = found["statements"][0]
+    assert got["actor"]["name"] == "अनीता शर्मा"
+    assert got["verb"]["display"] == {"hi-IN": "पूर्ण किया"}
+    assert got["version"] == "1.0.3"
+    assert got["timestamp"] == s["timestamp"]
+
+
+@pytest.mark.parametrize("name", ["Anita Sharma", "अनीता शर्मा"])
+def test_the_content_hash_is_the_one_earlier_rows_were_stored_with(name):
+    """A re-sent statement is matched by its hash against rows stored long ago: the formula must not change (SHA-256
+    of the sorted, compact, ASCII-escaped JSON of the statement less stored, authority and version)."""
+    import hashlib
+
+    from saptah.lrs.service import _encoded
+
+    s = {**statement(id=new_id()), "stored": "2024-10-01T00:00:00Z", "version": "1.0.0"}
+    s["actor"]["name"] = name
+    extra = {"stored": "2026-12-05T00:00:00.000Z", "authority": {"mbox": "mailto:lrs@example.org"}, "version": "1.0.0"}
+    content_hash, body = _encoded(s, extra)
+    core = {k: v for k, v in s.items() if k not in ("stored", "authority", "version")}
+    expected = hashlib.sha256(json.dumps(core, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    assert content_hash == expected
+    assert json.loads(body) == {**s, **extra}
+    assert name in body  # non-ASCII kept, not escaped

@@ -154,9 +154,21 @@ def _explain(exc: ValidationError) -> str:
     return "; ".join(problems)
 
 
-def _content_hash(statement: dict[str, Any]) -> str:
-    core = {k: v for k, v in statement.items() if k not in ("stored", "authority", "version")}
-    return hashlib.sha256(json.dumps(core, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+_SET_BY_LRS = ("stored", "authority", "version")  # not part of what a re-sent statement must match
+
+
+def _encoded(statement: dict[str, Any], extra: dict[str, Any]) -> tuple[str, str]:
+    """(content hash, stored body) with one JSON encoding of the statement.
+
+    The hash is SHA-256 of the statement as sent, less the properties the LRS sets, as sorted compact JSON with
+    non-ASCII escaped (how every stored hash was made, so it must not change). The body is the same sorted JSON,
+    non-ASCII kept, with `extra` (stored, authority, version, a missing timestamp) appended: for the usual
+    all-ASCII statement the two texts are one.
+    """
+    core = {k: v for k, v in statement.items() if k not in _SET_BY_LRS}
+    text = json.dumps(core, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    hashed = text if text.isascii() else json.dumps(core, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(hashed.encode()).hexdigest(), text[:-1] + "," + dumps(extra)[1:]
 
 
 def _related_values(statement: dict[str, Any], authority: dict[str, Any]) -> list[tuple[str, str]]:
@@ -208,12 +220,12 @@ class _Prepared:
 
 
 def _prepare(statement: dict[str, Any], caller: Caller, stored: datetime) -> _Prepared:
-    body = dict(statement)
-    body["stored"] = iso(stored)
-    body["authority"] = caller.authority
-    body.setdefault("version", "1.0.0")
-    moment = parse_timestamp(body["timestamp"]) if "timestamp" in body else stored
-    body.setdefault("timestamp", iso(stored))
+    extra = {"stored": iso(stored), "authority": caller.authority, "version": statement.get("version", "1.0.0")}
+    moment = parse_timestamp(statement["timestamp"]) if "timestamp" in statement else stored
+    if "timestamp" not in statement:
+        extra["timestamp"] = extra["stored"]
+    content_hash, text = _encoded(statement, extra)
+    body = {**statement, **extra}
     obj = body["object"]
     kind = obj.get("objectType", "Activity")
     context = body.get("context") or {}
@@ -230,9 +242,9 @@ def _prepare(statement: dict[str, Any], caller: Caller, stored: datetime) -> _Pr
         "voided": False,
         "client_id": caller.client_id,
         "person_id": None,
-        "content_hash": _content_hash(statement),
+        "content_hash": content_hash,
         "has_attachments": bool(body.get("attachments")),
-        "body": dumps(body),
+        "body": text,
     }
     return _Prepared(body, row, _related_values(body, caller.authority))
 

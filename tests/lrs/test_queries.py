@@ -7,6 +7,8 @@ import time
 import uuid
 from urllib.parse import urlencode
 
+from sqlalchemy import select
+
 from tests.lrs.helpers import COMPLETED, EXPERIENCED, VOIDED, issue, new_id, statement
 
 ACT = "https://example.org/q/"
@@ -205,3 +207,34 @@ def test_agents_resource_returns_a_person_object(client, auth):
     assert r.status_code == 200
     assert r.json() == {"objectType": "Person", "name": ["Ravi"], "mbox": ["mailto:ravi@example.org"]}
     assert client.get("/xapi/agents", params={"agent": "{}"}, headers=auth).status_code == 400
+
+
+def test_the_partial_indexes_serve_the_queries_that_need_them(db):
+    """The agent-as-object index holds only such rows and the related rows' statement_id index only StatementRef
+    chains: each database must still see that the query's condition implies the index's."""
+    from sqlalchemy import text
+
+    from saptah.lrs import repository as repo
+
+    pg = db.get_bind().dialect.name == "postgresql"
+    if pg:
+        db.execute(text("SET LOCAL enable_seqscan = off"))  # an empty table is otherwise read whole
+    agent = "mbox:mailto:someone@example.org"
+    queries = {
+        "ix_lrs_statements_object_agent": repo._branches(repo.Filters(agent=agent), repo.Statement)[1],
+        "ix_lrs_statement_related_statement_id": None,
+    }
+    for index, condition in queries.items():
+        if condition is None:
+            stmt = repo._by_reference(repo.Filters(agent=agent), repo.Statement.id.desc(), 10)
+        else:
+            stmt = select(repo.Statement.id).where(condition).order_by(repo.Statement.id.desc()).limit(10)
+        compiled = stmt.compile(db.get_bind())  # parameters bound, as the LRS sends them
+        params = compiled.params if pg else tuple(compiled.params[k] for k in compiled.positiontup or ())
+        explain = ("EXPLAIN " if pg else "EXPLAIN QUERY PLAN ") + str(compiled)
+        plan = db.connection().exec_driver_sql(explain, params).all()
+        shown = " ".join(str(row) for row in plan)
+        if pg or condition is not None:
+            assert index in shown, plan
+        else:  # SQLite reads the (rare) kind 'r' rows through the value index instead: no full scan either way
+            assert "SEARCH lrs_statement_related_1 USING" in shown and "SCAN lrs_statement_related" not in shown, plan

@@ -297,14 +297,14 @@ def check(
     from sqlalchemy import select
 
     from saptah.core.db import make_engine, make_sessionmaker, unit_of_work
-    from saptah.events import attendance, repository
+    from saptah.events import attendance, attendance_repository, repository
     from saptah.events.models import Attendance
 
     factory = make_sessionmaker(make_engine(db_url))
     grace_end = end + timedelta(minutes=10)
     with unit_of_work(factory) as s:
         rows = {r.person_id: r for r in s.scalars(select(Attendance).where(Attendance.event_id == event_id))}
-        peak = repository.peak_viewers(s, event_id)
+        peak = attendance_repository.peak_viewers(s, event_id)
         perf = attendance.performance(s, repository.get_event(s, event_id))  # type: ignore[arg-type]
     mismatches = expected_attendees = 0
     for pid, person_acks in acks.items():

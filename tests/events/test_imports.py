@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from saptah.core.db import utcnow
 from saptah.core.timeutil import fmt_ist
 from saptah.directory.models import Role
-from saptah.events import repository
+from saptah.events import attendance_repository
 from tests.events.helpers import event, organiser, principal
 from tests.factories import csrf, sign_in
 
@@ -37,8 +37,8 @@ def test_meeting_report_merges_reconnects_and_reports_unknown_people(client, db,
     sign_in(client, "imp@dopt.gov.in")
     r = upload(client, ev.id, "zoom.csv", text.encode(), "report")
     assert r.status_code == 200 and "rows imported" in r.text
-    assert repository.get_attendance(db, ev.id, a.id).minutes == 40
-    assert repository.get_attendance(db, ev.id, b.id) is None
+    assert attendance_repository.get_attendance(db, ev.id, a.id).minutes == 40
+    assert attendance_repository.get_attendance(db, ev.id, b.id) is None
     result_link = r.url.path + "/result.csv"
     rows = list(csv.reader(io.StringIO(client.get(result_link).content.decode("utf-8-sig"))))
     assert rows[0][-2:] == ["Status", "Error Details"]
@@ -70,8 +70,8 @@ def test_mdo_uploads_a_samuhik_charcha_sheet_and_attendees_are_credited(client, 
     r = upload(client, ev.id, "charcha.xlsx", buf.getvalue(), "sheet")
     assert r.status_code == 200
     assert "<strong>2</strong> rows imported, <strong>3</strong> rows with errors" in r.text
-    att_a = repository.get_attendance(db, ev.id, a.id)
-    att_b = repository.get_attendance(db, ev.id, b.id)
+    att_a = attendance_repository.get_attendance(db, ev.id, a.id)
+    att_b = attendance_repository.get_attendance(db, ev.id, b.id)
     assert (att_a.minutes, att_a.attended, att_b.minutes, att_b.attended) == (90, True, 45, True)
     assert att_a.published_minutes == 90  # sent to the campaign engine
     result = load_workbook(io.BytesIO(client.get(r.url.path + "/result.xlsx").content))
@@ -82,7 +82,7 @@ def test_mdo_uploads_a_samuhik_charcha_sheet_and_attendees_are_credited(client, 
     # importing the same sheet again converges: nothing is double counted
     upload(client, ev.id, "charcha.xlsx", buf.getvalue(), "sheet")
     db.expire_all()
-    assert repository.get_attendance(db, ev.id, a.id).minutes == 90
+    assert attendance_repository.get_attendance(db, ev.id, a.id).minutes == 90
 
 
 def test_import_refuses_unusable_files_whole(client, db, make):

@@ -9,7 +9,7 @@ import pytest
 from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden
-from saptah.events import attendance, repository, service
+from saptah.events import attendance, attendance_repository, service
 from tests.events.helpers import event, organiser
 
 
@@ -61,7 +61,7 @@ def test_two_tabs_watching_together_count_once(db, make):
         at = ev.starts_at + timedelta(minutes=i)
         ping(db, ev, learner, at, tab="tabA", seq=i)
         ping(db, ev, learner, at + timedelta(seconds=20), tab="tabB", seq=i)
-    row = repository.get_attendance(db, ev.id, learner.id)
+    row = attendance_repository.get_attendance(db, ev.id, learner.id)
     assert attendance.live_seconds(row) == 10 * 60 + 20
     assert row.minutes == 10
 
@@ -76,7 +76,7 @@ def test_reconnect_after_a_gap_counts_both_parts_but_not_the_gap(db, make):
     ping(db, ev, learner, ev.starts_at + timedelta(minutes=16), seq=6, seconds=600)
     for i in range(17, 20):
         ping(db, ev, learner, ev.starts_at + timedelta(minutes=i), seq=i)
-    row = repository.get_attendance(db, ev.id, learner.id)
+    row = attendance_repository.get_attendance(db, ev.id, learner.id)
     assert attendance.live_seconds(row) == 5 * 60 + 90 + 3 * 60
 
 
@@ -88,7 +88,7 @@ def test_presence_after_end_plus_grace_is_not_counted_and_minutes_are_capped(db,
         ping(db, ev, learner, ev.starts_at + timedelta(minutes=i), seq=i)
     with pytest.raises(Conflict, match="not live"):
         ping(db, ev, learner, ev.starts_at + timedelta(minutes=41), seq=99)
-    row = repository.get_attendance(db, ev.id, learner.id)
+    row = attendance_repository.get_attendance(db, ev.id, learner.id)
     assert attendance.live_seconds(row) == 40 * 60
     assert row.minutes == 30 and row.attended
 
@@ -137,7 +137,7 @@ def test_a_ping_never_runs_the_campaign_engine_and_the_sweep_sends_each_due_tota
     assert attendance.publish_due(db) == 1
     assert [(e.person_id, e.minutes, e.attended) for e in published] == [(a.id, 3, False)]
     assert attendance.publish_due(db) == 0  # sent: not again until 15 more minutes or the 50 % mark
-    row = repository.get_attendance(db, ev.id, a.id)
+    row = attendance_repository.get_attendance(db, ev.id, a.id)
     assert (row.published_minutes, row.minutes) == (3, 3)
 
 
@@ -213,7 +213,7 @@ def test_a_batch_merges_tabs_and_replays_in_order_and_counts_each_viewer_once(db
     assert [r.counted for r in results] == [True, False, True, True]
     assert [r.seconds for r in results] == [60, 60, 60, 30]
     assert results[1].reason == "This ping was already counted."
-    assert repository.get_attendance(db, ev.id, a.id).pings == 2
+    assert attendance_repository.get_attendance(db, ev.id, a.id).pings == 2
     assert attendance.performance(db, ev)["peak_viewers"] == 2  # a counted once in minute 4, not per tab
 
 
@@ -227,7 +227,7 @@ def test_a_batch_refuses_only_its_bad_pings(db, make):
     refused, counted = attendance.ping_many(db, event=ev, pings=pings, now=at)
     assert isinstance(refused, Forbidden) and "invitation" in refused.message
     assert counted.counted and counted.seconds == 60
-    assert repository.get_attendance(db, ev.id, stranger.id) is None
+    assert attendance_repository.get_attendance(db, ev.id, stranger.id) is None
 
 
 def test_each_worker_sends_live_credit_every_few_seconds(db, factory, make, published):
@@ -263,7 +263,7 @@ def test_first_pings_inserted_merged_agree_with_pings_onto_existing_rows(db, mak
     assert first.counted and first.seconds == 60 and other_tab.counted and other_tab.seconds == 60
     assert not replay.counted and replay.reason == "This ping was already counted."
     assert have_rows == {(ev.id, old.id), (ev.id, new.id)}
-    stored = {r.person_id: r for r in repository.attendance_rows(db, ev.id, unpublished_only=False)}
+    stored = {r.person_id: r for r in attendance_repository.attendance_rows(db, ev.id, unpublished_only=False)}
     assert attendance.live_seconds(stored[new.id]) == 60 and stored[new.id].pings == 2
     assert attendance.live_seconds(stored[old.id]) == 120 and stored[old.id].pings == 2
-    assert repository.peak_viewers(db, ev.id) == 2
+    assert attendance_repository.peak_viewers(db, ev.id) == 2

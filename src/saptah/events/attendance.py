@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, SaptahError
+from saptah.events import attendance_repository as attendance_repo
 from saptah.events import repository as repo
 from saptah.events.models import Attendance, Event, EventKind
 from saptah.events.service import GRACE, ends_at, may_watch, status
@@ -129,12 +130,14 @@ def ping_many(
     counts: Counter[tuple[int, int]] = Counter()
     stored = _insert_merged(session, event, pings, new, now, results, counts) if new else set()
     rest = [p for p in allowed if p not in stored]
-    rows = repo.lock_live_many(
+    rows = attendance_repo.lock_live_many(
         session, event_id=event.id, person_ids=rest, create_first=[p for p in new if p not in stored]
     )
     results.update(_apply(event, rows, [(i, p) for i, p in enumerate(pings) if p.person_id in rows], now, counts))
     changed = {row.id: row for row in rows.values() if row.pings}
-    repo.save_live_many(session, [changed[i] for i in sorted(changed)], event_id=event.id, now=now, counts=counts)
+    attendance_repo.save_live_many(
+        session, [changed[i] for i in sorted(changed)], event_id=event.id, now=now, counts=counts
+    )
     if have_rows is not None:
         have_rows.update((event.id, p) for p in allowed)
     return [results.get(i) or Forbidden("This event is by invitation only.") for i in range(len(pings))]
@@ -155,7 +158,7 @@ def _insert_merged(
     mine = [(i, p) for i, p in enumerate(pings) if p.person_id in fresh]
     trial: Counter[tuple[int, int]] = Counter()
     merged = _apply(event, fresh, mine, now, trial)
-    stored = repo.insert_live_many(session, event_id=event.id, rows=[fresh[pid] for pid in new], now=now)
+    stored = attendance_repo.insert_live_many(session, event_id=event.id, rows=[fresh[pid] for pid in new], now=now)
     if stored is None:  # not on this database: rows are created, then locked
         return set()
     if len(stored) < len(new):  # some were created meanwhile: merge again for those that are ours
@@ -285,14 +288,14 @@ def publish_due(session: Session, *, now: datetime | None = None, limit: int = P
     engine running inside each ping. Rows are read without locks and only `published_*` is written back, so
     pings are never blocked by this work; one sweep runs at a time (a transaction-level lock).
     """
-    if not repo.take_credit_lock(session, wait=False):
+    if not attendance_repo.take_credit_lock(session, wait=False):
         return 0
-    due = repo.due_for_publish(session, now=now or utcnow(), step=PUBLISH_STEP, limit=limit)
+    due = attendance_repo.due_for_publish(session, now=now or utcnow(), step=PUBLISH_STEP, limit=limit)
     events = repo.events_by_ids(session, sorted({d.event_id for d in due}))
     with signals.batch(session):  # subscribers credit the lot at once (the campaign engine: one ingest)
         for d in due:
             _announce(session, events[d.event_id], d.person_id, d.minutes, d.attended)
-    repo.mark_published(session, [(d.id, d.minutes, d.attended) for d in due])
+    attendance_repo.mark_published(session, [(d.id, d.minutes, d.attended) for d in due])
     return len(due)
 
 
@@ -301,10 +304,10 @@ def finalise(session: Session, event: Event, now: datetime | None = None) -> int
     now = now or utcnow()
     if now < ends_at(event) + GRACE and event.mode != "in_person":
         raise Conflict("Attendance closes when the event has ended and the grace period has passed.")
-    repo.take_credit_lock(session, wait=True)  # not while a sweep is publishing the same rows
+    attendance_repo.take_credit_lock(session, wait=True)  # not while a sweep is publishing the same rows
     sent = 0
     with signals.batch(session):
-        for row in repo.attendance_rows(session, event.id, unpublished_only=True):
+        for row in attendance_repo.attendance_rows(session, event.id, unpublished_only=True):
             _update_totals(event, row)
             if row.minutes != row.published_minutes or row.attended != row.published_attended:
                 publish(session, event, row)
@@ -327,7 +330,7 @@ def finalise_due(session: Session, now: datetime | None = None) -> int:
 
 def set_imported(session: Session, event: Event, *, person_id: int, minutes: int, source: str) -> Attendance:
     """Record imported minutes for a person (the larger of live and imported counts) and publish."""
-    row = repo.ensure_attendance(session, event_id=event.id, person_id=person_id)
+    row = attendance_repo.ensure_attendance(session, event_id=event.id, person_id=person_id)
     row.imported_minutes = minutes
     row.source = source
     row.updated_at = utcnow()
@@ -359,7 +362,7 @@ def performance(session: Session, event: Event) -> dict[str, object]:
         "event_id": event.id,
         "registrations": int(fig["registrations"]),
         "attendees": n,
-        "peak_viewers": repo.peak_viewers(session, event.id),
+        "peak_viewers": attendance_repo.peak_viewers(session, event.id),
         "average_minutes": round(fig["minutes"] / n, 1) if n else 0.0,
         "share_over_half": round(100 * fig["over_half"] / n, 1) if n else 0.0,
         "by_organisation": orgs,
@@ -368,7 +371,7 @@ def performance(session: Session, event: Event) -> dict[str, object]:
 
 def count_viewers(session: Session, event: Event, minutes: range, person_id: int) -> None:
     """Count a person as a viewer in these minutes (the demo seeds finished sessions this way)."""
-    repo.count_viewer_minutes(session, event.id, list(minutes), person_id % SHARDS)
+    attendance_repo.count_viewer_minutes(session, event.id, list(minutes), person_id % SHARDS)
 
 
 def issue_certificate(session: Session, event: Event, person_id: int) -> str:
@@ -376,7 +379,7 @@ def issue_certificate(session: Session, event: Event, person_id: int) -> str:
     from saptah.core.modules import optional_module
 
     recognition = optional_module("saptah.recognition.service")
-    row = repo.get_attendance(session, event.id, person_id)
+    row = attendance_repo.get_attendance(session, event.id, person_id)
     if row is None or not row.attended:
         raise Conflict("A certificate is issued to those who attended more than half of the event.")
     if recognition is None:

@@ -16,6 +16,7 @@ from saptah.directory import repository as people
 from saptah.directory import service as directory
 from saptah.directory.schemas import Principal
 from saptah.events import attendance, imports, reports, service
+from saptah.events import attendance_repository as attendance_repo
 from saptah.events import repository as repo
 from saptah.events.models import LEVELS, THEMES, Event, EventKind, EventMode
 from saptah.events.schemas import EventIn, EventUpdate
@@ -143,7 +144,7 @@ def _explain(exc: ValidationError) -> str:
 @router.get("/events/mine", response_class=HTMLResponse)
 def my_events(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
     """The events I registered for or attended, with my minutes."""
-    attended = repo.attendance_of(db, principal.person_id)
+    attended = attendance_repo.attendance_of(db, principal.person_id)
     regs = repo.registrations_of(db, principal.person_id)
     events = repo.events_by_ids(db, [r.event_id for r in regs])
     seen = {e.id for _, e in attended}
@@ -186,7 +187,7 @@ def event_page(
     ctx["warnings"] = service.overlap_warnings(db, event) if (warn and manager) else []
     ctx["registration"] = repo.get_registration(db, event.id, principal.person_id)
     ctx["may_watch"] = service.may_watch(db, principal.person_id, event)
-    ctx["mine"] = repo.get_attendance(db, event.id, principal.person_id)
+    ctx["mine"] = attendance_repo.get_attendance(db, event.id, principal.person_id)
     ctx["quota"] = service.quota_left(db, principal, event)
     ctx["levels"] = event.nomination_levels or list(LEVELS)
     ctx["nominations"] = service.nominations_for(db, principal, event) if (manager or ctx["quota"]) else []
@@ -337,7 +338,7 @@ def watch(
         raise InvalidInput("This event is held in person; there is no stream to watch.")
     if not service.may_watch(db, principal.person_id, event):
         raise NotFound("This event is by invitation only.")
-    mine = repo.get_attendance(db, event.id, principal.person_id)
+    mine = attendance_repo.get_attendance(db, event.id, principal.person_id)
     ctx = {"event": event, "status": service.status(event), "ping": ping, "mine": mine, "now": datetime.now()}
     ctx["embed"] = _embeddable(event.stream_url or "")
     return render(request, "events_watch.html", ctx)

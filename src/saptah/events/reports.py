@@ -10,6 +10,7 @@ from saptah.core.timeutil import fmt_ist
 from saptah.directory import repository as people
 from saptah.directory import service as directory
 from saptah.directory.schemas import Principal
+from saptah.events import attendance_repository as attendance_repo
 from saptah.events import repository as repo
 from saptah.events.models import EventKind
 
@@ -55,7 +56,7 @@ def table(session: Session, principal: Principal, name: str) -> list[list[Any]]:
                 orgs.get(e.organiser_org_id, ""),
                 f["registrations"],
                 n,
-                repo.peak_viewers(session, e.id),
+                attendance_repo.peak_viewers(session, e.id),
                 round(f["minutes"] / n, 1) if n else 0,
                 round(100 * f["over_half"] / n, 1) if n else 0,
             ]

@@ -179,10 +179,10 @@ FROM (
 
 def issue_client(url: str) -> tuple[int, str]:
     """Issue bench credentials; returns (client id, Authorization header)."""
-    from saptah.lrs import service
+    from saptah.lrs import clients
 
     with unit_of_work(make_sessionmaker(make_engine(url))) as session:
-        client, secret = service.create_client(session, name="bench", org_id=None, scopes="all")
+        client, secret = clients.create_client(session, name="bench", org_id=None, scopes="all")
         key, cid = client.key, client.id
     return cid, "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from saptah.lrs import service
+from saptah.lrs import clients
 
 VERSION = {"X-Experience-API-Version": "1.0.3"}
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
@@ -16,9 +16,9 @@ EXPERIENCED = "http://adlnet.gov/expapi/verbs/experienced"
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 
-def issue(db: Session, name: str = "Test Provider", scopes: str = service.DEFAULT_SCOPES) -> dict[str, str]:
+def issue(db: Session, name: str = "Test Provider", scopes: str = clients.DEFAULT_SCOPES) -> dict[str, str]:
     """Issue a client and return request headers (Basic auth + version)."""
-    client, secret = service.create_client(db, name=name, org_id=None, scopes=scopes)
+    client, secret = clients.create_client(db, name=name, org_id=None, scopes=scopes)
     db.commit()
     token = base64.b64encode(f"{client.key}:{secret}".encode()).decode()
     return {"Authorization": f"Basic {token}", **VERSION}

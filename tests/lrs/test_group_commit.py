@@ -8,15 +8,15 @@ import pytest
 from sqlalchemy import func, select
 
 from saptah.core.errors import Conflict
-from saptah.lrs import group_commit, service
+from saptah.lrs import clients, group_commit, service
 from saptah.lrs.models import Statement
 from tests.lrs.helpers import COMPLETED, new_id, statement
 
 
 @pytest.fixture
 def caller(db):
-    row, _secret = service.create_client(db, name="Provider", org_id=None, scopes="all")
-    return service.Caller(row.id, row.name, frozenset({"all"}), {"objectType": "Agent", "name": "Provider"})
+    row, _secret = clients.create_client(db, name="Provider", org_id=None, scopes="all")
+    return clients.Caller(row.id, row.name, frozenset({"all"}), {"objectType": "Agent", "name": "Provider"})
 
 
 def checked(caller, *statements):
@@ -74,6 +74,6 @@ def test_a_cached_credential_is_the_exact_one_and_revocation_ends_it(client, aut
     wrong = {**auth, "Authorization": "Basic " + base64.b64encode(f"{key}:not-the-secret".encode()).decode()}
     assert client.post("/xapi/statements", json=statement(), headers=wrong).status_code == 401
     client_row = service.repo.get_client_by_key(db, key)
-    service.revoke_client(db, client_row.id)
+    clients.revoke_client(db, client_row.id)
     db.commit()
     assert client.post("/xapi/statements", json=statement(), headers=auth).status_code == 401

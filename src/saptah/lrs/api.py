@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from saptah.core.db import utcnow
 from saptah.core.errors import InvalidInput
-from saptah.lrs import query, service
+from saptah.lrs import clients, query, service
 from saptah.lrs import repository as repo
 from saptah.lrs.api_documents import router as documents_router
 from saptah.lrs.attachments import Part, multipart_body, parse_multipart
@@ -80,7 +80,7 @@ def _headers(stored: datetime | None) -> dict[str, str]:
     return headers
 
 
-def _get_statements(request: Request, db: Session, who: service.Caller, params: dict[str, str]) -> Response:
+def _get_statements(request: Request, db: Session, who: clients.Caller, params: dict[str, str]) -> Response:
     languages = accept_languages(request.headers.get("accept-language"))
     for single_param, voided in (("statementId", False), ("voidedStatementId", True)):
         if single_param in params:

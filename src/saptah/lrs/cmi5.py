@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from saptah.core.db import utcnow
 from saptah.core.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from saptah.core.security import new_token, same, token_hash
-from saptah.lrs import documents, service
+from saptah.lrs import clients, documents, service
 from saptah.lrs import repository as repo
 from saptah.lrs.formats import ifi, iso
 from saptah.lrs.models import Cmi5Session
@@ -46,10 +46,10 @@ def _course(session: Session, course_id: int) -> Any:
     return course
 
 
-def _system_caller(base_url: str, person_id: int, actor: dict[str, Any]) -> service.Caller:
+def _system_caller(base_url: str, person_id: int, actor: dict[str, Any]) -> clients.Caller:
     scopes = frozenset({"statements/write", "state"})
     extra = {"actor_ifi": ifi(actor), "person_id": person_id}
-    return service.Caller(None, "Saptah cmi5", scopes, lms_authority(base_url), None, extra)
+    return clients.Caller(None, "Saptah cmi5", scopes, lms_authority(base_url), None, extra)
 
 
 def launch(session: Session, *, base_url: str, person_id: int, course_id: int, au_id: str) -> str:
@@ -139,7 +139,7 @@ def fetch(session: Session, token: str) -> tuple[int, dict[str, str]]:
     return 200, {"auth-token": token_value}
 
 
-def caller_for(session: Session, key: str, secret: str, base_url: str) -> service.Caller:
+def caller_for(session: Session, key: str, secret: str, base_url: str) -> clients.Caller:
     """The caller of an AU that presents its fetched auth token."""
     row = repo.get_cmi5_by_key(session, key)
     if row is None or not row.auth_secret_hash or not same(row.auth_secret_hash, token_hash(secret)):
@@ -148,10 +148,10 @@ def caller_for(session: Session, key: str, secret: str, base_url: str) -> servic
     actor = learner_actor(base_url, row.person_id, person.full_name if person else "")
     extra = {"actor_ifi": ifi(actor), "person_id": row.person_id, "registration": row.registration}
     scopes = frozenset({"statements/write", "state"})
-    return service.Caller(None, "cmi5 session", scopes, lms_authority(base_url), row.id, extra)
+    return clients.Caller(None, "cmi5 session", scopes, lms_authority(base_url), row.id, extra)
 
 
-def check_statements(caller: service.Caller, statements: list[dict[str, Any]]) -> None:
+def check_statements(caller: clients.Caller, statements: list[dict[str, Any]]) -> None:
     """An AU may only write statements about its own learner and registration."""
     for statement in statements:
         if ifi(statement.get("actor")) != caller.extra["actor_ifi"]:
@@ -161,7 +161,7 @@ def check_statements(caller: service.Caller, statements: list[dict[str, Any]]) -
             raise Forbidden("A cmi5 AU must send statements with the launch's registration.")
 
 
-def after_store(session: Session, caller: service.Caller, bodies: list[dict[str, Any]]) -> None:
+def after_store(session: Session, caller: clients.Caller, bodies: list[dict[str, Any]]) -> None:
     """Evaluate moveOn after an AU's statements; when every AU is satisfied, write the course's satisfied."""
     if caller.cmi5_session_id is None:
         return

@@ -24,13 +24,13 @@ def register(app: typer.Typer) -> None:
         from saptah.cli import _errors, _settings, console, factory_for
         from saptah.core.db import unit_of_work
         from saptah.directory import service as directory
-        from saptah.lrs import service
+        from saptah.lrs import clients
 
         settings = _settings()
         with _errors(), unit_of_work(factory_for(settings)) as session:
             org_id = directory.org_by_code(session, org).id if org else None
-            client, secret = service.create_client(
-                session, name=name, org_id=org_id, scopes=scopes or service.DEFAULT_SCOPES
+            client, secret = clients.create_client(
+                session, name=name, org_id=org_id, scopes=scopes or clients.DEFAULT_SCOPES
             )
         console.print(f"Endpoint: {settings.base_url}/xapi/")
         console.print(f"Key:      {client.key}")
@@ -42,12 +42,12 @@ def register(app: typer.Typer) -> None:
         from saptah.cli import _errors, _settings, console, factory_for
         from saptah.core.db import unit_of_work
         from saptah.core.errors import NotFound
+        from saptah.lrs import clients
         from saptah.lrs import repository as repo
-        from saptah.lrs import service
 
         with _errors(), unit_of_work(factory_for(_settings())) as session:
             client = repo.get_client_by_key(session, key)
             if client is None:
                 raise NotFound(f"No LRS client has key {key}.")
-            service.revoke_client(session, client.id)
+            clients.revoke_client(session, client.id)
         console.print(f"Revoked {key}.")

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from saptah.lrs.clients import Caller
 from saptah.lrs.models import ActivityProfile, AgentProfile, StateDocument
-from saptah.lrs.service import Caller
 
 Doc = StateDocument | ActivityProfile | AgentProfile
 

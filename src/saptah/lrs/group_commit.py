@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from saptah.core.db import unit_of_work
 from saptah.core.errors import SaptahError
-from saptah.lrs import service
+from saptah.lrs import clients, service
 
 MAX_GROUP = 200  # requests per transaction
 IN_FLIGHT = 1  # groups in the database at once per process: the next group gathers meanwhile (2 measured slower)
@@ -27,7 +27,7 @@ IN_FLIGHT = 1  # groups in the database at once per process: the next group gath
 @dataclass
 class _Waiting:
     statements: list[dict[str, Any]]
-    caller: service.Caller
+    caller: clients.Caller
     done: threading.Event = field(default_factory=threading.Event)
     outcome: list[str] | BaseException | None = None
 
@@ -43,7 +43,7 @@ class GroupCommit:
         # a factory bound to one connection (the tests' rolled-back transaction) takes one group at a time
         self.in_flight = IN_FLIGHT if isinstance(self.factory.kw.get("bind"), Engine) else 1
 
-    def store(self, statements: list[dict[str, Any]], caller: service.Caller) -> list[str]:
+    def store(self, statements: list[dict[str, Any]], caller: clients.Caller) -> list[str]:
         """Store a request's checked statements with whatever others are waiting; their ids once committed."""
         waiting = _Waiting(statements, caller)
         with self.lock:

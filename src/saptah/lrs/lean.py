@@ -16,7 +16,7 @@ import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from saptah.core.errors import SaptahError
-from saptah.lrs import service
+from saptah.lrs import clients, service
 from saptah.lrs.group_commit import group_commit
 from saptah.lrs.xapi_http import VERSION, VERSION_RE
 from saptah.web.lean import replay
@@ -62,7 +62,7 @@ async def _store_plain(scope: Scope, state: Any, raw: bytes) -> list[str] | None
     if found.get(b"content-type", "").split(";", 1)[0].strip().lower() != "application/json":
         return None
     database = str(state.sessionmaker.kw["bind"].engine.url)
-    caller = service.remembered_caller(database, found.get(b"authorization"), state.settings.base_url)
+    caller = clients.remembered_caller(database, found.get(b"authorization"), state.settings.base_url)
     if caller is None:
         return None
     try:

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from saptah.directory import service as directory
-from saptah.lrs import cmi5, service
+from saptah.lrs import cmi5
 from saptah.lrs import repository as repo
+from saptah.lrs.clients import create_client, revoke_client
 from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
 from saptah.web.templating import render
 
@@ -41,7 +42,7 @@ def issue(
     """Issue a key and secret; the secret is shown once on the page that answers."""
     directory.require_national(principal)
     org_id = directory.org_by_code(db, org_code.strip().upper()).id if org_code.strip() else None
-    client, secret = service.create_client(db, name=name, org_id=org_id, created_by=principal.person_id)
+    client, secret = create_client(db, name=name, org_id=org_id, created_by=principal.person_id)
     issued = {"name": client.name, "key": client.key, "secret": secret, "endpoint": f"{settings.base_url}/xapi/"}
     return _clients_page(request, db, issued)
 
@@ -50,7 +51,7 @@ def issue(
 def revoke(db: DB, principal: CurrentPrincipal, client_id: int) -> Response:
     """Revoke a client's credentials at once."""
     directory.require_national(principal)
-    service.revoke_client(db, client_id)
+    revoke_client(db, client_id)
     return RedirectResponse("/lrs/clients", status_code=303)
 
 

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from saptah.core.errors import Forbidden, InvalidInput, NotFound
 from saptah.lrs import repository as repo
+from saptah.lrs.clients import Caller
 from saptah.lrs.formats import canonical_format, ids_format
 from saptah.lrs.schemas import IRI_RE, UUID_RE, Agent, Group, parse_timestamp
-from saptah.lrs.service import Caller
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100

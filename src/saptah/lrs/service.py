@@ -1,15 +1,13 @@
-"""LRS rules: clients and authentication, storing statements, querying them, statements becoming learning."""
+"""LRS rules: storing statements, querying them, statements becoming learning (clients: see clients.py)."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,115 +17,18 @@ from sqlalchemy.orm import Session
 
 from saptah.core import signals
 from saptah.core.db import utcnow
-from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound, SaptahError
-from saptah.core.security import new_token, same, token_hash
+from saptah.core.errors import Conflict, Forbidden, InvalidInput, SaptahError
 from saptah.lrs import repository as repo
 from saptah.lrs.attachments import Part, check_attachments
+from saptah.lrs.clients import Caller
 from saptah.lrs.formats import dumps, ifi, iso, merge_definition
-from saptah.lrs.models import Attachment, LrsClient
+from saptah.lrs.models import Attachment
 from saptah.lrs.schemas import VOIDED, Statement, parse_timestamp
 
-DEFAULT_SCOPES = "statements/write statements/read/mine state profile define"
-ALL_SCOPES = ("all", "statements/write", "statements/read", "statements/read/mine", "state", "profile", "define")
 SATISFIED = "https://w3id.org/xapi/adl/verbs/satisfied"
 PROGRESS_EXT = "https://w3id.org/xapi/cmi5/result/extensions/progress"
 # Called after a batch is stored: f(session, caller, stored statements as dicts); cmi5 registers here.
 AFTER_STORE: list[Callable[[Session, Caller, list[dict[str, Any]]], None]] = []
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling the LRS: a provider's client or a cmi5 launch session."""
-
-    client_id: int | None
-    name: str
-    scopes: frozenset[str]
-    authority: dict[str, Any]
-    cmi5_session_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def may(self, scope: str) -> bool:
-        """True when the caller holds the scope (or 'all')."""
-        return "all" in self.scopes or scope in self.scopes
-
-
-def create_client(
-    session: Session, *, name: str, org_id: int | None, scopes: str = DEFAULT_SCOPES, created_by: int | None = None
-) -> tuple[LrsClient, str]:
-    """Issue credentials; the secret is returned once and stored only as a hash."""
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("A client needs a name of 1 to 200 characters.")
-    unknown = [s for s in scopes.split() if s not in ALL_SCOPES]
-    if unknown:
-        raise InvalidInput(f"Unknown scope {unknown[0]}; scopes are: {', '.join(ALL_SCOPES)}.")
-    key = "lrs_" + uuid.uuid4().hex[:20]
-    secret = new_token()
-    client = LrsClient(
-        name=name, key=key, secret_hash=token_hash(secret), org_id=org_id, scopes=scopes, created_by=created_by
-    )
-    repo.add(session, client)
-    return client, secret
-
-
-def revoke_client(session: Session, client_id: int) -> LrsClient:
-    """Revoke a client's credentials at once."""
-    client = repo.get_client(session, client_id)
-    if client is None:
-        raise NotFound("No such LRS client.")
-    if client.revoked_at is None:
-        client.revoked_at = utcnow()
-        session.flush()
-    _AUTHENTICATED.clear()
-    return client
-
-
-# Credentials that passed, by (database, base URL, exact Authorization header): a provider's content sends a
-# request every few milliseconds, and checking the key each time costs a query. A revocation clears this
-# process's entries at once; other server processes stop accepting the credentials within AUTH_CACHE_SECONDS.
-AUTH_CACHE_SECONDS = 5.0
-AUTH_CACHE_SIZE = 10_000
-_AUTHENTICATED: dict[tuple[str, str, str], tuple[float, Caller]] = {}
-
-
-def _basic(header: str | None) -> tuple[str, str]:
-    if not header or not header.lower().startswith("basic "):
-        raise NotAuthenticated("The LRS needs HTTP Basic credentials issued to your organisation.")
-    try:
-        key, sep, secret = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise NotAuthenticated("The Authorization header is not valid HTTP Basic.") from exc
-    if not sep:
-        raise NotAuthenticated("The Authorization header is not valid HTTP Basic.")
-    return key, secret
-
-
-def remembered_caller(database: str, header: str | None, base_url: str) -> Caller | None:
-    """The caller whose exact credentials this process checked less than AUTH_CACHE_SECONDS ago, else None."""
-    hit = _AUTHENTICATED.get((database, base_url, header or ""))
-    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
-
-
-def authenticate(session: Session, header: str | None, base_url: str) -> Caller:
-    """The caller for an Authorization header, or 401."""
-    key, secret = _basic(header)
-    if key.startswith("cmi5_"):
-        from saptah.lrs import cmi5
-
-        return cmi5.caller_for(session, key, secret, base_url)
-    remembered = (str(session.get_bind().engine.url), base_url, header or "")
-    hit = _AUTHENTICATED.get(remembered)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
-    client = repo.get_client_by_key(session, key)
-    if client is None or not same(client.secret_hash, token_hash(secret)) or client.revoked_at is not None:
-        raise NotAuthenticated("Those LRS credentials are not valid (or were revoked).")
-    authority = {"objectType": "Agent", "name": client.name, "account": {"homePage": base_url, "name": client.key}}
-    caller = Caller(client.id, client.name, frozenset(client.scopes.split()), authority)
-    if len(_AUTHENTICATED) >= AUTH_CACHE_SIZE:
-        _AUTHENTICATED.clear()
-    _AUTHENTICATED[remembered] = (time.monotonic() + AUTH_CACHE_SECONDS, caller)
-    return caller
 
 
 def validate(raw: Any) -> list[dict[str, Any]]:

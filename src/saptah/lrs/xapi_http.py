@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from saptah.core.errors import InvalidInput, PayloadTooLarge, SaptahError
-from saptah.lrs import service
+from saptah.lrs import clients
 
 VERSION = "1.0.3"
 VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
@@ -155,8 +155,8 @@ async def read_body(request: Request) -> bytes:
 Body = Annotated[bytes, Depends(read_body)]
 
 
-def caller(request: Request, db: Session) -> service.Caller:
-    return service.authenticate(db, request.headers.get("authorization"), request.app.state.settings.base_url)
+def caller(request: Request, db: Session) -> clients.Caller:
+    return clients.authenticate(db, request.headers.get("authorization"), request.app.state.settings.base_url)
 
 
 def params_of(request: Request) -> dict[str, str]:

@@ -256,3 +256,20 @@ def test_account_actors_of_one_batch_are_matched_together(client, make, auth, se
         batch.append(s)
     assert client.post("/xapi/statements", json=batch, headers=auth).status_code == 200
     assert sorted(e.person_id for e in seen.events) == sorted(p.id for p in people)
+
+
+def test_a_timestamp_without_an_offset_is_read_as_utc(client, make, auth, reader, seen):
+    """xAPI lets an LRS read a timestamp without a time zone as UTC; such a statement is stored and becomes learning
+    (it used to fail the whole batch with a server error)."""
+    from datetime import UTC, datetime
+
+    person = make.person(email="naive.clock@example.gov.in")
+    s = statement("naive.clock@example.gov.in", COMPLETED, "https://example.org/c/naive", id=new_id())
+    s["timestamp"] = "2026-10-21T10:15:00"
+    r = client.post("/xapi/statements", json=s, headers=auth)
+    assert r.status_code == 200, r.text
+    got = client.get("/xapi/statements", params={"statementId": s["id"]}, headers=reader).json()
+    assert got["timestamp"] == "2026-10-21T10:15:00"  # returned as sent
+    assert [(e.person_id, e.at) for e in seen.events] == [(person.id, datetime(2026, 10, 21, 10, 15, tzinfo=UTC))]
+    since = client.get("/xapi/statements", params={"since": "2026-10-21T10:15:00", "limit": 1}, headers=reader)
+    assert since.status_code == 200

@@ -302,3 +302,24 @@ def test_the_content_hash_is_the_one_earlier_rows_were_stored_with(name):
     assert content_hash == expected
     assert json.loads(body) == {**s, **extra}
     assert name in body  # non-ASCII kept, not escaped
+
+
+def test_a_server_error_on_the_lean_route_is_answered_once(app, auth, monkeypatch):
+    """A plain POST that the lean route hands on to the routed endpoint, which fails, gets that endpoint's one 500
+    and the error reaches the server to log; the lean route must not start a second response (the test client
+    refuses a second `http.response.start` with an AssertionError)."""
+    from fastapi.testclient import TestClient
+
+    from saptah.lrs import service
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(service, "store_groups", broken)
+    monkeypatch.setattr(service, "store_checked", broken)
+    with TestClient(app) as plain:
+        for _ in range(2):  # the second time the credentials are remembered: the lean route takes the POST
+            with pytest.raises(RuntimeError, match="went away"):
+                plain.post("/xapi/statements", json=statement(), headers=auth)
+    with TestClient(app, raise_server_exceptions=False) as plain:
+        assert plain.post("/xapi/statements", json=statement(), headers=auth).status_code == 500

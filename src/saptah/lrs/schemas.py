@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
@@ -65,16 +65,18 @@ def _duration(value: str) -> str:
 
 
 def parse_timestamp(value: str) -> datetime:
-    """An ISO 8601 timestamp, refusing the '-00:00' offset the spec forbids."""
+    """An ISO 8601 timestamp, refusing the '-00:00' offset the spec forbids; one without an offset is read as UTC
+    (xAPI 1.0.3 part 2, 4.5: the LRS may interpret it so)."""
     if not TIMESTAMP_RE.match(value) or value.endswith("-00:00") or value.endswith("-0000"):
         raise ValueError(f"'{value}' is not an ISO 8601 timestamp")
     text = value[:-1] + "+00:00" if value.endswith("Z") else value
     if re.search(r"[+-]\d{2}$", text):
         text += ":00"
     try:
-        return datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
     except ValueError as exc:
         raise ValueError(f"'{value}' is not a valid timestamp") from exc
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _timestamp(value: str) -> str:

@@ -103,13 +103,27 @@ class SaptahApp(FastAPI):
                 if match is not None:
                     scope["app"] = self
                     scope["path_params"] = match.groupdict()
-                    safe = _with_safe_headers(send)
-                    try:
-                        await handler(scope, receive, safe, super().__call__)
-                    except Exception as exc:
-                        await _handle_error(scope, receive, safe, exc)
+                    await self._answer_lean(handler, scope, receive, send)
                     return
         await super().__call__(scope, receive, send)
+
+    async def _answer_lean(self, handler: LeanHandler, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run a lean route; an error it raises is answered by the app's handlers, unless a response was already
+        started (the routed app, handed the request, answered with its 500 and re-raised: the server logs it)."""
+        safe = _with_safe_headers(send)
+        started = False
+
+        async def send_once(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await safe(message)
+
+        try:
+            await handler(scope, receive, send_once, super().__call__)
+        except Exception as exc:
+            if started:
+                raise
+            await _handle_error(scope, receive, safe, exc)
 
 
 def _with_safe_headers(send: Send, set_cookie: str | None = None) -> Send:

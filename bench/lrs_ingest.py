@@ -378,6 +378,8 @@ def main() -> None:
     with make_engine(args.database_url).connect() as conn:
         stored = conn.execute(text("SELECT count(*) FROM lrs_statements")).scalar_one()
     print(f"statements stored before the run: {stored:,}")
+    if not args.preload_only:
+        _vacuum_if_autovacuum_is_off(args.database_url)
     print(f"load average before the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if args.preload_only:
         return
@@ -413,6 +415,30 @@ def main() -> None:
                 f"max {max(values) * 1000:.1f} ms over {len(values)} queries"
             )
     print(f"load average after the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def _vacuum_if_autovacuum_is_off(url: str) -> None:
+    """On a PostgreSQL without autovacuum (this machine's CI server runs with it off), vacuum the tables the
+    learning updates rewrite, as autovacuum would on a real server: without it every run leaves dead rows behind
+    (campaign person totals, enrolments, histograms) and the next run reads through them, measured 4,659 against
+    5,649 statements/s on the same database. The insert-only statement tables are left alone."""
+    engine = make_engine(url)
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        if conn.execute(text("SHOW autovacuum")).scalar_one() == "on":
+            return
+        tables = conn.execute(
+            text(
+                "SELECT relname FROM pg_stat_user_tables "
+                "WHERE n_dead_tup > 1000 AND relname NOT LIKE 'lrs_statement%' ORDER BY relname"
+            )
+        ).scalars()
+        names = list(tables)
+    if names:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"VACUUM (ANALYZE) {', '.join(names)}"))
+    print(f"autovacuum is off on this server: vacuumed {len(names)} tables with dead rows, as it would have")
 
 
 def _describe(statements: list[dict[str, Any]]) -> None:

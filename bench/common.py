@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sqlalchemy import create_engine, text
 
@@ -69,3 +69,25 @@ def own_cluster(data_dir: str, port: int = 5499, settings: dict[str, str] | None
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run([*ctl, "-m", "fast", "stop"], check=True)
+
+
+def main() -> None:
+    """`python bench/common.py own-cluster DIR [--port N]`: keep a bench PostgreSQL (PRODUCTION_SETTINGS, autovacuum
+    on as by default) running until interrupted, for benchmarks that measure a separately started server."""
+    import argparse
+    import signal
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("command", choices=("own-cluster",))
+    ap.add_argument("data_dir")
+    ap.add_argument("--port", type=int, default=5499)
+    args = ap.parse_args()
+    with own_cluster(args.data_dir, args.port) as url:
+        print(f"running: {url} (stop with Ctrl-C or SIGTERM)", flush=True)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        with suppress(KeyboardInterrupt):
+            signal.pause()
+
+
+if __name__ == "__main__":
+    main()

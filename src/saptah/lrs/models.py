@@ -56,7 +56,6 @@ class Statement(Base):
         Index("ix_lrs_statements_verb", "verb", "id"),
         Index("ix_lrs_statements_registration", "registration", "id"),
         Index("ix_lrs_statements_stored", "stored"),
-        Index("ix_lrs_statements_person", "person_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -24,8 +24,8 @@ from datetime import UTC, date, datetime, timedelta
 from common import own_cluster
 from sqlalchemy import create_engine, func, select, text
 
+from saptah.campaigns import ledger, service
 from saptah.campaigns import repository as repo
-from saptah.campaigns import service
 from saptah.campaigns.models import CampaignPersonTotal
 from saptah.campaigns.schemas import CampaignCreate, RecordIn
 from saptah.core.db import make_engine, make_sessionmaker, unit_of_work
@@ -146,7 +146,7 @@ def ingest(factory, rng: random.Random, first: int, active: int, n0: int, count:
     for n in range(n0, n0 + count, 500):
         batch = live_batch(rng, first, active, n, min(500, n0 + count - n))
         with unit_of_work(factory) as s:
-            service.ingest(s, batch)
+            ledger.ingest(s, batch)
     return time.perf_counter() - t0, time.process_time() - cpu0, cpu_of(pid) - db0
 
 
@@ -167,10 +167,10 @@ def recompute(factory, cid: int, profile: str | None) -> tuple[str, dict]:
             import cProfile
 
             prof = cProfile.Profile()
-            result = prof.runcall(service.recompute, s, cid)
+            result = prof.runcall(ledger.recompute, s, cid)
             prof.dump_stats(profile + ".recompute")
         else:
-            result = service.recompute(s, cid)
+            result = ledger.recompute(s, cid)
     wall, app, db = time.perf_counter() - t, time.process_time() - cpu0, cpu_of(pid) - db0
     return f"{wall:.1f} s (CPU: app {app:.1f} s, PostgreSQL {db:.1f} s; {load()})", result
 

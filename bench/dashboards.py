@@ -34,7 +34,7 @@ from saptah.core.db import make_engine, make_sessionmaker, unit_of_work
 
 def ingest_loop(url: str, rate: int, stop: Any, done: Any) -> None:
     """Credit `rate` course records a second through the campaign engine's ingest, in batches of rate/10."""
-    from saptah.campaigns import service as campaigns
+    from saptah.campaigns import ledger
     from saptah.campaigns.schemas import RecordIn
     from saptah.wiring import wire
 
@@ -62,7 +62,7 @@ def ingest_loop(url: str, rate: int, stop: Any, done: Any) -> None:
             for i in range(batch)
         ]
         with unit_of_work(factory) as s:
-            campaigns.ingest(s, recs)
+            ledger.ingest(s, recs)
         n += batch
         ahead = n / rate - (time.perf_counter() - t0)
         if ahead > 0:

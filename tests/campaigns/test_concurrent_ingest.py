@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import sessionmaker
 
-from saptah.campaigns import service
+from saptah.campaigns import ledger
 from saptah.campaigns.schemas import RecordIn
 from saptah.core.db import unit_of_work
 from saptah.wiring import wire
@@ -50,7 +50,7 @@ def test_overlapping_multi_batch_ingests_never_deadlock(pg_admin_url, monkeypatc
             make = Factory(s)
             people = [make.person("DOHFW" if i % 2 else "MHA", password=None).id for i in range(12)]
             s.commit()
-        monkeypatch.setattr(service, "BATCH", 3)  # many batches per transaction, each holding locks
+        monkeypatch.setattr(ledger, "BATCH", 3)  # many batches per transaction, each holding locks
         errors: list[BaseException] = []
 
         def ingest_rounds(seed: int) -> None:
@@ -58,7 +58,7 @@ def test_overlapping_multi_batch_ingests_never_deadlock(pg_admin_url, monkeypatc
             try:
                 for _ in range(6):
                     with unit_of_work(factory) as s:
-                        service.ingest(s, stream(rng, people))
+                        ledger.ingest(s, stream(rng, people))
             except BaseException as exc:
                 errors.append(exc)
 
@@ -71,7 +71,7 @@ def test_overlapping_multi_batch_ingests_never_deadlock(pg_admin_url, monkeypatc
         with factory() as s:
             live = snapshot(s, cid)
             assert live[0]  # people were credited
-            service.recompute(s, cid)
+            ledger.recompute(s, cid)
             assert snapshot(s, cid) == live
             s.rollback()
     finally:

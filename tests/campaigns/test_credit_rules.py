@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from saptah.campaigns import credit, service
+from saptah.campaigns import credit, ledger, service
 from saptah.campaigns import repository as repo
 from saptah.campaigns.schemas import RulesChangeIn
 from saptah.core import signals
@@ -120,7 +120,7 @@ def test_extension_is_a_recorded_act_and_credits_the_added_days(db, make):
     complete(db, p.id, 1, ist(2024, 10, 26, 12), 60)
     assert totals(db, c.id, p.id) is None
     service.extend(db, campaign_id=c.id, actor_id=boss.id, extended_to=date(2024, 10, 27), reason="Demand from MDOs")
-    service.recompute(db, c.id)
+    ledger.recompute(db, c.id)
     assert totals(db, c.id, p.id).total_minutes == 60
     complete(db, p.id, 2, ist(2024, 10, 27, 23, 59, 59), 30)  # live ingest after the change
     assert totals(db, c.id, p.id).total_minutes == 90
@@ -171,7 +171,7 @@ def test_recompute_equals_live_ingest(db, make):
     live = [(t.person_id, t.total_minutes, t.score, t.reached_target_at) for t in repo.totals_of(db, c.id)]
     days = [(d.org_id, d.day, d.minutes, d.active_people, d.reached_people) for d in repo.org_days_of(db, c.id)]
     counts = repo.score_counts_of(db, c.id)
-    service.recompute(db, c.id)
+    ledger.recompute(db, c.id)
     db.expire_all()
     assert [(t.person_id, t.total_minutes, t.score, t.reached_target_at) for t in repo.totals_of(db, c.id)] == live
     assert [(d.org_id, d.day, d.minutes, d.active_people, d.reached_people) for d in repo.org_days_of(db, c.id)] == days

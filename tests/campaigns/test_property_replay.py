@@ -8,8 +8,8 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from saptah.campaigns import ledger
 from saptah.campaigns import repository as repo
-from saptah.campaigns import service
 from saptah.campaigns.schemas import RecordIn
 from tests.campaigns.helpers import campaign, ist
 
@@ -68,20 +68,20 @@ def snapshot(db, campaign_id):
 @given(data=st.data())
 def test_interleavings_and_replays_equal_recompute(db, make, data, monkeypatch):
     if True:  # each example gets its own campaign and people inside the test's rolled-back transaction
-        monkeypatch.setattr(service, "BATCH", data.draw(st.sampled_from([2, 5, 500])))  # one batch or many
+        monkeypatch.setattr(ledger, "BATCH", data.draw(st.sampled_from([2, 5, 500])))  # one batch or many
         c = campaign(db, f"Property campaign {next(SEQ)}", target_minutes=150)
-        service.recompute(db, c.id)  # what the creation job does: credit records stored by earlier examples
+        ledger.recompute(db, c.id)  # what the creation job does: credit records stored by earlier examples
         people = [make.person("DOHFW").id, make.person("DOHFW").id, make.person("MHA").id]
         recs = data.draw(st.lists(records(people), min_size=1, max_size=25))
         # deliver in a random order, in random batches, with duplicates and replays mixed in
         stream = data.draw(st.permutations(recs + data.draw(st.lists(st.sampled_from(recs), max_size=10))))
         cut = data.draw(st.integers(0, len(stream)))
-        service.ingest(db, stream[:cut])
+        ledger.ingest(db, stream[:cut])
         for rec in stream[cut:]:
-            service.ingest(db, [rec])
+            ledger.ingest(db, [rec])
         live = snapshot(db, c.id)
-        service.recompute(db, c.id)
+        ledger.recompute(db, c.id)
         assert snapshot(db, c.id) == live
         # and a second, canonical delivery (sorted, once each) of the same records gives the same result
-        service.ingest(db, sorted(recs, key=lambda r: (r.occurred_at, r.source_key)))
+        ledger.ingest(db, sorted(recs, key=lambda r: (r.occurred_at, r.source_key)))
         assert snapshot(db, c.id) == live

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from saptah.campaigns import ledger
 from saptah.campaigns import repository as repo
-from saptah.campaigns import service
 from saptah.campaigns.models import CampaignScoreCount
 from saptah.campaigns.schemas import RecordIn
 from tests.campaigns.helpers import campaign, ist
@@ -20,10 +20,10 @@ def test_ranks_and_totals_sum_the_shards_and_recompute_folds_them_into_one(db, m
     a, b, d = (make.person("DOHFW").id for _ in range(3))
     shards = iter([0, 5, 3, 7])
     monkeypatch.setattr(repo, "pick_shard", lambda _session: next(shards))
-    service.ingest(db, [webinar(a, 1, 60), webinar(b, 1, 60), webinar(d, 1, 30)])  # shard 0
-    service.ingest(db, [webinar(a, 2, 40)])  # shard 5: a leaves 60 (-1 there) for 100
-    service.ingest(db, [webinar(d, 2, 30)])  # shard 3: d joins b at 60
-    service.ingest(db, [webinar(b, 2, 10)])  # shard 7: b moves to 70
+    ledger.ingest(db, [webinar(a, 1, 60), webinar(b, 1, 60), webinar(d, 1, 30)])  # shard 0
+    ledger.ingest(db, [webinar(a, 2, 40)])  # shard 5: a leaves 60 (-1 there) for 100
+    ledger.ingest(db, [webinar(d, 2, 30)])  # shard 3: d joins b at 60
+    ledger.ingest(db, [webinar(b, 2, 10)])  # shard 7: b moves to 70
     db.flush()
     s = CampaignScoreCount
     assert db.scalar(select(func.count(func.distinct(s.shard))).where(s.campaign_id == c.id)) == 4
@@ -33,7 +33,7 @@ def test_ranks_and_totals_sum_the_shards_and_recompute_folds_them_into_one(db, m
     assert [repo.dense_rank(db, c.id, "n", score) for score in (100, 70, 60)] == [1, 2, 3]
     assert [(r.minutes, r.active_people) for r in repo.org_days_of(db, c.id)] == [(230, 3)]
     live = repo.score_counts_of(db, c.id), [tuple(r) for r in repo.org_days_of(db, c.id)]
-    service.recompute(db, c.id)
+    ledger.recompute(db, c.id)
     db.flush()
     assert (repo.score_counts_of(db, c.id), [tuple(r) for r in repo.org_days_of(db, c.id)]) == live
     assert db.scalar(select(func.max(s.shard)).where(s.campaign_id == c.id)) == 0

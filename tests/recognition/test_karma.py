@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from saptah.campaigns import ledger
 from saptah.campaigns import service as campaigns
 from saptah.campaigns.schemas import RulesChangeIn
 from saptah.core import signals
@@ -155,7 +156,7 @@ def test_reaching_target_issues_the_campaign_certificate_once_in_the_background(
     assert certs[0].recipient_name == "Meera Nair" and certs[0].duration_minutes == 260
     assert certs[0].achieved_at == ist(2024, 10, 21)
     complete(db, p.id, 3, ist(2024, 10, 22), 60)
-    campaigns.recompute(db, c.id)
+    ledger.recompute(db, c.id)
     run_jobs(db, factory, settings)
     assert [x.id for x in campaign_certs(db, p.id)] == [certs[0].id]
 
@@ -166,7 +167,7 @@ def test_no_campaign_certificate_when_the_target_moved_out_of_reach_before_the_j
     complete(db, p.id, 1, ist(2024, 10, 20), 250)
     change = RulesChangeIn(reason="Longer week", target_minutes=300)
     campaigns.change_rules(db, campaign_id=c.id, actor_id=None, data=change)
-    campaigns.recompute(db, c.id)
+    ledger.recompute(db, c.id)
     run_jobs(db, factory, settings)
     assert totals(db, c.id, p.id).reached_target_at is None
     assert not campaign_certs(db, p.id)

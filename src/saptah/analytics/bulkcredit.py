@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from saptah.analytics.bulk import copy_rows
+from saptah.campaigns import ledger as campaign_ledger
 from saptah.campaigns import repository as campaign_repo
 from saptah.campaigns import service as campaigns
 from saptah.campaigns.credit import evaluate, summarise
@@ -82,7 +83,7 @@ class _Credit:
             return
         s = summarise(self.rules, verdicts)
         top = campaign_repo.top_org_id(path)
-        vals = campaigns.totals_values(s)
+        vals = campaign_ledger.totals_values(s)
         self.totals.append((self.campaign_id, pid, org_id, top, path, *[vals[c] for c in TOTALS[5:]]))
         for day, v4 in s.days.items():
             acc = self.org_days[(org_id, day)]

@@ -16,8 +16,8 @@ def recompute(
     campaign: Annotated[int, typer.Option("--campaign", help="the campaign id (see /campaigns)")],
 ) -> None:
     """Rebuild a campaign's credit ledger and aggregates from the stored records, with a progress bar."""
+    from saptah.campaigns import ledger, service
     from saptah.campaigns import repository as repo
-    from saptah.campaigns import service
     from saptah.cli import _errors, _settings, console, factory_for, progress_bar
     from saptah.core.db import unit_of_work
     from saptah.wiring import wire
@@ -29,7 +29,7 @@ def recompute(
         total = repo.count_records_between(session, rules.window_start, rules.window_end)
         with progress_bar() as bar:
             task = bar.add_task(f"recompute campaign {campaign}", total=total)
-            result = service.recompute(session, campaign, progress=lambda n: bar.update(task, completed=n))
+            result = ledger.recompute(session, campaign, progress=lambda n: bar.update(task, completed=n))
             bar.update(task, completed=total)
     console.print(
         f"Recomputed campaign {campaign}: {result['records']:,} records, {result['people']:,} people, "

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from saptah.campaigns import service
+from saptah.campaigns import ledger, service
 from saptah.campaigns.models import Campaign
 from saptah.campaigns.schemas import CampaignCreate, RecordIn, RulesChangeIn
 from saptah.core.db import utcnow
@@ -49,8 +49,8 @@ def seed(session: Session, rng: random.Random, *, people: int, progress: Callabl
         actor_id=actor,
         data=RulesChangeIn(reason="More courses count for karma during the week", karma_monthly_cap=10),
     )
-    service.recompute(session, old.id)
-    service.recompute(session, now.id)  # credit the catalogue's demo completions made before the campaign existed
+    ledger.recompute(session, old.id)
+    ledger.recompute(session, now.id)  # credit the catalogue's demo completions made before the campaign existed
     _seed_now(session, rng, staff, today)
     _seed_learner(session, today)
     progress(len(staff))
@@ -102,7 +102,7 @@ def _seed_now(session: Session, rng: random.Random, staff: list[int], today: dat
                     label="Samuhik Charcha: Viksit Bharat (MDO event)",
                 )
             )
-    service.ingest(session, records)
+    ledger.ingest(session, records)
 
 
 def _webinar(pid: int, event_id: int, day: date, minutes: int, n: int) -> RecordIn:
@@ -120,4 +120,4 @@ def _webinar(pid: int, event_id: int, day: date, minutes: int, n: int) -> Record
 def _seed_learner(session: Session, today: date) -> None:
     learner = directory.repo.get_person_by_email(session, "learner@saptah.demo")
     if learner is not None:
-        service.ingest(session, [_webinar(learner.id, 901, today, 45, 0)])
+        ledger.ingest(session, [_webinar(learner.id, 901, today, 45, 0)])

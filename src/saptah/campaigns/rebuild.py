@@ -55,7 +55,7 @@ class Rebuild:
     def _flush_person(self) -> None:
         if self.person is None or not self.verdicts:
             return
-        from saptah.campaigns.service import totals_values
+        from saptah.campaigns.ledger import totals_values
 
         pid, org_id, path = self.person
         top = repo.top_org_id(path)

@@ -1,39 +1,34 @@
-"""Campaign rules: campaigns and their recorded rule changes, credit ingest, recompute, progress."""
+"""Campaign rules: campaigns and their recorded rule changes, progress, boards.
+
+Writing credit (live ingest and recompute) is in `ledger.py`.
+"""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from saptah.campaigns import repository as repo
-from saptah.campaigns.credit import evaluate, footprint_diff, outside_reason, summarise
+from saptah.campaigns.credit import evaluate, outside_reason
 from saptah.campaigns.models import Campaign, CampaignRuleVersion
 from saptah.campaigns.schemas import (
     CATEGORY,
     CampaignCreate,
     CampaignRules,
-    CampaignTargetsReached,
     LedgerLine,
     RecordIn,
     RulesChangeIn,
-    Summary,
-    Verdict,
 )
-from saptah.core import bulk, signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound
 from saptah.directory import service as directory
 
-BATCH = 500
 DEFAULT_KARMA_CAP = 4
 RECOMPUTE_JOB = "campaigns.recompute"
-QUEUED = "campaigns.records"  # records waiting for the end of a signals batch
 
 
 def rules_of(campaign: Campaign) -> CampaignRules:
@@ -175,195 +170,6 @@ def karma_monthly_caps(session: Session, moments: Sequence[datetime]) -> list[in
         caps = [rules_of(c).karma_monthly_cap for c in listed if status(c, at) == "running"]
         out.append(max(caps) if caps else DEFAULT_KARMA_CAP)
     return out
-
-
-# --- ingest -----------------------------------------------------------------------------------------------------
-
-
-def ingest(session: Session, records: Sequence[RecordIn]) -> int:
-    """Store records and credit them in every campaign that covers them, with aggregates, in this transaction.
-
-    Every ingest takes its row locks in one global order (records by person and source; then, campaign by
-    campaign, people ascending and that campaign's shared aggregates in key order), so concurrent ingests may
-    wait for each other but never deadlock, however many batches each one holds.
-    """
-    with bulk.fewer_gc_passes():
-        return _ingest(session, records)
-
-
-def _ingest(session: Session, records: Sequence[RecordIn]) -> int:
-    session.flush()  # the statements below go to the connection directly: pending people must be written first
-    merged: dict[str, RecordIn] = {}
-    for rec in records:
-        merged[rec.source_key] = merged[rec.source_key].merge(rec) if rec.source_key in merged else rec
-    ordered = sorted(merged.values(), key=_lock_order)
-    stored: list[RecordIn] = []
-    for start in range(0, len(ordered), BATCH):
-        stored += repo.upsert_records(session, ordered[start : start + BATCH])  # row-locks each source (PG)
-    campaigns = repo.campaigns_for_ingest(session)
-    if campaigns:
-        stored.sort(key=_lock_order)
-        people = repo.person_orgs(session, {r.person_id for r in stored})
-        for campaign in campaigns:
-            _credit(session, campaign, stored, people)
-    return len(ordered)
-
-
-def ingest_soon(session: Session, records: Sequence[RecordIn]) -> None:
-    """Credit records now, or once at the end of the caller's `signals.batch` (for subscribers).
-
-    A batch of events then becomes one `ingest`, with one lock order, instead of one ingest per event whose
-    aggregate writes could interleave with a concurrent batch's and deadlock.
-    """
-    signals.collect(session, QUEUED, records, _ingest_collected, last=True)
-
-
-def _ingest_collected(session: Session, records: list[RecordIn]) -> None:
-    ingest(session, records)  # looked up when it runs (tests wrap `ingest`)
-
-
-def _lock_order(rec: RecordIn) -> tuple[int, str]:
-    return rec.person_id, rec.source_key
-
-
-@dataclass
-class _Shared:
-    """What one ingest adds to a campaign's shared aggregates: written once, at the end, in key order."""
-
-    org_days: defaultdict[tuple[int, date], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0] * 4))
-    scores: Counter[tuple[str, int]] = field(default_factory=Counter)
-    reached: list[int] = field(default_factory=list)
-
-
-def _credit(
-    session: Session, campaign: Campaign, stored: Sequence[RecordIn], people: dict[int, tuple[int, str]]
-) -> None:
-    rules = rules_of(campaign)
-    recs = [r for r in stored if r.person_id in people and rules.covers_path(people[r.person_id][1])]
-    shared = _Shared()
-    for batch in _by_person(recs, BATCH):
-        _apply(session, campaign, rules, batch, people, shared)
-    shard = repo.pick_shard(session)  # concurrent ingests mostly write different rows: no queue on hot rows
-    repo.add_org_days(session, campaign.id, shard, dict(shared.org_days))
-    repo.add_score_counts(session, campaign.id, shard, dict(shared.scores))
-    _announce(session, campaign, sorted(shared.reached))
-
-
-def _by_person(recs: Sequence[RecordIn], size: int) -> Iterator[list[RecordIn]]:
-    """Batches of about `size` records (in person order) that never split one person's records."""
-    batch: list[RecordIn] = []
-    for rec in recs:
-        if len(batch) >= size and rec.person_id != batch[-1].person_id:
-            yield batch
-            batch = []
-        batch.append(rec)
-    if batch:
-        yield batch
-
-
-def _apply(
-    session: Session,
-    campaign: Campaign,
-    rules: CampaignRules,
-    recs: Sequence[RecordIn],
-    people: dict[int, tuple[int, str]],
-    shared: _Shared,
-) -> None:
-    verdicts = {rec.source_key: evaluate(rules, rec) for rec in recs}
-    gone = [(r.person_id, r.source_key) for r in recs if verdicts[r.source_key] is None]
-    touched = {r.person_id for r in recs if verdicts[r.source_key] is not None}
-    touched |= repo.people_with_sources(session, campaign.id, gone) if gone else set()
-    if not touched:
-        return
-    recs = [r for r in recs if r.person_id in touched]
-    people = {pid: people[pid] for pid in touched}
-    locked = repo.lock_totals(session, campaign.id, people)  # serialises concurrent ingest per person
-    ledger = repo.ledger_for(session, campaign.id, sorted(people))
-    old = {pid: summarise(rules, rows.items()) for pid, rows in ledger.items()}
-    upserts: list[tuple[int, str, Verdict]] = []
-    deletes: list[tuple[int, str]] = []
-    for rec in recs:
-        verdict, rows = verdicts[rec.source_key], ledger[rec.person_id]
-        if verdict is None and rec.source_key in rows:
-            del rows[rec.source_key]
-            deletes.append((rec.person_id, rec.source_key))
-        elif verdict is not None and rows.get(rec.source_key) != verdict:
-            rows[rec.source_key] = verdict
-            upserts.append((rec.person_id, rec.source_key, verdict))
-    if not upserts and not deletes:
-        return
-    repo.write_ledger(session, campaign.id, upserts, deletes)
-    changed = {pid for pid, *_ in upserts} | {pid for pid, _ in deletes}
-    new = {pid: summarise(rules, ledger[pid].items()) for pid in changed}
-    _write_aggregates(session, campaign, {pid: locked[pid] for pid in changed}, old, new, shared)
-
-
-def _write_aggregates(
-    session: Session,
-    campaign: Campaign,
-    locked: dict[int, tuple[int, int, int]],
-    old: dict[int, Summary],
-    new: dict[int, Summary],
-    shared: _Shared,
-) -> None:
-    org_days, scores = shared.org_days, shared.scores
-    for pid, (org_id, top_id, _score) in locked.items():
-        for day, delta in footprint_diff(old[pid], new[pid]).items():
-            acc = org_days[(org_id, day)]  # type: ignore[index]
-            for i, d in enumerate(delta):
-                acc[i] += d
-        for board in ("n", f"t{top_id}", f"o{org_id}"):
-            if old[pid].score > 0:
-                scores[(board, old[pid].score)] -= 1
-            if new[pid].score > 0:
-                scores[(board, new[pid].score)] += 1
-    repo.write_totals(session, campaign.id, {pid: totals_values(new[pid]) for pid in locked})
-    shared.reached += [pid for pid in locked if old[pid].reached_target_at is None and new[pid].reached_target_at]
-
-
-def _announce(session: Session, campaign: Campaign, person_ids: Sequence[int]) -> None:
-    """Tell recognition who newly reached the target; it certifies them in a background job, not here."""
-    if person_ids:
-        signals.publish(session, CampaignTargetsReached(campaign.id, tuple(person_ids)))
-
-
-def totals_values(s: Summary) -> dict[str, Any]:
-    """The totals row's columns for a summary."""
-    return {
-        "courses": s.courses,
-        "webinars": s.webinars,
-        "mdo_events": s.mdo_events,
-        "offline": s.offline,
-        "total_minutes": s.total_minutes,
-        "completions": s.completions,
-        "karma": s.karma,
-        "score": s.score,
-        "score_at": s.score_at,
-        "tie": -int(s.score_at.timestamp() * 1000) if s.score_at else 0,
-        "reached_target_at": s.reached_target_at,
-    }
-
-
-# --- recompute --------------------------------------------------------------------------------------------------
-
-
-def recompute(session: Session, campaign_id: int, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Rebuild a campaign's ledger and aggregates from the stored records, with the current rules."""
-    from saptah.campaigns.rebuild import Rebuild
-
-    campaign = repo.lock_campaign(session, campaign_id)
-    if campaign is None:
-        raise NotFound("No such campaign.")
-    rules = rules_of(campaign)
-    before = repo.reached_people(session, campaign_id)
-    repo.clear_campaign(session, campaign_id)
-    rebuild = Rebuild(session, campaign_id, rules, progress)
-    for row in repo.records_between(session, rules.window_start, rules.window_end):
-        rebuild.add(row)
-    result = rebuild.finish()
-    campaign.computed_at = utcnow()
-    _announce(session, campaign, sorted(pid for pid in rebuild.reached if pid not in before))
-    return result
 
 
 def reached_of(session: Session, campaign_id: int, person_ids: Sequence[int]) -> dict[int, tuple[int, datetime]]:

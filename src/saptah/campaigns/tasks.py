@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from saptah.campaigns import service
+from saptah.campaigns import ledger, service
 from saptah.campaigns.schemas import RecordIn
 from saptah.core import signals
 from saptah.core.db import unit_of_work
@@ -46,18 +46,18 @@ def attendance_record(event: signals.EventAttendanceRecorded) -> RecordIn:
 
 def on_course_completed(session: Session, event: signals.CourseCompleted) -> None:
     """Credit a completion (at the end of the publisher's batch, if it delivers one)."""
-    service.ingest_soon(session, [course_record(event)])
+    ledger.ingest_soon(session, [course_record(event)])
 
 
 def on_attendance(session: Session, event: signals.EventAttendanceRecorded) -> None:
     """Credit attendance (at the end of the publisher's batch, if it delivers one)."""
-    service.ingest_soon(session, [attendance_record(event)])
+    ledger.ingest_soon(session, [attendance_record(event)])
 
 
 def run_recompute(ctx: Any) -> dict[str, Any]:
     """Job: rebuild one campaign from its stored records."""
     with unit_of_work(ctx.factory) as session:
-        result = service.recompute(session, int(ctx.payload["campaign_id"]))
+        result = ledger.recompute(session, int(ctx.payload["campaign_id"]))
     ctx.progress(result["records"], result["records"])
     return result
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.campaigns import ledger as campaign_ledger
 from saptah.campaigns import service as campaigns
 from saptah.campaigns.schemas import RecordIn
 from saptah.core import signals
@@ -66,7 +67,7 @@ def _credit_karma(session: Session, pid: int, reason: str, obj: str, points: int
         karma=points,
         label=note[:200],
     )
-    campaigns.ingest_soon(session, [record])
+    campaign_ledger.ingest_soon(session, [record])
 
 
 def karma_for_completion(session: Session, event: signals.CourseCompleted) -> None:

@@ -23,19 +23,6 @@ from saptah.directory.models import Organisation, Person
 from saptah.directory.repository import in_subtrees
 
 
-def add_completion(
-    session: Session, *, org_ids: Sequence[int], day: date, course_id: int, group: str, minutes: int
-) -> None:
-    """Count one completion in the course and group aggregates of each organisation id (0: national)."""
-    course_keys = [(org_id, day, course_id) for org_id in org_ids]
-    group_keys = [(org_id, day, group) for org_id in org_ids]
-    add_totals(
-        session,
-        courses={k: (1, minutes) for k in course_keys},
-        groups={k: (1, minutes) for k in group_keys},
-    )
-
-
 def add_totals(
     session: Session,
     *,

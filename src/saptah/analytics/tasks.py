@@ -18,38 +18,18 @@ from saptah.core.timeutil import ist_day
 REPORT_JOB = "analytics.report"
 
 
-PENDING = "analytics.day_totals"
-
-
 def on_course_completed(session: Session, event: signals.CourseCompleted) -> None:
     """Count a completion in the per-day course and group aggregates, in the completion's transaction.
 
     Inside a signals batch (an LRS batch) completions are summed and written once per key at the end,
     in sorted order, their people read in one query; otherwise at once.
     """
+    signals.collect(session, "analytics.day_totals", [event], _add_completions)
+
+
+def _add_completions(session: Session, events: list[signals.CourseCompleted]) -> None:
     from saptah.directory import repository as people
 
-    state = signals.after_batch(session, _write_pending)
-    if state is None:
-        person = people.get_person(session, event.person_id)
-        if person is None:
-            return
-        repo.add_completion(
-            session,
-            org_ids=(NATIONAL, person.org_id),
-            day=ist_day(event.completed_at),
-            course_id=event.course_id,
-            group=person.group or "Others",
-            minutes=event.duration_minutes,
-        )
-        return
-    state.setdefault(PENDING, []).append(event)
-
-
-def _write_pending(session: Session, state: dict[str, Any]) -> None:
-    from saptah.directory import repository as people
-
-    events: list[signals.CourseCompleted] = state.pop(PENDING, [])
     found = people.people_by_ids(session, [e.person_id for e in events])
     courses: dict[tuple[int, date, int], tuple[int, int]] = {}
     groups: dict[tuple[int, date, str], tuple[int, int]] = {}

@@ -43,7 +43,7 @@ class _Batch:
 
 @contextmanager
 def batch(session: Session) -> Iterator[None]:
-    """Deliver a batch of events: work queued with `after_batch` runs once, at the end, in the caller's transaction.
+    """Deliver a batch of events: work queued with `collect` runs once, at the end, in the caller's transaction.
 
     Subscribers that add to shared aggregate rows queue one sorted upsert per key instead of one per event,
     so concurrent batches take those rows in the same order and cannot deadlock.
@@ -59,24 +59,6 @@ def batch(session: Session) -> Iterator[None]:
             (current.queue or current.last).pop(0)(session, current.state)
     finally:
         session.info.pop(_BATCH, None)
-
-
-def after_batch(
-    session: Session, fn: Callable[[Session, dict[str, Any]], None], *, last: bool = False
-) -> dict[str, Any] | None:
-    """Queue fn(session, state) for the end of the current batch (once per fn) and return the batch's state dict,
-    where subscribers keep what fn will write; None outside a batch, where nothing is queued.
-
-    A `last` fn runs only when no other queued work is left, so the work queued before it can still feed it
-    (the campaign ingest that every credit of the batch ends in runs once, after the others queued their credit).
-    """
-    current = session.info.get(_BATCH)
-    if current is None:
-        return None
-    pending = current.last if last else current.queue
-    if fn not in pending:
-        pending.append(fn)
-    return current.state
 
 
 def clear() -> None:
@@ -96,7 +78,11 @@ def collect(
     last: bool = False,
 ) -> None:
     """handle(session, items) now; inside a `batch`, once at its end with every item collected under `key` in
-    the order they came (a subscriber's set-based form of its one-at-a-time work; `last` as in `after_batch`)."""
+    the order they came (a subscriber's set-based form of its one-at-a-time work).
+
+    A `last` handler runs only when no other queued work is left, so the work queued before it can still feed it
+    (the campaign ingest that every credit of the batch ends in runs once, after the others queued their credit).
+    """
     current = session.info.get(_BATCH)
     if current is None:
         handle(session, list(items))

@@ -178,23 +178,18 @@ def karma_once(session: Session, person_id: int, reason: str, object_key: str, n
     award_karma(session, person_id=person_id, reason=reason, object_key=object_key, points=points, note=note, at=at)
 
 
-KARMA_QUEUED = "recognition.karma_once"
-
-
 def karma_once_soon(session: Session, person_id: int, reason: str, object_key: str, note: str, at: datetime) -> None:
     """`karma_once` now, or at the end of the caller's `signals.batch` with the batch's other fixed awards:
     one insert for all of them (the first award of a key in the batch counts) instead of one per event."""
-    state = signals.after_batch(session, _award_queued)
-    if state is None:
-        karma_once(session, person_id, reason, object_key, note, at)
-        return
     row = _karma_row(person_id, reason, object_key, KARMA_POINTS[reason], note, at)
-    state.setdefault(KARMA_QUEUED, {}).setdefault((person_id, reason, object_key), row)
+    signals.collect(session, "recognition.karma_once", [row], _award_rows)
 
 
-def _award_queued(session: Session, state: dict[str, Any]) -> None:
-    queued: dict[tuple[int, str, str], dict[str, Any]] = state.pop(KARMA_QUEUED, {})
-    rows = [queued[key] for key in sorted(queued)]  # one lock order for concurrent batches
+def _award_rows(session: Session, queued: list[dict[str, Any]]) -> None:
+    first: dict[tuple[int, str, str], dict[str, Any]] = {}
+    for row in queued:
+        first.setdefault((row["person_id"], row["reason"], row["object_key"]), row)
+    rows = [first[key] for key in sorted(first)]  # one lock order for concurrent batches
     inserted = repo.insert_karma_many(session, rows)
     for r in rows:
         if (r["person_id"], r["reason"], r["object_key"]) in inserted:

@@ -402,7 +402,9 @@ def _match_people(session: Session, fresh: list[_Prepared], callers: list[Caller
 
 
 def _announce_matched(session: Session, fresh: list[_Prepared]) -> None:
-    found = [learning_event(p.body, p.row["person_id"]) for p in fresh if p.row["person_id"] is not None]
+    found = [
+        learning_event(p.body, p.row["person_id"], p.row["timestamp"]) for p in fresh if p.row["person_id"] is not None
+    ]
     publish_learning(session, [e for e in found if e is not None])
 
 
@@ -418,8 +420,9 @@ def publish_learning(session: Session, events: list[signals.LearningStatement]) 
         signals.publish(session, signals.LearningStatements(tuple(events[i] for i in order)))
 
 
-def learning_event(body: dict[str, Any], person_id: int) -> signals.LearningStatement | None:
-    """The LearningStatement for a stored, non-voiding statement about an activity (None for any other)."""
+def learning_event(body: dict[str, Any], person_id: int, at: datetime) -> signals.LearningStatement | None:
+    """The LearningStatement for a stored, non-voiding statement about an activity (None for any other); `at` is
+    its timestamp as stored in its row (already parsed)."""
     obj = body["object"]
     if obj.get("objectType", "Activity") != "Activity" or body["verb"]["id"] == VOIDED:
         return None
@@ -437,7 +440,7 @@ def learning_event(body: dict[str, Any], person_id: int) -> signals.LearningStat
         success=result.get("success"),
         scaled_score=float(score) if score is not None else None,
         progress=float(progress) if isinstance(progress, int | float) else None,
-        at=parse_timestamp(body["timestamp"]),
+        at=at,
     )
 
 
@@ -451,7 +454,7 @@ def match_onboarded(session: Session, event: signals.PersonOnboarded) -> None:
     for row in repo.unmatched_for(session, actors):
         row.person_id = event.person_id
         if not row.voided:
-            learning = learning_event(json.loads(row.body), event.person_id)
+            learning = learning_event(json.loads(row.body), event.person_id, row.timestamp)
             if learning is not None:
                 events.append(learning)
     session.flush()

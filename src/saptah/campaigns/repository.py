@@ -350,6 +350,13 @@ def score_counts_of(session: Session, campaign_id: int) -> dict[tuple[str, int],
     return {(b, s): int(n) for b, s, n in session.execute(stmt.having(func.sum(c.people) != 0))}
 
 
+def board_people(session: Session, campaign_id: int, board: str) -> int:
+    """How many people have a score on one board: its own histogram summed, read by the unique index."""
+    c = CampaignScoreCount
+    stmt = select(func.coalesce(func.sum(c.people), 0)).where(c.campaign_id == campaign_id, c.board == board)
+    return int(session.scalar(stmt) or 0)
+
+
 def ledger_lines(session: Session, campaign_id: int, person_id: int) -> list[tuple[CreditLedger, str | None]]:
     """A person's ledger rows in a campaign with the record's label, newest first."""
     c = CreditLedger

@@ -288,7 +288,7 @@ def board_around(
 
 def board_size(session: Session, campaign_id: int, board: str) -> int:
     """How many people have a score on a board."""
-    return sum(n for (b, _s), n in repo.score_counts_of(session, campaign_id).items() if b == board)
+    return repo.board_people(session, campaign_id, board)
 
 
 def band_of(registered: int) -> str:

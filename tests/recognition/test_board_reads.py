@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import event
 
 from saptah.campaigns import service as campaigns
-from tests.campaigns.helpers import campaign, complete, ist
+from tests.campaigns.helpers import attend, campaign, complete, ist
 from tests.factories import sign_in
 
 
@@ -113,3 +113,25 @@ def test_a_board_request_reads_only_its_own_histogram(client, db, make):
         histogram_reads = [s for s in seen if "campaign_score_counts" in s]
         assert histogram_reads, "the board's size and ranks come from its histogram"
         assert all("campaign_score_counts.board =" in s for s in histogram_reads), histogram_reads
+
+
+def test_organisation_board_counts_each_event_organised_once(client, db, make):
+    c = campaign(db, "Events organised", target_minutes=60)
+    host, other = make.org("TST_EVENTS_HOST", parent="MOHFW"), make.org("TST_EVENTS_OTHER", parent="MOHFW")
+    staff = [make.person(host) for _ in range(3)]
+    outsider = make.person(other)
+    for p in staff:  # two MDO events and one in-person workshop of the host, attended by all its staff
+        attend(db, p.id, 9001, 30, ist(2024, 10, 20), kind="mdo_event", organiser=host.id)
+        attend(db, p.id, 9002, 30, ist(2024, 10, 21), kind="mdo_event", organiser=host.id)
+        attend(db, p.id, 9003, 60, ist(2024, 10, 22), kind="offline", organiser=host.id)
+    attend(db, outsider.id, 9004, 45, ist(2024, 10, 20), kind="webinar", organiser=other.id)  # not its own event
+    attend(db, outsider.id, 9005, 45, ist(2024, 11, 20), kind="mdo_event", organiser=other.id)  # after the window
+    campaigns.refresh_sizes(db, c.id)
+    db.commit()
+    sign_in(client, staff[0].email)
+    bands = client.get(f"/api/v1/campaigns/{c.id}/organisations").json()
+    rows = {r["org_code"]: r for band in bands.values() for r in band}
+    assert rows["TST_EVENTS_HOST"]["events"] == 3 and rows["TST_EVENTS_HOST"]["registered"] == 3
+    assert rows["TST_EVENTS_OTHER"]["events"] == 0
+    page = client.get(f"/campaigns/{c.id}/organisations").text
+    assert "Test Organisation" in page

@@ -8,11 +8,12 @@ from dataclasses import fields
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, delete, func, or_, select, tuple_
+from sqlalchemy import Table, and_, case, delete, func, or_, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from saptah.campaigns.models import (
+    ORGANISED_KINDS,
     Campaign,
     CampaignOrgDayTotal,
     CampaignOrgSize,
@@ -448,12 +449,6 @@ def org_rollup(session: Session, campaign_id: int) -> dict[int, tuple[int, int, 
     return {org: (int(m or 0), int(n or 0), int(a or 0), int(r or 0)) for org, m, n, a, r in session.execute(stmt)}
 
 
-def org_sizes(session: Session, campaign_id: int) -> dict[int, int]:
-    """Snapshotted registered people per organisation."""
-    c = CampaignOrgSize
-    return dict(session.execute(select(c.org_id, c.registered).where(c.campaign_id == campaign_id)).all())
-
-
 def refresh_org_sizes(session: Session, campaign_id: int) -> int:
     """Snapshot registered (active) people per organisation; returns how many organisations have staff."""
     session.execute(delete(CampaignOrgSize).where(CampaignOrgSize.campaign_id == campaign_id))
@@ -471,16 +466,19 @@ def events_organised(session: Session, start: datetime, end: datetime) -> dict[i
     r = CampaignRecord
     stmt = (
         select(r.organiser_org_id, func.count(func.distinct(r.object_id)))
-        .where(r.kind.in_(("mdo_event", "offline")), r.organiser_org_id.is_not(None))
+        .where(text(ORGANISED_KINDS), r.organiser_org_id.is_not(None))
         .where(r.occurred_at >= start, r.occurred_at <= end)
         .group_by(r.organiser_org_id)
     )
     return {int(org): int(n) for org, n in session.execute(stmt) if org is not None}
 
 
-def orgs_named(session: Session, org_ids: Iterable[int]) -> dict[int, Organisation]:
-    """Organisations by id."""
-    ids = list(org_ids)
-    if not ids:
-        return {}
-    return {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
+def sized_orgs(session: Session, campaign_id: int) -> list[Any]:
+    """Organisations with a size snapshot: rows of id, code, name_en, path and registered (one join, Core rows)."""
+    s, o = CampaignOrgSize, Organisation
+    stmt = (
+        select(o.id, o.code, o.name_en, o.path, s.registered)
+        .join(o, o.id == s.org_id)
+        .where(s.campaign_id == campaign_id, s.registered > 0)
+    )
+    return list(session.execute(stmt))

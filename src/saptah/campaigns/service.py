@@ -300,18 +300,17 @@ def org_board(session: Session, campaign_id: int) -> dict[str, list[dict[str, An
     """Organisations by size band, ranked by share of staff who reached the target."""
     campaign = get(session, campaign_id)
     rules = rules_of(campaign)
-    sizes = repo.org_sizes(session, campaign_id)
     rollup = repo.org_rollup(session, campaign_id)
     events = repo.events_organised(session, rules.window_start, rules.window_end)
-    orgs = repo.orgs_named(session, sizes)
     bands: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in BANDS}
-    for org_id, registered in sizes.items():
-        if registered <= 0 or org_id not in orgs or not rules.covers_path(orgs[org_id].path):
+    for org in repo.sized_orgs(session, campaign_id):
+        org_id, registered = org.id, org.registered
+        if not rules.covers_path(org.path):
             continue
         minutes, completions, active, reached = rollup.get(org_id, (0, 0, 0, 0))
         bands[band_of(registered)].append(
             {
-                "org": orgs[org_id],
+                "org": org,
                 "registered": registered,
                 "reached": reached,
                 "active": active,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
@@ -13,6 +12,7 @@ from pydantic import ValidationError
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from saptah.core import jsonin
 from saptah.core.errors import Forbidden, NotAuthenticated, PayloadTooLarge
 from saptah.core.security import same
 from saptah.events import attendance, service
@@ -194,8 +194,8 @@ def _plain_body(content_type: str, raw: bytes) -> PingIn | None:
     if content_type.split(";", 1)[0].strip().lower() != "application/json" or len(raw) > MAX_PING_BYTES:
         return None
     try:
-        return PingIn.model_validate(json.loads(raw))
-    except (ValueError, ValidationError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return PingIn.model_validate(jsonin.loads(raw))
+    except (ValueError, ValidationError):  # refused JSON (jsonin.BadJSON) is a ValueError: the routed one says why
         return None
 
 

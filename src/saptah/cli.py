@@ -92,7 +92,10 @@ def serve(
         workers=workers,
         log_level="info",
         access_log=settings.access_log,
-        proxy_headers=True,
+        # X-Forwarded-For/-Proto are believed only from the configured proxies (none by default): uvicorn's own
+        # default trusts every local client, which could then pose as any address (and dodge sign-in limits).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or "",
     )
 
 

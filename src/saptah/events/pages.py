@@ -202,7 +202,8 @@ def event_ics(db: DB, principal: CurrentPrincipal, settings: SettingsDep, event_
     """Download the event for a calendar app."""
     event = service.get_event(db, event_id)
     headers = {"Content-Disposition": f'attachment; filename="saptah-event-{event.id}.ics"'}
-    return Response(service.ics(event, settings.base_url), media_type="text/calendar; charset=utf-8", headers=headers)
+    body = service.ics(event, settings.base_url, stream_url=service.stream_url_for(db, principal, event))
+    return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
 
 
 @router.post("/events/{event_id}/register", dependencies=[CSRF])

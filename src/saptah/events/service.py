@@ -257,6 +257,14 @@ def may_watch(session: Session, person_id: int, event: Event) -> bool:
     return event.access == "open" or repo.get_registration(session, event.id, person_id) is not None
 
 
+def stream_url_for(session: Session, principal: Principal, event: Event) -> str | None:
+    """The stream address as `principal` may see it: a closed event's only for those the watch page lets in
+    (its invitation list) and those who run it; None for anyone else."""
+    if may_watch(session, principal.person_id, event) or may_manage(session, principal, event):
+        return event.stream_url
+    return None
+
+
 def ministry_of(session: Session, org: Organisation) -> Organisation:
     """The ministry an organisation belongs to (itself when none is above it)."""
     for part in [p for p in org.path.split("/") if p]:
@@ -357,8 +365,8 @@ def export(header: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, *, sh
     raise InvalidInput("Export format must be csv or xlsx.")
 
 
-def ics(event: Event, base_url: str) -> bytes:
-    """The event as an iCalendar file for any calendar app."""
+def ics(event: Event, base_url: str, *, stream_url: str | None) -> bytes:
+    """The event as an iCalendar file for any calendar app (with the stream address the reader may see)."""
     from icalendar import Calendar
     from icalendar import Event as IcsEvent
 
@@ -373,7 +381,7 @@ def ics(event: Event, base_url: str) -> bytes:
     item.add("dtstamp", event.created_at)
     link = f"{base_url.rstrip('/')}/events/{event.id}"
     item.add("url", link)
-    where = [x for x in (event.venue, event.stream_url) if x]
+    where = [x for x in (event.venue, stream_url) if x]
     if where:
         item.add("location", " / ".join(where))
     speakers = (event.speakers or "").replace("\n", ", ")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
+from saptah.core import jsonin
 from saptah.core.db import utcnow
 from saptah.core.errors import InvalidInput
 from saptah.lrs import clients, query, service
@@ -41,9 +42,9 @@ def _statement_body(request: Request, body: bytes) -> tuple[Any, dict[str, Part]
     elif not ctype.lower().startswith("application/json"):
         raise InvalidInput("Statements must be sent as application/json or multipart/mixed.")
     try:
-        return json.loads(body), parts
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("The statements are not valid JSON.") from exc
+        return jsonin.loads(body), parts
+    except jsonin.BadJSON as exc:
+        raise InvalidInput(f"The statements are not valid JSON: {exc}") from exc
 
 
 @router.api_route("/statements", methods=["GET", "HEAD", "PUT", "POST"])
@@ -143,7 +144,7 @@ def agents(request: Request, db: DB) -> Response:
     if params:
         raise InvalidInput(f"Unknown query parameter '{sorted(params)[0]}'.")
     query.parse_agent(text)
-    agent = json.loads(text)
+    agent = jsonin.loads(text)
     person: dict[str, Any] = {"objectType": "Person"}
     for key in ("name", "mbox", "mbox_sha1sum", "openid", "account"):
         if key in agent:

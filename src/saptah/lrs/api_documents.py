@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
+from saptah.core import jsonin
 from saptah.core.errors import InvalidInput
 from saptah.lrs import documents
 from saptah.lrs.formats import http_date
@@ -76,9 +75,9 @@ def _handle(kind: str, request: Request, db: Session, body: bytes) -> Response:
     content_type = request.headers.get("content-type", "application/octet-stream")
     if method == "POST" and content_type.split(";")[0].strip() == "application/json":
         try:
-            json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInput("The document is not valid JSON.") from exc
+            jsonin.loads(body)
+        except jsonin.BadJSON as exc:
+            raise InvalidInput(f"The document is not valid JSON: {exc}") from exc
     documents.write(
         db,
         who,

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from saptah.core import jsonin
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from saptah.lrs.clients import Caller
@@ -97,9 +98,9 @@ def _is_json(content_type: str) -> bool:
 
 def _json_object(content: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{what} is not valid JSON.") from exc
+        value = jsonin.loads(content)
+    except jsonin.BadJSON as exc:
+        raise InvalidInput(f"{what} is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise InvalidInput(f"{what} must be a JSON object to be merged.")
     return value

@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from saptah.core import jsonin
 from saptah.core.errors import SaptahError
 from saptah.lrs import clients, service
 from saptah.lrs.group_commit import group_commit
@@ -66,8 +67,8 @@ async def _store_plain(scope: Scope, state: Any, raw: bytes) -> list[str] | None
     if caller is None:
         return None
     try:
-        checked = service.check_statements(json.loads(raw), caller)
-    except (ValueError, SaptahError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        checked = service.check_statements(jsonin.loads(raw), caller)
+    except (ValueError, SaptahError):  # refused JSON (jsonin.BadJSON) is a ValueError: the routed endpoint says why
         return None
     if not service.groupable(checked, caller, {}):
         return None

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from saptah.core import jsonin
 from saptah.core.errors import Forbidden, InvalidInput, NotFound
 from saptah.lrs import repository as repo
 from saptah.lrs.clients import Caller
@@ -57,7 +58,7 @@ def parse_agent(text: str) -> str:
     from saptah.lrs.formats import ifi
 
     try:
-        data = json.loads(text)
+        data = jsonin.loads(text)
     except ValueError as exc:
         raise InvalidInput("agent must be a JSON Agent or identified Group.") from exc
     if not isinstance(data, dict):

@@ -17,6 +17,7 @@ DOMAINS = (
     "directory",
     "directory.onboarding",
     "auth",
+    "audit",
     "notify",
     "jobs",
     "catalog",

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Forbidden, InvalidInput, NotFound
@@ -185,6 +187,15 @@ def grant_role(
         expires_on=expires_on,
     )
     repo.add(session, grant, change)
+    audit.record(
+        session,
+        act=Act.ROLE_GRANT,
+        actor_id=actor.person_id if actor else None,
+        org_id=org_id,
+        target_person_id=person.id,
+        target=f"person {person.id}",
+        details={"role": role.value, "over": org.code if org else "national", "expires_on": expires_on},
+    )
     return grant
 
 
@@ -207,6 +218,15 @@ def revoke_role(
             role=role.value,
             org_id=grant.org_id,
         ),
+    )
+    audit.record(
+        session,
+        act=Act.ROLE_REVOKE,
+        actor_id=actor.person_id if actor else None,
+        org_id=grant.org_id,
+        target_person_id=person.id,
+        target=f"person {person.id}",
+        details={"role": role.value, "over": org.code if org else "national"},
     )
 
 

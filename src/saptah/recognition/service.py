@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.campaigns import service as campaigns
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
@@ -172,6 +174,14 @@ def revoke_certificate(session: Session, *, principal: Principal, code: str, rea
         cert.revoked_reason = reason[:2000]
         cert.revoked_by = principal.person_id
         session.flush()
+        audit.record(
+            session,
+            act=Act.CERTIFICATE_REVOKE,
+            actor_id=principal.person_id,
+            target_person_id=cert.person_id,
+            target=f"certificate {cert.code}",
+            details={"reason": reason[:300]},
+        )
     return cert
 
 
@@ -406,6 +416,13 @@ def publish_honour_roll(session: Session, *, principal: Principal, roll_id: int)
     )
     roll.job_id = job.id
     session.flush()
+    audit.record(
+        session,
+        act=Act.HONOUR_ROLL_PUBLISH,
+        actor_id=principal.person_id,
+        target=f"honour roll {roll.id}",
+        details={"campaign_id": roll.campaign_id, "board": roll.board, "size": roll.size},
+    )
     return roll
 
 

@@ -27,6 +27,7 @@ DOMAINS = (
     "campaigns",
     "recognition",
     "analytics",
+    "privacy",
 )
 
 

@@ -103,3 +103,24 @@ def crash_db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> It
     engine.dispose()
     if drop:
         drop()
+
+
+def run_worker_until(crash_db: CrashDb, done: Any, timeout: float = 120) -> None:
+    """Run `saptah worker` until done() is true (checked twice a second), then stop it as an operator would."""
+    import time
+
+    cmd = [sys.executable, "-m", "tests.crash.driver", "--", "worker"]
+    proc = subprocess.Popen(cmd, env=crash_db.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + timeout
+        while not done():
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else "the worker stopped"
+            assert time.monotonic() < deadline, "the worker did not finish the work"
+            time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -18,6 +18,7 @@ from saptah.directory.models import Person
 from saptah.directory.onboarding.models import Upload
 from saptah.notify.models import OutboxMessage
 from tests.campaigns import helpers as campaigns
+from tests.crash.conftest import run_worker_until
 from tests.onboarding.helpers import csv_bytes, row
 
 ROWS = 120
@@ -134,3 +135,58 @@ def test_recompute_killed_midway_keeps_the_old_figures_and_a_rerun_rebuilds_them
     assert _ledger(crash_db, campaign_id) == (rows_after, after)
     with crash_db.factory() as s:
         assert campaign_repo.get_campaign(s, campaign_id).computed_at is not None
+
+
+def _published_roll(crash_db, size: int = 5) -> tuple[int, int]:
+    """A campaign whose board has eight people, and a published top-5 honour roll: (roll id, job id)."""
+    from saptah.directory import service as directory
+    from saptah.directory.models import Role
+    from saptah.recognition import service as recognition
+
+    with unit_of_work(crash_db.factory) as s:
+        org = directory.org_by_code(s, "MOHFW")
+        organiser = directory.create_person(s, full_name="Organiser", email="org@dopt.gov.in", org=org)
+        directory.grant_role(s, actor=None, person=organiser, role=Role.NATIONAL_ORGANISER, org=None)
+        c = campaigns.campaign(s, name="Honour week")
+        for i in range(8):
+            p = directory.create_person(s, full_name=f"Honour {i}", email=f"hon.{i}@mohfw.gov.in", org=org)
+            for course in range(1 + i % 4):  # under the 4-hour target: no campaign certificates in the way
+                campaigns.complete(s, p.id, 700 + course, campaigns.ist(2024, 10, 20, 10 + i), minutes=50)
+        organiser_id, campaign_id = organiser.id, c.id
+    with unit_of_work(crash_db.factory) as s:
+        principal = directory.load_principal(s, organiser_id)
+        roll = recognition.draft_honour_roll(s, principal=principal, campaign_id=campaign_id, board="n", size=size)
+        recognition.publish_honour_roll(s, principal=principal, roll_id=roll.id)
+        assert roll.job_id is not None
+        return roll.id, roll.job_id
+
+
+def _honours(crash_db, roll_id: int) -> tuple[list[int], bool, str]:
+    """The honour certificates' holders, whether the roll's ZIP is ready, and the job's status."""
+    from saptah.jobs.models import Job
+    from saptah.recognition.models import Certificate, HonourRoll
+
+    with crash_db.factory() as s:
+        holders = s.scalars(
+            select(Certificate.person_id).where(Certificate.kind == "honour", Certificate.subject_id == roll_id)
+        ).all()
+        roll = s.get(HonourRoll, roll_id)
+        job = s.get(Job, roll.job_id)
+        return sorted(holders), roll.archive_ready_at is not None, job.status
+
+
+def test_honour_roll_certificates_killed_midway_are_issued_once_by_the_next_worker(crash_db):
+    roll_id, _job_id = _published_roll(crash_db)
+    # the worker dies after writing the third of five certificates into the roll's one transaction
+    crash_db.kill_at("saptah.recognition.honour_pdf:render_honour:3", "worker")
+    assert _honours(crash_db, roll_id) == ([], False, "running")
+
+    crash_db.age_running_jobs()  # as it is once the dead worker's heartbeat is stale
+    run_worker_until(crash_db, lambda: _honours(crash_db, roll_id)[2] == "done")
+    holders, ready, _ = _honours(crash_db, roll_id)
+    assert ready and len(holders) == 5 and len(set(holders)) == 5
+    with crash_db.factory() as s:
+        from saptah.recognition.models import HonourRollEntry
+
+        entries = s.scalars(select(HonourRollEntry).where(HonourRollEntry.roll_id == roll_id)).all()
+        assert sorted(e.person_id for e in entries) == holders and all(e.certificate_code for e in entries)

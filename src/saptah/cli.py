@@ -35,8 +35,12 @@ def _settings() -> Settings:
 
 
 def factory_for(settings: Settings):  # type: ignore[no-untyped-def]
-    """A session factory for the configured database."""
-    return make_sessionmaker(make_engine(settings.database_url))
+    """A session factory for the configured database; its sessions' acts are recorded as the command line's."""
+    from saptah.audit.service import ORIGIN_KEY, cli_origin
+
+    factory = make_sessionmaker(make_engine(settings.database_url))
+    factory.configure(info={ORIGIN_KEY: cli_origin()})
+    return factory
 
 
 def progress_bar() -> Progress:
@@ -162,7 +166,8 @@ def worker() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     console.print("Worker running; Ctrl-C to stop.")
     try:
-        work(factory_for(settings), settings, stop)
+        # not factory_for: a job's acts are recorded where they were asked for, the worker is the system
+        work(make_sessionmaker(make_engine(settings.database_url)), settings, stop)
     except KeyboardInterrupt:
         stop.set()
 

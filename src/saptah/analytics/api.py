@@ -63,7 +63,7 @@ def trend(db: DB, principal: CurrentPrincipal, f: FiltersDep) -> TableOut:
 @router.get("/tables/{key}.{fmt}")
 def export_table(db: DB, principal: CurrentPrincipal, key: str, fmt: str, f: FiltersDep) -> Response:
     """One dashboard table (or an MDO people list) as CSV or XLSX."""
-    return exports.response(db, service.resolve(db, principal, f), key, fmt)
+    return exports.response(db, service.resolve(db, principal, f), key, fmt, actor_id=principal.person_id)
 
 
 @router.get("/people/{kind}", response_model=TableOut)

@@ -82,13 +82,13 @@ def mdo_dashboard(request: Request, db: DB, principal: CurrentPrincipal, f: Filt
 @router.get("/dashboard/export/{key}.{fmt}")
 def export(db: DB, principal: CurrentPrincipal, key: str, fmt: str, f: FiltersDep) -> Response:
     """Download a table of the dashboard."""
-    return exports.response(db, service.resolve(db, principal, f), key, fmt)
+    return exports.response(db, service.resolve(db, principal, f), key, fmt, actor_id=principal.person_id)
 
 
 @router.get("/dashboard/mdo/export/{key}.{fmt}")
 def mdo_export(db: DB, principal: CurrentPrincipal, key: str, fmt: str, f: FiltersDep) -> Response:
     """Download a table or people list of an MDO dashboard."""
-    return exports.response(db, _mdo_scope(db, principal, f), key, fmt)
+    return exports.response(db, _mdo_scope(db, principal, f), key, fmt, actor_id=principal.person_id)
 
 
 @router.post("/dashboard/remind", dependencies=[CSRF])

@@ -59,3 +59,10 @@ def failures_since(session: Session, *, email: str | None = None, address: str |
 def clear_failures(session: Session, email: str) -> None:
     """Forget an account's failures after a good sign-in."""
     session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+
+
+def delete_person_secrets(session: Session, person_id: int, email: str) -> None:
+    """Remove a person's sessions, one-time links, API tokens and failed sign-ins (an erasure)."""
+    for model in (UserSession, PasswordToken, ApiToken):
+        session.execute(delete(model).where(model.person_id == person_id))
+    session.execute(delete(LoginFailure).where(LoginFailure.email == email))

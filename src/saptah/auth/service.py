@@ -174,3 +174,9 @@ def revoke_api_token(session: Session, *, person_id: int, token_id: int) -> None
         raise NotFound("No such token.")
     row.revoked_at = utcnow()
     session.flush()
+
+
+def forget_person(session: Session, event: signals.PersonErased) -> None:
+    """An erased person: end every session and token at once and forget their failed sign-ins."""
+    repo.delete_person_secrets(session, event.person_id, event.email)
+    session.flush()

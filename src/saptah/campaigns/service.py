@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.campaigns import repository as repo
 from saptah.campaigns.credit import evaluate, outside_reason
 from saptah.campaigns.models import Campaign, CampaignRuleVersion
@@ -86,7 +88,7 @@ def create(session: Session, *, actor_id: int | None, data: CampaignCreate) -> C
         raise InvalidInput(_first_error(exc)) from exc
     campaign = Campaign(name=data.name.strip(), description=data.description, rules=_dump(rules), created_by=actor_id)
     repo.add(session, campaign)
-    _record_version(session, campaign, rules, "Campaign created", None, actor_id)
+    _record_version(session, campaign, rules, "Campaign created", None, actor_id, Act.CAMPAIGN_CREATE)
     repo.refresh_org_sizes(session, campaign.id)
     _enqueue_recompute(session, campaign, actor_id)
     return campaign
@@ -100,7 +102,7 @@ def extend(session: Session, *, campaign_id: int, actor_id: int | None, extended
         raise InvalidInput(f"The window already runs to {rules.last_day:%d-%m-%Y}; pick a later day.")
     new = rules.model_copy(update={"extended_to": extended_to})
     change = f"Window extended from {rules.last_day:%d-%m-%Y} to {extended_to:%d-%m-%Y}"
-    return _apply_rules(session, campaign, new, change, reason, actor_id)
+    return _apply_rules(session, campaign, new, change, reason, actor_id, Act.CAMPAIGN_EXTEND)
 
 
 def change_rules(session: Session, *, campaign_id: int, actor_id: int | None, data: RulesChangeIn) -> Campaign:
@@ -112,21 +114,34 @@ def change_rules(session: Session, *, campaign_id: int, actor_id: int | None, da
     if not updates:
         raise InvalidInput("Nothing changes: every value given is already the rule.")
     change = "; ".join(f"{k.replace('_', ' ')}: {getattr(rules, k)} → {v}" for k, v in sorted(updates.items()))
-    return _apply_rules(session, campaign, rules.model_copy(update=updates), change, data.reason, actor_id)
+    new = rules.model_copy(update=updates)
+    return _apply_rules(session, campaign, new, change, data.reason, actor_id, Act.CAMPAIGN_RULES)
 
 
 def _apply_rules(
-    session: Session, campaign: Campaign, rules: CampaignRules, change: str, reason: str, actor_id: int | None
+    session: Session,
+    campaign: Campaign,
+    rules: CampaignRules,
+    change: str,
+    reason: str,
+    actor_id: int | None,
+    act: Act,
 ) -> Campaign:
     campaign.rules = _dump(CampaignRules.model_validate(_dump(rules)))
     campaign.rules_version += 1
-    _record_version(session, campaign, rules, change, reason.strip(), actor_id)
+    _record_version(session, campaign, rules, change, reason.strip(), actor_id, act)
     _enqueue_recompute(session, campaign, actor_id)
     return campaign
 
 
 def _record_version(
-    session: Session, campaign: Campaign, rules: CampaignRules, change: str, reason: str | None, actor_id: int | None
+    session: Session,
+    campaign: Campaign,
+    rules: CampaignRules,
+    change: str,
+    reason: str | None,
+    actor_id: int | None,
+    act: Act,
 ) -> None:
     version = CampaignRuleVersion(
         campaign_id=campaign.id,
@@ -137,6 +152,13 @@ def _record_version(
         changed_by=actor_id,
     )
     repo.add(session, version)
+    audit.record(
+        session,
+        act=act,
+        actor_id=actor_id,
+        target=f"campaign {campaign.id}",
+        details={"version": campaign.rules_version, "change": change[:300], "reason": reason},
+    )
 
 
 def _enqueue_recompute(session: Session, campaign: Campaign, actor_id: int | None) -> None:

@@ -115,6 +115,22 @@ class PersonOnboarded:
 
 
 @dataclass(frozen=True)
+class PersonErased:
+    """A person's personal data was erased on request (DPDP Act): each domain scrubs what it holds of them.
+
+    The person's row stays (anonymised, never signing in again), so their learning keeps counting in every
+    total. `email`, `name` and `actor_ifis` are what they were before, for the domains that keep copies of them
+    (e-mails sent, xAPI actors, nominations, certificates).
+    """
+
+    person_id: int
+    email: str
+    name: str
+    actor_ifis: tuple[str, ...]
+    erased_email: str
+
+
+@dataclass(frozen=True)
 class CourseEnrolled:
     """A person enrolled in a course (self or bulk); published once per person and course."""
 

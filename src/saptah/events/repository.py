@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from saptah.events.models import Attendance, AttendanceImport, Event, Nomination, Registration
@@ -220,3 +220,12 @@ def people_by(
     if full_name is not None:
         stmt = stmt.where(func.lower(Person.full_name) == full_name.strip().lower())
     return list(session.scalars(stmt.limit(2)))
+
+
+def scrub_nominations(session: Session, person_id: int, *, name: str, email: str) -> None:
+    """Replace the copies of a person's particulars on their nominations (an erasure)."""
+    session.execute(
+        update(Nomination)
+        .where(Nomination.person_id == person_id)
+        .values(full_name=name, email=email, designation=None, mobile=None)
+    )

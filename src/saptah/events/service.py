@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from saptah.core.exports import to_csv, to_xlsx
@@ -390,3 +391,8 @@ def ics(event: Event, base_url: str, *, stream_url: str | None) -> bytes:
         item.add("status", "CANCELLED")
     cal.add_component(item)
     return bytes(cal.to_ical())
+
+
+def forget_nominee(session: Session, event: signals.PersonErased) -> None:
+    """An erased person: the copies of their name, e-mail, designation and mobile on nominations go."""
+    repo.scrub_nominations(session, event.person_id, name=directory.ERASED_NAME, email=event.erased_email)

@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.core.db import utcnow
 from saptah.core.errors import InvalidInput, NotAuthenticated, NotFound
 from saptah.core.security import new_token, same, token_hash
@@ -52,17 +54,32 @@ def create_client(
         name=name, key=key, secret_hash=token_hash(secret), org_id=org_id, scopes=scopes, created_by=created_by
     )
     repo.add(session, client)
+    audit.record(
+        session,
+        act=Act.LRS_CLIENT_CREATE,
+        actor_id=created_by,
+        org_id=org_id,
+        target=f"LRS client {client.id} ({key})",
+        details={"scopes": scopes},
+    )
     return client, secret
 
 
-def revoke_client(session: Session, client_id: int) -> LrsClient:
-    """Revoke a client's credentials at once."""
+def revoke_client(session: Session, client_id: int, *, actor_id: int | None = None) -> LrsClient:
+    """Revoke a client's credentials at once (actor None: the command line or the system)."""
     client = repo.get_client(session, client_id)
     if client is None:
         raise NotFound("No such LRS client.")
     if client.revoked_at is None:
         client.revoked_at = utcnow()
         session.flush()
+        audit.record(
+            session,
+            act=Act.LRS_CLIENT_REVOKE,
+            actor_id=actor_id,
+            org_id=client.org_id,
+            target=f"LRS client {client.id} ({client.key})",
+        )
     _AUTHENTICATED.clear()
     return client
 

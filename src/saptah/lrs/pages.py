@@ -51,7 +51,7 @@ def issue(
 def revoke(db: DB, principal: CurrentPrincipal, client_id: int) -> Response:
     """Revoke a client's credentials at once."""
     directory.require_national(principal)
-    revoke_client(db, client_id)
+    revoke_client(db, client_id, actor_id=principal.person_id)
     return RedirectResponse("/lrs/clients", status_code=303)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from saptah.core import signals
-from saptah.lrs import service
+from saptah.lrs import erasure, service
 
 NAV_ENTRY = ("LRS clients", "/lrs/clients", ("national_organiser",))
 
@@ -18,6 +18,7 @@ def register() -> None:
     from saptah.web.templating import NAV
 
     signals.subscribe(signals.PersonOnboarded, _on_onboarded)
+    signals.subscribe(signals.PersonErased, erasure.forget_actor)
     if NAV_ENTRY not in NAV:
         NAV.append(NAV_ENTRY)
     if cmi5.after_store not in service.AFTER_STORE:

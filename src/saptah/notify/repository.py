@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from saptah.notify.models import OutboxMessage
@@ -43,3 +43,9 @@ def stuck_sending(session: Session, before: datetime) -> list[OutboxMessage]:
     """Messages claimed for sending before a moment and never finished (a crashed sender)."""
     stmt = select(OutboxMessage).where(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at < before)
     return list(session.scalars(stmt))
+
+
+def delete_to(session: Session, address: str) -> int:
+    """Remove every message to an address, sent or not (an erasure); returns how many."""
+    result = session.execute(delete(OutboxMessage).where(OutboxMessage.to_addr == address))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from saptah.core import signals
 from saptah.notify import repository as repo
 from saptah.notify.models import OutboxMessage
 
@@ -17,3 +18,8 @@ def enqueue(session: Session, *, to: str, subject: str, body: str, kind: str, de
     with session.begin_nested():  # a concurrent enqueue of the same key loses quietly
         session.add(msg)
     return msg
+
+
+def forget_recipient(session: Session, event: signals.PersonErased) -> None:
+    """An erased person: the e-mails to them (which carry their name) are removed, sent or queued."""
+    repo.delete_to(session, event.email)

@@ -145,6 +145,7 @@ def compliance_export(
     if fmt not in ("csv", "xlsx"):
         raise NotFound("Exports are CSV or XLSX.")
     scope = _export_scope(db, principal, plan, org, state_text, q)
+    service.record_export(db, principal, scope, fmt)
     rows = export_rows_for(db, scope)
     name = export_name(scope, fmt)
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
@@ -170,6 +171,7 @@ def prepare_xlsx(
 ) -> Response:
     """Queue a large XLSX export; its page shows progress and then the download."""
     scope = _export_scope(db, principal, plan, org, state_text, q)
+    service.record_export(db, principal, scope, "xlsx")
     job = jobs.enqueue(db, kind=EXPORT_JOB_KIND, payload=scope, created_by=principal.person_id)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from saptah.directory import service as directory
@@ -228,6 +231,14 @@ def publish(session: Session, principal: Principal, plan: Plan, *, today: date) 
     session.flush()
     repo.supersede(session, plan.lineage_id or plan.id, plan.id)
     session.flush()
+    audit.record(
+        session,
+        act=Act.PLAN_PUBLISH,
+        actor_id=principal.person_id,
+        org_id=owner.id if owner else None,
+        target=f"plan {plan.id}",
+        details={"title": plan.title, "version": plan.version},
+    )
     return warnings
 
 
@@ -297,3 +308,18 @@ _ITEM_COPIED = (
     "deadline_days",
     "deadline_basis",
 )
+
+
+def record_export(session: Session, principal: Principal, scope: dict[str, Any], fmt: str) -> None:
+    """An APAR export names people: record it in the audit log (scope: the export's payload)."""
+    paths = scope.get("paths")
+    # the reader's own subtree (the first they administer), so its leaders see the export; national: national
+    org_id = None if paths is None else next((s.org_id for s in principal.scopes if s.path in paths), None)
+    audit.record(
+        session,
+        act=Act.PERSONAL_DATA_EXPORT,
+        actor_id=principal.person_id,
+        org_id=org_id,
+        target=f"plan {scope['plan_id']} compliance",
+        details={"export": "apar_compliance", "format": fmt, "status": scope.get("status"), "q": scope.get("q")},
+    )

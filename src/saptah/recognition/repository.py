@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -155,3 +155,8 @@ def replace_honour_entries(session: Session, roll_id: int, rows: list[HonourRoll
     session.execute(delete(HonourRollEntry).where(HonourRollEntry.roll_id == roll_id))
     session.flush()
     add(session, *rows)
+
+
+def withhold_names(session: Session, person_id: int, name: str) -> None:
+    """Replace the holder's name on every certificate of a person (an erasure)."""
+    session.execute(update(Certificate).where(Certificate.person_id == person_id).values(recipient_name=name))

@@ -10,7 +10,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.campaigns import service as campaigns
+from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from saptah.core.timeutil import IST
@@ -172,6 +175,14 @@ def revoke_certificate(session: Session, *, principal: Principal, code: str, rea
         cert.revoked_reason = reason[:2000]
         cert.revoked_by = principal.person_id
         session.flush()
+        audit.record(
+            session,
+            act=Act.CERTIFICATE_REVOKE,
+            actor_id=principal.person_id,
+            target_person_id=cert.person_id,
+            target=f"certificate {cert.code}",
+            details={"reason": reason[:300]},
+        )
     return cert
 
 
@@ -406,6 +417,13 @@ def publish_honour_roll(session: Session, *, principal: Principal, roll_id: int)
     )
     roll.job_id = job.id
     session.flush()
+    audit.record(
+        session,
+        act=Act.HONOUR_ROLL_PUBLISH,
+        actor_id=principal.person_id,
+        target=f"honour roll {roll.id}",
+        details={"campaign_id": roll.campaign_id, "board": roll.board, "size": roll.size},
+    )
     return roll
 
 
@@ -459,3 +477,8 @@ def build_honour_archive(session: Session, roll_id: int, *, base_url: str) -> in
     roll.archive, roll.archive_ready_at = buf.getvalue(), utcnow()
     session.flush()
     return len(entries)
+
+
+def forget_holder(session: Session, event: signals.PersonErased) -> None:
+    """An erased person: their certificates stay valid but no longer name them (public verification included)."""
+    repo.withhold_names(session, event.person_id, directory.ERASED_NAME)

@@ -71,6 +71,7 @@ def register() -> None:
     signals.subscribe(signals.EventAttendanceRecorded, on_attendance)
     signals.subscribe(signals.PlanItemCompleted, karma.karma_for_plan_item)
     signals.subscribe(CampaignTargetsReached, on_targets_reached)
+    signals.subscribe(signals.PersonErased, service.forget_holder)
     jobs.register(HONOUR_JOB, run_honour_certificates)
     jobs.register(CAMPAIGN_JOB, run_campaign_certificates)
 

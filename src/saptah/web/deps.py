@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Origin
 from saptah.auth import service as auth
 from saptah.config import Settings
 from saptah.core.db import unit_of_work
@@ -26,7 +28,15 @@ CSRF_FIELD = "csrf_token"
 def get_db(request: Request) -> Iterator[Session]:
     """The request owns the transaction: commit when the handler returns, roll back when it raises."""
     with unit_of_work(request.app.state.sessionmaker) as session:
+        audit.stamp(session, request_origin(request))
         yield session
+
+
+def request_origin(request: Request) -> Origin:
+    """Where a request's acts come from: the JSON API or a web page, and the client address."""
+    path = request.url.path
+    api = path.startswith(("/api/", "/xapi")) or _bearer(request) is not None
+    return Origin("api" if api else "web", request.client.host if request.client else None)
 
 
 DB = Annotated[Session, Depends(get_db, scope="function")]

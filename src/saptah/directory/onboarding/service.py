@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.config import Settings
 from saptah.core.db import unit_of_work, utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound, SaptahError
@@ -66,6 +68,7 @@ def start_upload(
         )
         if earlier is not None:
             path.unlink(missing_ok=True)  # the earlier copy of the same bytes is kept
+            _record(session, earlier, principal, resumed=True)
             return _requeue(session, earlier, principal), True
         upload = Upload(
             org_id=org.id,
@@ -83,10 +86,23 @@ def start_upload(
         )
         repo.add(session, upload)
         upload.job_id = _enqueue(session, upload, principal)
+        if not dry_run:
+            _record(session, upload, principal, resumed=False)
     except SaptahError:
         path.unlink(missing_ok=True)
         raise
     return upload, False
+
+
+def _record(session: Session, upload: Upload, principal: Principal | None, *, resumed: bool) -> None:
+    audit.record(
+        session,
+        act=Act.STAFF_IMPORT,
+        actor_id=principal.person_id if principal else None,
+        org_id=upload.org_id,
+        target=f"upload {upload.id}",
+        details={"mode": upload.mode, "size_bytes": upload.size_bytes, "sha256": upload.sha256, "resumed": resumed},
+    )
 
 
 def _enqueue(session: Session, upload: Upload, principal: Principal | None) -> int:

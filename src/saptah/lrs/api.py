@@ -22,7 +22,7 @@ from saptah.lrs.formats import accept_languages, http_date, iso
 from saptah.lrs.group_commit import group_commit
 from saptah.lrs.lean import statements_lean
 from saptah.lrs.schemas import IRI_RE
-from saptah.lrs.xapi_http import Body, XapiRoute, caller, finish, params_of
+from saptah.lrs.xapi_http import Body, XapiRoute, caller, finish, params_of, version_of
 from saptah.web.deps import DB
 
 router = APIRouter(prefix="/xapi", tags=["xapi"], route_class=XapiRoute, include_in_schema=False)
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/xapi", tags=["xapi"], route_class=XapiRoute, include
 @router.get("/about")
 def about() -> Response:
     """The xAPI versions this LRS speaks."""
-    return JSONResponse({"version": ["1.0.3", "1.0.2", "1.0.1", "1.0.0"], "extensions": {}})
+    return JSONResponse({"version": ["2.0.0", "1.0.3", "1.0.2", "1.0.1", "1.0.0"], "extensions": {}})
 
 
 def _statement_body(request: Request, body: bytes) -> tuple[Any, dict[str, Part]]:
@@ -55,6 +55,7 @@ def statements(request: Request, db: DB, body: Body) -> Response:
     if request.method in ("GET", "HEAD"):
         return finish(request, _get_statements(request, db, who, params))
     raw, parts = _statement_body(request, body)
+    version = version_of(request)
     if request.method == "PUT":
         statement_id = params.pop("statementId", None)
         if not statement_id:
@@ -63,11 +64,11 @@ def statements(request: Request, db: DB, body: Body) -> Response:
             raise InvalidInput(f"Unknown query parameter '{sorted(params)[0]}'.")
         if not re.fullmatch(r"[0-9a-fA-F-]{36}", statement_id):
             raise InvalidInput("statementId must be a UUID.")
-        service.store_statements(db, raw, who, parts=parts, put_id=statement_id.lower())
+        service.store_statements(db, raw, who, parts=parts, put_id=statement_id.lower(), version=version)
         return Response(status_code=204)
     if params:
         raise InvalidInput(f"Unknown query parameter '{sorted(params)[0]}'.")
-    checked = service.check_statements(raw, who, parts=parts)
+    checked = service.check_statements(raw, who, parts=parts, version=version)
     if service.groupable(checked, who, parts):  # shares a transaction with the POSTs waiting at the same moment
         db.commit()  # this request's transaction only read the credentials: hold no lock while the group writes
         return JSONResponse(group_commit(request.app.state).store(checked, who))

@@ -12,7 +12,7 @@ from saptah.lrs import documents
 from saptah.lrs.formats import http_date
 from saptah.lrs.query import parse_agent
 from saptah.lrs.schemas import IRI_RE, UUID_RE, parse_timestamp
-from saptah.lrs.xapi_http import Body, XapiRoute, caller, finish, params_of
+from saptah.lrs.xapi_http import Body, XapiRoute, caller, finish, params_of, version_of
 from saptah.web.deps import DB
 
 router = APIRouter(route_class=XapiRoute, include_in_schema=False)
@@ -87,6 +87,7 @@ def _handle(kind: str, request: Request, db: Session, body: bytes) -> Response:
         merge=method == "POST",
         if_match=request.headers.get("if-match"),
         if_none_match=request.headers.get("if-none-match"),
+        version=version_of(request),
     )
     return Response(status_code=204)
 

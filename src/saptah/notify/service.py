@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
+from saptah.core.db import utcnow
 from saptah.notify import repository as repo
 from saptah.notify.models import OutboxMessage
 
@@ -17,3 +20,15 @@ def enqueue(session: Session, *, to: str, subject: str, body: str, kind: str, de
     with session.begin_nested():  # a concurrent enqueue of the same key loses quietly
         session.add(msg)
     return msg
+
+
+def enqueue_many(session: Session, messages: Sequence[dict[str, str]], *, fresh_keys: bool = False) -> None:
+    """Queue many messages (dedupe_key, kind, to_addr, subject, body) in one write, each once per dedupe key.
+
+    `fresh_keys`: the caller minted every key just now (from a new random token), so none can be taken and the
+    rows are streamed in without the conflict check (COPY on PostgreSQL)."""
+    if not messages:
+        return
+    now = utcnow()
+    extra = {"status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now}
+    repo.add_many(session, [{**m, **extra} for m in messages], fresh_keys=fresh_keys)

@@ -217,3 +217,9 @@ def _check_may_grant(actor: Principal, role: Role, org: Organisation | None) -> 
         raise Forbidden("Only national organisers grant that role.")
     if org is None or not actor.covers(org.path, Role.MDO_LEADER):
         raise Forbidden("MDO leaders grant admin roles only inside their own organisation.")
+
+
+def orgs_in_scope(session: Session, principal: Principal) -> list[Organisation]:
+    """The organisations an admin may pick (their subtrees, in tree order); everything for a national organiser."""
+    require_admin(principal)
+    return repo.subtree(session, admin_paths(principal))

@@ -72,6 +72,11 @@ def require_publisher(principal: Principal) -> None:
         raise Forbidden("This is for content providers and national organisers.")
 
 
+def may_read_catalogue(principal: Principal) -> bool:
+    """Admins, organisers and providers see course codes and may export the whole catalogue."""
+    return principal.is_national or principal.home_role in ("mdo_admin", "mdo_leader", "content_provider")
+
+
 TRANSITIONS = {"draft": {"live"}, "live": {"retired"}, "retired": {"live"}}
 
 

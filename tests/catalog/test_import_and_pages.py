@@ -275,3 +275,20 @@ def test_api_rating_bulk_enrolment_and_completions(client, db, make, courses):
     assert client.get("/api/v1/courses/999999").status_code == 404
     comps = client.get("/api/v1/competencies").json()
     assert {"Behavioural", "Functional", "Domain"} <= {c["area"] for c in comps}
+
+
+def test_admin_sees_course_codes_and_exports_the_live_catalogue(client, make, courses):
+    live = courses.make(title_en="Overview of Viksit Bharat 2047")
+    draft = courses.make(status="draft")
+    admin = make.person("MOHFW", role=Role.MDO_ADMIN)
+    sign_in(client, admin.email)
+    page = client.get(f"/courses/{live.id}").text
+    assert f'<code data-testid="course-code">{live.code}</code>' in page
+    listing = client.get("/courses", params={"q": "viksit"}).text
+    assert f"<code>{live.code}</code>" in listing and 'data-testid="catalogue-csv"' in listing
+    export = client.get("/catalog/export.csv")
+    assert export.status_code == 200 and live.code in export.text and draft.code not in export.text
+    learner = make.person("MOHFW")
+    sign_in(client, learner.email)
+    assert client.get("/catalog/export.csv").status_code == 403
+    assert f"<code>{live.code}</code>" not in client.get("/courses", params={"q": "viksit"}).text

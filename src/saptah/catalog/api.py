@@ -35,6 +35,12 @@ def search(
     return CoursePage(total=total, page=page, size=size, items=[CourseOut.model_validate(c) for c in rows])
 
 
+@router.get("/courses/picker")
+def picker(db: DB, principal: CurrentPrincipal, q: Annotated[str, Query(max_length=100)] = "") -> list[dict[str, Any]]:
+    """Live courses matching what was typed (title words or the start of the code), for the course picker."""
+    return service.pick(db, q)
+
+
 @router.get("/courses/{course_id}", response_model=CourseOut)
 def course(db: DB, principal: CurrentPrincipal, course_id: int) -> CourseOut:
     """One course."""

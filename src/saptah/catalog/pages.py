@@ -79,6 +79,7 @@ def courses(
         "course_comps": repo.competencies_of(db, [c.id for c in rows]),
         "programs": repo.collections(db) if page == 1 and not q else [],
         "query": request.url.query,
+        "is_admin": service.may_read_catalogue(principal),
     }
     return render(request, "courses.html", ctx)
 
@@ -257,9 +258,11 @@ async def import_upload(
 
 @router.get("/catalog/export.{fmt}")
 def export(db: DB, principal: CurrentPrincipal, fmt: str) -> Response:
-    """Every course in the import format (CSV or JSON)."""
-    service.require_publisher(principal)
-    content, media = importer.export_courses(db, fmt=fmt)
+    """Every course in the import format (CSV or JSON): publishers, and admins choosing courses for plans."""
+    if not service.may_read_catalogue(principal):
+        service.require_publisher(principal)
+    publisher = principal.is_national or principal.home_role == "content_provider"
+    content, media = importer.export_courses(db, fmt=fmt, live_only=not publisher)  # drafts stay with publishers
     headers = {"Content-Disposition": f'attachment; filename="courses.{fmt}"'}
     return Response(content, media_type=media, headers=headers)
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, literal_column, select, text, update
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, literal_column, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,12 +21,14 @@ from saptah.catalog.models import (
     CourseCompetency,
     CourseCompletion,
     CourseModule,
+    CourseStatus,
     Enrolment,
     LaunchKind,
     ModuleProgress,
     Rating,
 )
 from saptah.core.pairs import pairs_in
+from saptah.directory.models import Organisation
 
 # Letters and digits, with the combining vowel signs of Indic and Arabic scripts (Python's \w splits "तनाव").
 WORD = re.compile(r"[\w\u0600-\u06ff\u0900-\u0dff]+")
@@ -473,3 +475,21 @@ def insert_enrolments(session: Session, rows: list[dict[str, object]]) -> set[tu
     stmt = stmt.returning(table.c.person_id, table.c.course_id)  # type: ignore[assignment]
     result = session.connection().execute(stmt, rows)
     return {(r[0], r[1]) for r in result}
+
+
+def pick_courses(session: Session, q: str, *, limit: int) -> list[tuple[Course, str]]:
+    """Live courses for a picker, with their provider's name: every word of `q` in the title (as typed, so
+    'yog' finds Yoga), or the code starting with it; title order."""
+    words = [w for w in q.lower().split() if w][:8]
+    if not words:
+        return []
+    in_title = and_(*[func.lower(Course.title_en).contains(w, autoescape=True) for w in words])
+    by_code = func.upper(Course.code).startswith(q.strip().upper(), autoescape=True)
+    stmt = (
+        select(Course, Organisation.name_en)
+        .join(Organisation, Organisation.id == Course.provider_org_id)
+        .where(Course.status == CourseStatus.LIVE.value, or_(in_title, by_code))
+        .order_by(by_code.desc(), Course.title_en, Course.id)
+        .limit(limit)
+    )
+    return [(c, name) for c, name in session.execute(stmt).tuples()]

@@ -72,6 +72,11 @@ def require_publisher(principal: Principal) -> None:
         raise Forbidden("This is for content providers and national organisers.")
 
 
+def may_read_catalogue(principal: Principal) -> bool:
+    """Admins, organisers and providers see course codes and may export the whole catalogue."""
+    return principal.is_national or principal.home_role in ("mdo_admin", "mdo_leader", "content_provider")
+
+
 TRANSITIONS = {"draft": {"live"}, "live": {"retired"}, "retired": {"live"}}
 
 
@@ -397,3 +402,14 @@ def rate(session: Session, *, person_id: int, course_id: int, stars: int, review
         return rate(session, person_id=person_id, course_id=course.id, stars=stars, review=review)
     signals.publish(session, signals.CourseRated(person_id, course.id, rating.created_at or utcnow()))
     return rating
+
+
+PICK_LIMIT = 20
+
+
+def pick(session: Session, q: str) -> list[dict[str, object]]:
+    """Courses for a search-as-you-type picker: code, title, duration and provider of the best matches."""
+    return [
+        {"id": c.id, "code": c.code, "title": c.title_en, "minutes": c.duration_minutes, "provider": provider}
+        for c, provider in repo.pick_courses(session, q, limit=PICK_LIMIT)
+    ]

@@ -290,3 +290,9 @@ def erase_person(session: Session, *, person: Person) -> signals.PersonErased:
     session.flush()
     signals.publish(session, event)
     return event
+
+
+def orgs_in_scope(session: Session, principal: Principal) -> list[Organisation]:
+    """The organisations an admin may pick (their subtrees, in tree order); everything for a national organiser."""
+    require_admin(principal)
+    return repo.subtree(session, admin_paths(principal))

@@ -68,6 +68,7 @@ def calendar(
     ctx = _common(db, principal, rows)
     ctx.update(total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), filters=filters, themes=THEMES)
     ctx["may_schedule"] = principal.is_national or directory.admin_paths(principal) != []
+    ctx["organisers"] = service.organisers(db)
     return render(request, "events_calendar.html", ctx)
 
 
@@ -81,12 +82,15 @@ def _common(db: Any, principal: Principal, rows: list[Event]) -> dict[str, Any]:
 def new_event(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
     """The form to schedule an event."""
     directory.require_admin(principal)
-    return render(request, "events_form.html", _form_ctx(principal, {}, None))
+    return render(request, "events_form.html", _form_ctx(db, principal, {}, None))
 
 
-def _form_ctx(principal: Principal, values: dict[str, Any], error: str | None) -> dict[str, Any]:
+def _form_ctx(db: Any, principal: Principal, values: dict[str, Any], error: str | None) -> dict[str, Any]:
     kinds = {k: v for k, v in KIND_LABELS.items() if principal.is_national or k not in service.CENTRAL_KINDS}
-    return {"values": values, "error": error, "kinds": kinds, "themes": THEMES, "modes": [m.value for m in EventMode]}
+    return {
+        "values": values, "error": error, "kinds": kinds, "themes": THEMES, "modes": [m.value for m in EventMode],
+        "orgs": directory.orgs_in_scope(db, principal),
+    }  # fmt: skip
 
 
 @router.post("/events/new", response_class=HTMLResponse, dependencies=[CSRF])
@@ -99,9 +103,9 @@ async def create_event(request: Request, db: DB, principal: CurrentPrincipal) ->
         data = EventIn(**_event_fields(values, form.getlist("nomination_levels")))
         event, warnings = service.create_event(db, principal, data)
     except ValidationError as exc:
-        return render(request, "events_form.html", _form_ctx(principal, values, _explain(exc)), status_code=400)
+        return render(request, "events_form.html", _form_ctx(db, principal, values, _explain(exc)), status_code=400)
     except SaptahError as exc:
-        ctx = _form_ctx(principal, values, exc.message)
+        ctx = _form_ctx(db, principal, values, exc.message)
         return render(request, "events_form.html", ctx, status_code=exc.status_code)
     query = "?created=1" + "".join(f"&warn={i}" for i in range(len(warnings)))
     return RedirectResponse(f"/events/{event.id}{query}", status_code=303)

@@ -27,6 +27,9 @@ GRACE = timedelta(minutes=10)  # presence after the end is counted this long, ne
 INAUGURAL_QUOTA = 6
 
 
+LONGEST_EVENT_MINUTES = 1440  # EventIn's limit: an event that started longer ago than this has ended
+
+
 def ends_at(event: Event) -> datetime:
     """When the event ends."""
     return event.starts_at + timedelta(minutes=event.duration_minutes)
@@ -207,7 +210,13 @@ def calendar(
         language=language,
         q=q,
     )
-    return repo.search_events(session, stmt, page=page, size=size)
+    longest = timedelta(minutes=LONGEST_EVENT_MINUTES)
+    return repo.live_first_page(session, stmt, now=utcnow(), longest=longest, page=page, size=size)
+
+
+def organisers(session: Session) -> list[Any]:
+    """Organisations that organise events (the calendar's organiser picker), in tree order."""
+    return repo.organisers(session)
 
 
 def register(session: Session, principal: Principal, event: Event) -> Registration:

@@ -144,12 +144,24 @@ def get_person(session: Session, person_id: int) -> Person | None:
     return session.get(Person, person_id)
 
 
+def people_with_accounts(session: Session, person_ids: Sequence[int]) -> list[Any]:
+    """(id, external_system_name, external_system_id) of those of these people who have both."""
+    stmt = select(Person.id, Person.external_system_name, Person.external_system_id).where(
+        bulk.among(session, Person.id, person_ids),
+        Person.external_system_name.is_not(None),
+        Person.external_system_id.is_not(None),
+    )
+    return list(session.execute(stmt).all())
+
+
 def unmatched_for(session: Session, actor_ifis: Sequence[str]) -> list[Statement]:
     """Stored statements of these actors that are not yet matched to a person."""
+    if not actor_ifis:
+        return []
     return list(
         session.scalars(
             select(Statement)
-            .where(Statement.actor_ifi.in_(actor_ifis), Statement.person_id.is_(None))
+            .where(bulk.among(session, Statement.actor_ifi, actor_ifis), Statement.person_id.is_(None))
             .order_by(Statement.id)
         )
     )

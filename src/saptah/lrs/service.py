@@ -6,7 +6,7 @@ import hashlib
 import json
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -456,17 +456,17 @@ def learning_event(body: dict[str, Any], person_id: int, at: datetime) -> signal
     )
 
 
-def match_onboarded(session: Session, event: signals.PersonOnboarded) -> None:
-    """A new person: claim their earlier statements (by e-mail or account) and announce them."""
-    person = repo.get_person(session, event.person_id)
-    actors = ["mbox:mailto:" + event.email.lower()]
-    if person is not None and person.external_system_name and person.external_system_id:
-        actors.append(f"account:{person.external_system_name}|{person.external_system_id}")
+def match_onboarded(session: Session, onboarded: Sequence[signals.PersonOnboarded]) -> None:
+    """New people: claim their earlier statements (by e-mail or account) and announce them, one look-up for all."""
+    owner = {"mbox:mailto:" + e.email.lower(): e.person_id for e in onboarded}
+    for person in repo.people_with_accounts(session, [e.person_id for e in onboarded]):
+        owner[f"account:{person.external_system_name}|{person.external_system_id}"] = person.id
     events = []
-    for row in repo.unmatched_for(session, actors):
-        row.person_id = event.person_id
+    for row in repo.unmatched_for(session, list(owner)):
+        person_id = owner[row.actor_ifi or ""]
+        row.person_id = person_id
         if not row.voided:
-            learning = learning_event(json.loads(row.body), event.person_id, row.timestamp)
+            learning = learning_event(json.loads(row.body), person_id, row.timestamp)
             if learning is not None:
                 events.append(learning)
     session.flush()

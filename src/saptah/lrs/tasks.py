@@ -9,7 +9,8 @@ NAV_ENTRY = ("LRS clients", "/lrs/clients", ("national_organiser",))
 
 
 def _on_onboarded(session: object, event: signals.PersonOnboarded) -> None:
-    service.match_onboarded(session, event)  # type: ignore[arg-type]
+    # a bulk upload announces thousands at once inside signals.batch: one look-up for the lot
+    signals.collect(session, "lrs.onboarded", [event], service.match_onboarded)  # type: ignore[arg-type]
 
 
 def register() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from saptah.core import signals
+from saptah.core.db import utcnow
 from saptah.notify import repository as repo
 from saptah.notify.models import OutboxMessage
 
@@ -23,3 +26,15 @@ def enqueue(session: Session, *, to: str, subject: str, body: str, kind: str, de
 def forget_recipient(session: Session, event: signals.PersonErased) -> None:
     """An erased person: the e-mails to them (which carry their name) are removed, sent or queued."""
     repo.delete_to(session, event.email)
+
+
+def enqueue_many(session: Session, messages: Sequence[dict[str, str]], *, fresh_keys: bool = False) -> None:
+    """Queue many messages (dedupe_key, kind, to_addr, subject, body) in one write, each once per dedupe key.
+
+    `fresh_keys`: the caller minted every key just now (from a new random token), so none can be taken and the
+    rows are streamed in without the conflict check (COPY on PostgreSQL)."""
+    if not messages:
+        return
+    now = utcnow()
+    extra = {"status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now}
+    repo.add_many(session, [{**m, **extra} for m in messages], fresh_keys=fresh_keys)

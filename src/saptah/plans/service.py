@@ -40,8 +40,8 @@ def _check_audience(session: Session, principal: Principal, owner: Organisation 
     return org, org.path
 
 
-def create_plan(session: Session, principal: Principal, data: PlanIn) -> Plan:
-    """A new draft plan, owned by an MDO the author administers or national (organisers only)."""
+def _audience_plan(session: Session, principal: Principal, data: PlanIn) -> tuple[Plan, Organisation | None]:
+    """An unsaved plan holding the audience of `data`, checked against what the author may target."""
     directory.require_admin(principal)
     owner = None
     if data.owner_org_code:
@@ -76,6 +76,28 @@ def create_plan(session: Session, principal: Principal, data: PlanIn) -> Plan:
         status=PlanStatus.DRAFT.value,
         version=1,
     )
+    return plan, owner
+
+
+def audience_count(session: Session, principal: Principal, data: PlanIn) -> int:
+    """How many people the audience described in `data` reaches today (the audience builder, before saving)."""
+    plan, _ = _audience_plan(session, principal, data)
+    return repo.count_audience(session, plan, None)
+
+
+def plan_audience_count(session: Session, plan: Plan) -> int:
+    """How many people a plan reaches today (shown before publishing)."""
+    return repo.count_audience(session, plan, None)
+
+
+def audience_choices(session: Session, principal: Principal) -> list[str]:
+    """Designations held in the admin's subtrees, for the audience builder."""
+    return repo.designations_in(session, directory.admin_paths(principal))
+
+
+def create_plan(session: Session, principal: Principal, data: PlanIn) -> Plan:
+    """A new draft plan, owned by an MDO the author administers or national (organisers only)."""
+    plan, _ = _audience_plan(session, principal, data)
     repo.add(session, plan)
     plan.lineage_id = plan.id
     session.flush()

@@ -133,9 +133,14 @@ def _email_in(session: Session, emails: Sequence[str]) -> ColumnElement[bool]:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def people_for_emails(session: Session, emails: Sequence[str]) -> list[Person]:
-    """People by e-mail (the welcome job)."""
-    return list(session.scalars(select(Person).where(_email_in(session, emails)).order_by(Person.id)))
+def welcome_rows(session: Session, emails: Sequence[str]) -> list[Any]:
+    """(id, email, full_name, has_password) of the people with these e-mails, in id order (the welcome job)."""
+    stmt = (
+        select(Person.id, Person.email, Person.full_name, Person.password_hash.is_not(None).label("has_password"))
+        .where(_email_in(session, emails))
+        .order_by(Person.id)
+    )
+    return list(session.execute(stmt).all())
 
 
 def new_person_row(values: dict[str, Any]) -> NewRow:

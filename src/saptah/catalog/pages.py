@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -16,6 +16,7 @@ from saptah.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from saptah.directory import repository as dirrepo
 from saptah.directory.models import OrgType
 from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
+from saptah.web.flash import flash
 from saptah.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -135,7 +136,13 @@ def enrol_many(
     if not lines:
         raise InvalidInput("Give at least one e-mail address.")
     outcome = service.enrol_many(db, principal=principal, course_id=course.id, emails=lines)
-    return render(request, "enrol_result.html", {"course": course, "outcome": outcome})
+    response = RedirectResponse(f"/courses/{course.id}", status_code=303)
+    flash(request, response, "Enrolled {enrolled}; already enrolled {already}.", enrolled=outcome["enrolled"],
+          already=outcome["already"])  # fmt: skip
+    problems = cast(list[str], outcome["problems"])
+    if problems:
+        flash(request, response, "Not enrolled: {problems}", kind="error", problems="; ".join(problems[:20]))
+    return response
 
 
 @router.post("/courses/{course_id}/rate", dependencies=[CSRF])
@@ -221,8 +228,13 @@ async def assessment(request: Request, db: DB, principal: CurrentPrincipal, cour
         raw = form.get(f"q{i}")
         answers.append(int(raw) if isinstance(raw, str) and raw.isdigit() else None)
     attempt = learning.submit_assessment(db, person_id=principal.person_id, course_id=course.id, answers=answers)
-    st = learning.state(db, person_id=principal.person_id, course_id=course.id)
-    return render(request, "player.html", {"st": st, "course": course, "attempt": attempt})
+    # post/redirect/get: the result is shown once on the player page, which a reload simply shows again
+    response = RedirectResponse(f"/learn/{course.id}#assessment", status_code=303)
+    if attempt.passed:
+        flash(request, response, "You scored {score}%: passed.", score=attempt.score_percent)
+    else:
+        flash(request, response, "You scored {score}%: not passed.", kind="error", score=attempt.score_percent)
+    return response
 
 
 @router.get("/programs/{collection_id}", response_class=HTMLResponse)

@@ -217,3 +217,11 @@ def _check_may_grant(actor: Principal, role: Role, org: Organisation | None) -> 
         raise Forbidden("Only national organisers grant that role.")
     if org is None or not actor.covers(org.path, Role.MDO_LEADER):
         raise Forbidden("MDO leaders grant admin roles only inside their own organisation.")
+
+
+def set_language(session: Session, person_id: int, lang: str) -> None:
+    """Keep the person's interface language (pages, e-mails and certificates use it)."""
+    person = repo.get_person(session, person_id)
+    if person is not None and person.preferred_language != lang:
+        person.preferred_language = lang
+        session.flush()

@@ -22,6 +22,7 @@ from saptah.core.db import make_engine, make_sessionmaker
 from saptah.domains import domain_modules
 from saptah.web import assets, errors, pages, strict
 from saptah.web.deps import CSRF_COOKIE
+from saptah.web.i18n import LANG_COOKIE, language_of
 from saptah.web.templating import build_templates
 from saptah.wiring import wire
 
@@ -166,7 +167,7 @@ class RequestContext:
             set_cookie = self._csrf_cookie(csrf)
         state = scope.setdefault("state", {})
         state["csrf_token"] = csrf
-        state["lang"] = "hi" if cookies.get("saptah_lang") == "hi" else "en"
+        state["lang"] = language_of(cookies.get(LANG_COOKIE))
         await self.app(scope, receive, _with_safe_headers(send, set_cookie))
 
     def _csrf_cookie(self, value: str) -> str:

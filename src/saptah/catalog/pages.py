@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
@@ -211,9 +212,13 @@ def ping(
     course_id: int,
     module_id: Annotated[int, Form()],
     seconds: Annotated[int, Form()],
+    kept_at: Annotated[int | None, Form(ge=0)] = None,
 ) -> Response:
-    """The player page reports the time it was open and in use."""
-    total = learning.ping(db, person_id=principal.person_id, course_id=course_id, module_id=module_id, seconds=seconds)
+    """The player page reports the time it was open and in use (`kept_at`: epoch ms of a ping sent late)."""
+    at = datetime.fromtimestamp(kept_at / 1000, UTC) if kept_at is not None else None
+    total = learning.ping(
+        db, person_id=principal.person_id, course_id=course_id, module_id=module_id, seconds=seconds, at=at
+    )
     return JSONResponse({"module_seconds": total})
 
 

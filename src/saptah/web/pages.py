@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import text
 
 from saptah.directory import service as directory
 from saptah.web.deps import DB, MaybePrincipal
 from saptah.web.i18n import LANG_COOKIE, language_of
+from saptah.web.templating import render
 
 router = APIRouter()
 
@@ -32,3 +33,9 @@ def switch_language(lang: str, request: Request, db: DB, principal: MaybePrincip
     response = RedirectResponse(back, status_code=303)
     response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="lax")
     return response
+
+
+@router.get("/offline", response_class=HTMLResponse, include_in_schema=False)
+def offline(request: Request) -> Response:
+    """The page the service worker shows for a page not kept on the device (kept at installation)."""
+    return render(request, "offline.html")

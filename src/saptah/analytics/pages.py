@@ -14,6 +14,7 @@ from saptah.core.db import utcnow
 from saptah.core.errors import InvalidInput
 from saptah.core.timeutil import ist_day
 from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
+from saptah.web.flash import flash
 from saptah.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -75,7 +76,6 @@ def mdo_dashboard(request: Request, db: DB, principal: CurrentPrincipal, f: Filt
     ctx = _context(db, dash, mdo_view=True)
     ctx["lists"] = {k: mdo.people_table(db, scope, k) for k in mdo.LISTS}
     ctx["compliance"] = mdo.compliance(db, scope, today=ist_day(utcnow()))
-    ctx["notice"] = request.query_params.get("notice")
     return render(request, "dashboard.html", ctx)
 
 
@@ -105,10 +105,10 @@ def remind(
     """Queue reminder e-mails to everyone on a people list (once a day per person and list)."""
     scope = service.resolve(db, principal, Filters(campaign=campaign, org=org, group=group or None))
     mdo.request_reminders(db, scope=scope, kind=kind, actor_id=principal.person_id, base_url=settings.base_url)
-    notice = f"Reminders to '{mdo.LISTS[kind]}' are being queued; each person gets at most one a day."
-    from urllib.parse import quote
-
-    return RedirectResponse(f"/dashboard/mdo?{scope.query()}&notice={quote(notice)}", status_code=303)
+    response = RedirectResponse(f"/dashboard/mdo?{scope.query()}", status_code=303)
+    flash(request, response, "Reminders to “{list}” are being queued; each person gets at most one a day.",
+          list=mdo.LISTS[kind])  # fmt: skip
+    return response
 
 
 @router.post("/dashboard/report", dependencies=[CSRF])

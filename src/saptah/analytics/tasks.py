@@ -14,6 +14,7 @@ from saptah.analytics.models import NATIONAL
 from saptah.core import signals
 from saptah.core.db import unit_of_work
 from saptah.core.timeutil import ist_day
+from saptah.web.i18n import N_
 
 REPORT_JOB = "analytics.report"
 
@@ -84,8 +85,8 @@ def register() -> None:
     jobs.register(REPORT_JOB, run_report)
     jobs.register("analytics.remind", run_remind)
     for entry in (
-        ("Dashboard", "/dashboard", ("national_organiser", "mdo_admin", "mdo_leader")),
-        ("My week", "/my/week", ()),
+        (N_("Dashboard"), "/dashboard", ("national_organiser", "mdo_admin", "mdo_leader")),
+        (N_("My week"), "/my/week", ()),
     ):
         if entry not in NAV:
             NAV.append(entry)

@@ -11,8 +11,13 @@ from saptah.auth import repository as repo
 from saptah.auth import service
 from saptah.core.errors import NotAuthenticated, SaptahError, TooManyRequests
 from saptah.web.deps import CSRF, DB, SESSION_COOKIE, CurrentPrincipal, SettingsDep
+from saptah.web.flash import flash
+from saptah.web.i18n import LANG_COOKIE, N_, language_of
 from saptah.web.templating import render
 
+RESET_SENT = N_(
+    "If that e-mail is registered, a link to choose a new password is on its way. It works once, for 2 hours."
+)
 router = APIRouter(include_in_schema=False)
 
 
@@ -38,7 +43,7 @@ def sign_in(
     """Check the password and set the session cookie."""
     address = request.client.host if request.client else "unknown"
     try:
-        token, _person = service.sign_in(db, settings, email=email, password=password, address=address)
+        token, person = service.sign_in(db, settings, email=email, password=password, address=address)
     except (NotAuthenticated, TooManyRequests) as exc:
         # the failure row must be kept, so commit it and answer with the form again
         db.commit()
@@ -57,6 +62,8 @@ def sign_in(
         secure=settings.secure_cookies,
         max_age=settings.session_hours * 3600,
     )
+    # the language kept in the person's profile follows them to every browser they sign in on
+    response.set_cookie(LANG_COOKIE, language_of(person.preferred_language), max_age=365 * 86400, samesite="lax")
     return response
 
 
@@ -91,7 +98,9 @@ def set_password(
         service.use_password_link(db, token=token, password=password)
     except SaptahError as exc:
         return render(request, "set_password.html", {"token": token, "error": exc.message}, status_code=exc.status_code)
-    return render(request, "sign_in.html", {"notice": "Your password is set. Sign in with it now.", "next": "/"})
+    response = RedirectResponse("/sign-in", status_code=303)
+    flash(request, response, "Your password is set. Sign in with it now.")
+    return response
 
 
 @router.get("/forgot-password", response_class=HTMLResponse)
@@ -104,7 +113,9 @@ def forgot_page(request: Request) -> Response:
 def forgot(request: Request, db: DB, settings: SettingsDep, email: Annotated[str, Form()]) -> Response:
     """Queue a reset link if the account exists; the answer is the same either way."""
     service.request_reset(db, settings, email=email)
-    return render(request, "forgot.html", {"sent": True})
+    response = RedirectResponse("/forgot-password", status_code=303)
+    flash(request, response, RESET_SENT)
+    return response
 
 
 @router.get("/tokens", response_class=HTMLResponse)
@@ -124,7 +135,10 @@ def create_token(
     """Create a token and show it once."""
     scopes = {"read", "write"} if write else {"read"}
     raw, _row = service.create_api_token(db, person_id=principal.person_id, name=name.strip() or "token", scopes=scopes)
-    return render(request, "tokens.html", {"tokens": repo.api_tokens_of(db, principal.person_id), "new_token": raw})
+    response = RedirectResponse("/tokens", status_code=303)
+    # shown once, on the next page; the signed message cookie is cleared when it is shown
+    flash(request, response, "Your new token (shown only now): {token}", token=raw)
+    return response
 
 
 @router.post("/tokens/{token_id}/revoke", dependencies=[CSRF])

@@ -15,17 +15,19 @@ from saptah.core.errors import InvalidInput, SaptahError
 from saptah.core.modules import optional_module
 from saptah.directory import service as directory
 from saptah.web.deps import CSRF, DB, CurrentPrincipal
+from saptah.web.flash import flash
 from saptah.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
-def progress_panel(session: Any, principal: Any) -> tuple[str, dict[str, Any]] | None:
-    """The learner's progress toward the running campaign's target, on the home page."""
+def progress_panel(session: Any, principal: Any) -> list[tuple[str, dict[str, Any]]] | None:
+    """The learner's progress toward the running campaign's target (first on the home page) and rank (last)."""
     campaign = service.current(session)
     if campaign is None:
         return None
-    return "progress_panel.html", service.progress(session, campaign.id, principal.person_id)
+    data = service.progress(session, campaign.id, principal.person_id)
+    return [("progress_panel.html", data), ("rank_panel.html", data)]
 
 
 @router.get("/campaigns", response_class=HTMLResponse)
@@ -77,8 +79,15 @@ def campaign(request: Request, db: DB, principal: CurrentPrincipal, campaign_id:
     return render(request, "campaign.html", ctx)
 
 
+def _changed(request: Request, campaign_id: int) -> Response:
+    response = RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
+    flash(request, response, "Recorded. Credit is being recomputed from the stored records.")
+    return response
+
+
 @router.post("/campaigns/{campaign_id}/extend", dependencies=[CSRF])
 def extend(
+    request: Request,
     db: DB,
     principal: CurrentPrincipal,
     campaign_id: int,
@@ -90,11 +99,12 @@ def extend(
     if len(reason.strip()) < 3:
         raise InvalidInput("Say why the window is extended (at least 3 characters).")
     service.extend(db, campaign_id=campaign_id, actor_id=principal.person_id, extended_to=extended_to, reason=reason)
-    return RedirectResponse(f"/campaigns/{campaign_id}?changed=1", status_code=303)
+    return _changed(request, campaign_id)
 
 
 @router.post("/campaigns/{campaign_id}/rules", dependencies=[CSRF])
 def change_rules(
+    request: Request,
     db: DB,
     principal: CurrentPrincipal,
     campaign_id: int,
@@ -115,7 +125,7 @@ def change_rules(
     except ValidationError as exc:
         raise InvalidInput("Give a reason (at least 3 characters) and valid values.") from exc
     service.change_rules(db, campaign_id=campaign_id, actor_id=principal.person_id, data=data)
-    return RedirectResponse(f"/campaigns/{campaign_id}?changed=1", status_code=303)
+    return _changed(request, campaign_id)
 
 
 def _name_courses(session: Any, lines: list[Any]) -> None:

@@ -12,6 +12,7 @@ from saptah.campaigns import ledger, service
 from saptah.campaigns.schemas import RecordIn
 from saptah.core import signals
 from saptah.core.db import unit_of_work
+from saptah.web.i18n import N_
 
 
 def course_record(event: signals.CourseCompleted) -> RecordIn:
@@ -70,7 +71,7 @@ def register() -> None:
     signals.subscribe(signals.CourseCompleted, on_course_completed)
     signals.subscribe(signals.EventAttendanceRecorded, on_attendance)
     jobs.register(service.RECOMPUTE_JOB, run_recompute)
-    entry = ("Campaigns", "/campaigns", ())
+    entry = (N_("Campaigns"), "/campaigns", ())
     if entry not in NAV:
         NAV.append(entry)
     from saptah.campaigns.pages import progress_panel

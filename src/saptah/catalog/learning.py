@@ -94,14 +94,22 @@ def _pick(modules: list[CourseModule], done: set[int], wanted: int | None) -> Co
     return next((m for m in modules if m.id not in done), modules[-1] if modules else None)
 
 
-def ping(session: Session, *, person_id: int, course_id: int, module_id: int, seconds: int) -> int:
-    """Add the seconds the page was open and in use; returns the module's total."""
+def ping(
+    session: Session, *, person_id: int, course_id: int, module_id: int, seconds: int, at: datetime | None = None
+) -> int:
+    """Add the seconds the page was open and in use; returns the module's total.
+
+    `at` is when a ping kept on the device while offline was made: it is judged by the same rule as a live ping
+    at that moment (never later than now, never before the last counted activity).
+    """
     if not 0 < seconds <= 3600:
         raise InvalidInput("seconds must be between 1 and 3600.")
     course = _native(session, course_id)
     enrolment = _enrolment(session, person_id, course)
     module = _module_of(session, course, module_id)
     now = utcnow()
+    if at is not None:
+        now = max(min(at, now), enrolment.last_active_at or at)
     allowed = MAX_PING_SECONDS
     if enrolment.last_active_at is not None:  # two tabs cannot count double: no more than the time that passed
         allowed = min(allowed, max(0, int((now - enrolment.last_active_at).total_seconds()) + 5))

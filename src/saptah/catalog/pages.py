@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -16,6 +17,7 @@ from saptah.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from saptah.directory import repository as dirrepo
 from saptah.directory.models import OrgType
 from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
+from saptah.web.flash import flash
 from saptah.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -136,7 +138,13 @@ def enrol_many(
     if not lines:
         raise InvalidInput("Give at least one e-mail address.")
     outcome = service.enrol_many(db, principal=principal, course_id=course.id, emails=lines)
-    return render(request, "enrol_result.html", {"course": course, "outcome": outcome})
+    response = RedirectResponse(f"/courses/{course.id}", status_code=303)
+    flash(request, response, "Enrolled {enrolled}; already enrolled {already}.", enrolled=outcome["enrolled"],
+          already=outcome["already"])  # fmt: skip
+    problems = cast(list[str], outcome["problems"])
+    if problems:
+        flash(request, response, "Not enrolled: {problems}", kind="error", problems="; ".join(problems[:20]))
+    return response
 
 
 @router.post("/courses/{course_id}/rate", dependencies=[CSRF])
@@ -205,9 +213,13 @@ def ping(
     course_id: int,
     module_id: Annotated[int, Form()],
     seconds: Annotated[int, Form()],
+    kept_at: Annotated[int | None, Form(ge=0)] = None,
 ) -> Response:
-    """The player page reports the time it was open and in use."""
-    total = learning.ping(db, person_id=principal.person_id, course_id=course_id, module_id=module_id, seconds=seconds)
+    """The player page reports the time it was open and in use (`kept_at`: epoch ms of a ping sent late)."""
+    at = datetime.fromtimestamp(kept_at / 1000, UTC) if kept_at is not None else None
+    total = learning.ping(
+        db, person_id=principal.person_id, course_id=course_id, module_id=module_id, seconds=seconds, at=at
+    )
     return JSONResponse({"module_seconds": total})
 
 
@@ -222,8 +234,13 @@ async def assessment(request: Request, db: DB, principal: CurrentPrincipal, cour
         raw = form.get(f"q{i}")
         answers.append(int(raw) if isinstance(raw, str) and raw.isdigit() else None)
     attempt = learning.submit_assessment(db, person_id=principal.person_id, course_id=course.id, answers=answers)
-    st = learning.state(db, person_id=principal.person_id, course_id=course.id)
-    return render(request, "player.html", {"st": st, "course": course, "attempt": attempt})
+    # post/redirect/get: the result is shown once on the player page, which a reload simply shows again
+    response = RedirectResponse(f"/learn/{course.id}#assessment", status_code=303)
+    if attempt.passed:
+        flash(request, response, "You scored {score}%: passed.", score=attempt.score_percent)
+    else:
+        flash(request, response, "You scored {score}%: not passed.", kind="error", score=attempt.score_percent)
+    return response
 
 
 @router.get("/programs/{collection_id}", response_class=HTMLResponse)

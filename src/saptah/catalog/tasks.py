@@ -17,31 +17,20 @@ from saptah.catalog.models import Collection, CollectionItem, Competency
 from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.directory.schemas import Principal
+from saptah.web.i18n import N_
 
 NAV_ENTRIES = [
-    ("Courses", "/courses", ()),
-    ("My certificates", "/my/certificates", ()),
-    ("Import courses", "/catalog/import", ("content_provider", "national_organiser")),
-    ("Competencies", "/competencies", ("national_organiser",)),
-    ("Certificates", "/certificates/manage", ("mdo_admin", "mdo_leader", "national_organiser")),
+    (N_("Courses"), "/courses", ()),
+    (N_("My certificates"), "/my/certificates", ()),
+    (N_("Import courses"), "/catalog/import", ("content_provider", "national_organiser")),
+    (N_("Competencies"), "/competencies", ("national_organiser",)),
+    (N_("Certificates"), "/certificates/manage", ("mdo_admin", "mdo_leader", "national_organiser")),
 ]
-
-HINDI = {
-    "Courses": "पाठ्यक्रम",
-    "Course": "पाठ्यक्रम",
-    "My certificates": "मेरे प्रमाणपत्र",
-    "Certificates": "प्रमाणपत्र",
-    "Import courses": "पाठ्यक्रम आयात करें",
-    "Competencies": "दक्षताएँ",
-    "Continue learning": "सीखना जारी रखें",
-    "Find a course": "पाठ्यक्रम खोजें",
-}
 
 
 def register() -> None:
     """Subscribe to LRS statements; add the menu entries and the home panel."""
     from saptah.catalog import learning
-    from saptah.web import i18n
     from saptah.web.templating import HOME_PANELS, NAV
 
     signals.subscribe(signals.LearningStatement, learning.on_learning_statement)
@@ -49,8 +38,6 @@ def register() -> None:
     for entry in NAV_ENTRIES:
         if entry not in NAV:
             NAV.append(entry)
-    for english, hindi in HINDI.items():
-        i18n.HINDI.setdefault(english, hindi)
     if learning_panel not in HOME_PANELS:
         HOME_PANELS.append(learning_panel)
 

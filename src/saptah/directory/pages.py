@@ -13,7 +13,7 @@ from saptah.directory import repository as repo
 from saptah.directory import service
 from saptah.directory.models import Role
 from saptah.web.deps import CSRF, DB, CurrentPrincipal
-from saptah.web.templating import HOME_PANELS, render
+from saptah.web.templating import HOME_PANELS, ordered_panels, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
@@ -24,7 +24,7 @@ def home(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
     """The home page of the person's main role."""
     person = repo.get_person(db, principal.person_id)
     org = repo.get_org(db, principal.org_id)
-    panels = [p for p in (make(db, principal) for make in HOME_PANELS) if p is not None]
+    panels = ordered_panels([make(db, principal) for make in HOME_PANELS])
     ctx: dict[str, object] = {"person": person, "org": org, "role": principal.home_role, "panels": panels}
     paths = service.admin_paths(principal)
     if principal.is_national:

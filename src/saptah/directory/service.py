@@ -296,3 +296,11 @@ def orgs_in_scope(session: Session, principal: Principal) -> list[Organisation]:
     """The organisations an admin may pick (their subtrees, in tree order); everything for a national organiser."""
     require_admin(principal)
     return repo.subtree(session, admin_paths(principal))
+
+
+def set_language(session: Session, person_id: int, lang: str) -> None:
+    """Keep the person's interface language (pages, e-mails and certificates use it)."""
+    person = repo.get_person(session, person_id)
+    if person is not None and person.preferred_language != lang:
+        person.preferred_language = lang
+        session.flush()

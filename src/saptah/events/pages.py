@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,22 +20,27 @@ from saptah.events import repository as repo
 from saptah.events.models import LEVELS, THEMES, Event, EventKind, EventMode
 from saptah.events.schemas import EventIn, EventUpdate
 from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
+from saptah.web.flash import flash
+from saptah.web.i18n import N_
 from saptah.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
 KIND_LABELS = {
-    "central_webinar": "Central webinar",
-    "mdo_webinar": "MDO webinar / programme",
-    "samuhik_charcha": "Samuhik Charcha",
-    "offline_workshop": "Offline workshop / seminar",
-    "inaugural": "Inaugural event",
+    "central_webinar": N_("Central webinar"),
+    "mdo_webinar": N_("MDO webinar / programme"),
+    "samuhik_charcha": N_("Samuhik Charcha"),
+    "offline_workshop": N_("Offline workshop / seminar"),
+    "inaugural": N_("Inaugural event"),
 }
 MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _back(event_id: int, message: str) -> str:
-    return f"/events/{event_id}?msg={quote(message)}"
+def _back(request: Request, event_id: int, message: str, **params: Any) -> Response:
+    """Back to the event page, with a message shown once (carried in the session, never in the address)."""
+    response = RedirectResponse(f"/events/{event_id}", status_code=303)
+    flash(request, response, message, **params)
+    return response
 
 
 def _download(body: bytes, fmt: str, name: str) -> Response:
@@ -197,7 +201,6 @@ def event_page(
     ctx["nominations"] = service.nominations_for(db, principal, event) if (manager or ctx["quota"]) else []
     ctx["imports"] = repo.imports_of(db, event.id) if manager else []
     ctx["ends"] = fmt_ist(service.ends_at(event), "%H:%M")
-    ctx["flash"] = request.query_params.get("msg", "")
     return render(request, "events_event.html", ctx)
 
 
@@ -211,14 +214,15 @@ def event_ics(db: DB, principal: CurrentPrincipal, settings: SettingsDep, event_
 
 
 @router.post("/events/{event_id}/register", dependencies=[CSRF])
-def register(db: DB, principal: CurrentPrincipal, event_id: int) -> Response:
+def register(request: Request, db: DB, principal: CurrentPrincipal, event_id: int) -> Response:
     """Register for an open event."""
     service.register(db, principal, service.get_event(db, event_id))
-    return RedirectResponse(_back(event_id, "registered"), status_code=303)
+    return _back(request, event_id, "You are registered.")
 
 
 @router.post("/events/{event_id}/nominate", dependencies=[CSRF])
 def nominate(
+    request: Request,
     db: DB,
     principal: CurrentPrincipal,
     event_id: int,
@@ -232,7 +236,7 @@ def nominate(
         db, principal, service.get_event(db, event_id), email=email, level=level, mobile=mobile or None,
         designation=designation or None,
     )  # fmt: skip
-    return RedirectResponse(_back(event_id, "nominated"), status_code=303)
+    return _back(request, event_id, "Nominated {email}.", email=email)
 
 
 @router.get("/events/{event_id}/nominations.{fmt}")
@@ -246,18 +250,23 @@ def export_nominations(db: DB, principal: CurrentPrincipal, event_id: int, fmt: 
 
 @router.post("/events/{event_id}/invite", dependencies=[CSRF])
 def invite(
-    db: DB, principal: CurrentPrincipal, event_id: int, emails: Annotated[str, Form(max_length=200_000)]
+    request: Request,
+    db: DB,
+    principal: CurrentPrincipal,
+    event_id: int,
+    emails: Annotated[str, Form(max_length=200_000)],
 ) -> Response:
     """Add e-mails to the invitation list."""
     result = service.invite(db, principal, service.get_event(db, event_id), emails.replace(",", "\n").splitlines())
-    msg = f"invited {len(result['added'])}" + (
-        f"; unknown: {', '.join(result['unknown'][:20])}" if result["unknown"] else ""
-    )
-    return RedirectResponse(_back(event_id, msg), status_code=303)
+    response = _back(request, event_id, "Invited {count}.", count=len(result["added"]))
+    if result["unknown"]:
+        flash(request, response, "Not known: {emails}", kind="error", emails=", ".join(result["unknown"][:20]))
+    return response
 
 
 @router.post("/events/{event_id}/update", dependencies=[CSRF])
 def update(
+    request: Request,
     db: DB,
     principal: CurrentPrincipal,
     event_id: int,
@@ -270,7 +279,7 @@ def update(
     except ValidationError as exc:
         raise InvalidInput("The recording link must start with http:// or https://.") from exc
     service.update_event(db, principal, service.get_event(db, event_id), data)
-    return RedirectResponse(_back(event_id, "saved"), status_code=303)
+    return _back(request, event_id, "Saved.")
 
 
 @router.post("/events/{event_id}/import", response_class=HTMLResponse, dependencies=[CSRF])
@@ -321,12 +330,12 @@ def certificate(db: DB, principal: CurrentPrincipal, event_id: int) -> Response:
 
 
 @router.post("/events/{event_id}/finalise", dependencies=[CSRF])
-def finalise(db: DB, principal: CurrentPrincipal, event_id: int) -> Response:
+def finalise(request: Request, db: DB, principal: CurrentPrincipal, event_id: int) -> Response:
     """Close live attendance and credit everyone's final minutes."""
     event = service.get_event(db, event_id)
     service.require_manager(db, principal, event)
     sent = attendance.finalise(db, event)
-    return RedirectResponse(_back(event_id, f"attendance closed, {sent} credited"), status_code=303)
+    return _back(request, event_id, "Attendance closed; {count} people credited.", count=sent)
 
 
 @router.get("/events/{event_id}/watch", response_class=HTMLResponse)

@@ -16,11 +16,12 @@ from saptah.directory import repository as people
 from saptah.directory import service as directory
 from saptah.events import attendance, service
 from saptah.events.models import Attendance, Event, Registration
+from saptah.web.i18n import N_
 
 NAV_ENTRIES = [
-    ("Events", "/events", ()),
-    ("My events", "/events/mine", ()),
-    ("Event reports", "/events/reports", ("mdo_admin", "mdo_leader", "national_organiser")),
+    (N_("Events"), "/events", ()),
+    (N_("My events"), "/events/mine", ()),
+    (N_("Event reports"), "/events/reports", ("mdo_admin", "mdo_leader", "national_organiser")),
 ]
 
 # (day of Oct 2024, hour, minute, title, speaker, theme): the 24 central webinars of the week

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from saptah.core import signals
 from saptah.lrs import erasure, service
+from saptah.web.i18n import N_
 
-NAV_ENTRY = ("LRS clients", "/lrs/clients", ("national_organiser",))
+NAV_ENTRY = (N_("LRS clients"), "/lrs/clients", ("national_organiser",))
 
 
 def _on_onboarded(session: object, event: signals.PersonOnboarded) -> None:

@@ -8,6 +8,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from saptah.web.i18n import N_
+
 
 class ItemStatus(enum.StrEnum):
     """Where a person stands on one plan item."""
@@ -29,7 +31,13 @@ class ItemStatus(enum.StrEnum):
         return self in (ItemStatus.COMPLETED_ON_TIME, ItemStatus.COMPLETED_LATE)
 
 
-_LABELS = {s.value: s.value.replace("_", " ").capitalize() for s in ItemStatus}
+_LABELS = {
+    "not_started": N_("Not started"),
+    "in_progress": N_("In progress"),
+    "completed_on_time": N_("Completed on time"),
+    "completed_late": N_("Completed late"),
+    "overdue": N_("Overdue"),
+}
 
 
 class PlanIn(BaseModel):

@@ -22,6 +22,7 @@ from saptah.plans.models import Plan
 from saptah.plans.schemas import ComplianceRow, ItemStatus
 from saptah.plans.status import compliance_rows, item_deadline, person_matches
 from saptah.plans.views import APAR_HEADER, EXPORT_JOB_KIND, XLSX_TYPE, export_name, export_rows_for
+from saptah.web.i18n import N_
 from saptah.web.templating import HOME_PANELS, NAV
 
 JOB_KIND = "plans.remind"
@@ -174,6 +175,10 @@ def learning_panel(session: Session, principal: Any) -> tuple[str, dict[str, Any
         "overdue": sum(1 for r in mandatory if r.status == ItemStatus.OVERDUE),
         "done": sum(1 for r in mandatory if r.status.done),
         "next": next((r for r in mandatory if not r.status.done and r.deadline), None),
+        # the assigned courses still to do, soonest deadline first (mandatory before recommended on a tie)
+        "assigned": sorted(
+            (r for r in rows if not r.status.done), key=lambda r: (r.deadline or date.max, not r.mandatory)
+        )[:5],
     }
     return "plans_panel.html", panel
 
@@ -185,11 +190,45 @@ def register() -> None:
     jobs.register(EXPORT_JOB_KIND, run_export_job)
     admins = ("mdo_admin", "mdo_leader", "national_organiser")
     for entry in (
-        ("My learning", "/my/learning", ()),
-        ("Plans", "/plans", admins),
-        ("Compliance", "/plans/compliance", admins),
+        (N_("My learning"), "/my/learning", ()),
+        (N_("Plans"), "/plans", admins),
+        (N_("Compliance"), "/plans/compliance", admins),
     ):
         if entry not in NAV:
             NAV.append(entry)
     if learning_panel not in HOME_PANELS:
         HOME_PANELS.append(learning_panel)
+
+
+def seed_demo(session: Session, rng: Any, *, people: int, progress: Any) -> None:
+    """The Ministry of Health's NLW plan: two mandated courses with deadlines and a choice, for the demo learner."""
+    from saptah.core.timeutil import IST
+    from saptah.plans import service
+    from saptah.plans.schemas import ItemIn, PlanIn
+
+    admin = directory.repo.get_person_by_email(session, "admin.mohfw@saptah.demo")
+    leader = directory.repo.get_person_by_email(session, "leader.mohfw@saptah.demo")
+    if admin is None or leader is None:
+        return
+    today = utcnow().astimezone(IST).date()
+    author = directory.load_principal(session, admin.id)
+    plan = service.create_plan(
+        session,
+        author,
+        PlanIn(
+            title="Karmayogi Saptah: Ministry of Health learning plan",
+            owner_org_code="MOHFW",
+            circular_ref="MoHFW circular A-12011/14/2024-Trg",
+            circular_date=today - timedelta(days=10),
+        ),
+    )
+    items = [
+        ItemIn(course_codes=["MOHFW-KNOW-MINISTRY"], deadline_date=today + timedelta(days=5)),
+        ItemIn(course_codes=["DOPT-POSH"], deadline_date=today + timedelta(days=12)),
+        ItemIn(course_codes=["DOPT-STRESS", "AYUSH-YBREAK", "MOEFCC-LIFE"], choose_k=1, title="Well-being: any one"),
+        ItemIn(course_codes=["KB-VIKSIT-2047"], mandatory=False, deadline_date=today + timedelta(days=20)),
+    ]
+    for item in items:
+        service.add_item(session, author, plan, item)
+    service.publish(session, directory.load_principal(session, leader.id), plan, today=today)
+    progress(len(items))

@@ -23,6 +23,7 @@ from saptah.core.security import sign, signed_by
 from saptah.domains import domain_modules
 from saptah.web import assets, errors, pages, strict
 from saptah.web.deps import CSRF_COOKIE
+from saptah.web.i18n import LANG_COOKIE, language_of
 from saptah.web.templating import build_templates
 from saptah.wiring import wire
 
@@ -201,7 +202,7 @@ class RequestContext:
             set_cookie = self._csrf_cookie(csrf)
         state = scope.setdefault("state", {})
         state["csrf_token"] = csrf
-        state["lang"] = "hi" if cookies.get("saptah_lang") == "hi" else "en"
+        state["lang"] = language_of(cookies.get(LANG_COOKIE))
         safe = _with_safe_headers(send, hsts=self.hsts, path=scope["path"], set_cookie=set_cookie)
         started = False
 

@@ -1,4 +1,4 @@
-"""Static assets: the stylesheet and the fonts, served from installed packages (no CDN)."""
+"""Static assets served from the installed package (no CDN): fonts, icons, the web app manifest, the service worker."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from pathlib import Path
 
 import fontpkg_noto_sans
 import fontpkg_noto_sans_devanagari
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse
 
 from saptah.core.errors import NotFound
+from saptah.web.i18n import translate
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,3 +32,47 @@ def font(name: str) -> FileResponse:
     if path is None:
         raise NotFound("No such font.")
     return FileResponse(path, media_type="font/ttf", headers={"Cache-Control": "public, max-age=31536000"})
+
+
+STATIC = Path(__file__).parent / "static"
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """The browser tab's icon."""
+    return FileResponse(STATIC / "icons" / "favicon.ico", media_type="image/x-icon", headers=_DAY)
+
+
+@router.get("/sw.js")
+def service_worker() -> FileResponse:
+    """The service worker, from the site's root so that it may look after every page."""
+    headers = {"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"}
+    return FileResponse(STATIC / "sw.js", media_type="text/javascript", headers=headers)
+
+
+@router.get("/manifest.webmanifest")
+def manifest(request: Request) -> JSONResponse:
+    """The web app manifest, so that a learner can add Saptah to the home screen (named in their language)."""
+    lang = getattr(request.state, "lang", "en")
+    icons = [
+        {"src": "/static/icons/icon-192.png", "sizes": "192x192", "type": "image/png"},
+        {"src": "/static/icons/icon-512.png", "sizes": "512x512", "type": "image/png"},
+        {"src": "/static/icons/maskable-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
+        {"src": "/static/icons/icon.svg", "sizes": "any", "type": "image/svg+xml"},
+    ]
+    body = {
+        "name": f"Saptah · {translate('National Learning Week', lang)}",
+        "short_name": "Saptah",
+        "description": translate("Learn, join webinars and watch your hours rise toward the target.", lang),
+        "lang": lang,
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f6f7f9",
+        "theme_color": "#a3470f",
+        "icons": icons,
+    }
+    return JSONResponse(body, media_type="application/manifest+json", headers=_DAY)
+
+
+_DAY = {"Cache-Control": "public, max-age=86400"}

@@ -13,24 +13,25 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from saptah.core.errors import SaptahError
+from saptah.web.i18n import N_
 from saptah.web.templating import render
 
 log = logging.getLogger(__name__)
 API_PREFIXES = ("/api/", "/xapi")
 TITLES = {
-    400: "Something is not right",
-    401: "Please sign in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Not allowed",
-    409: "Conflict",
-    412: "Changed meanwhile",
-    413: "Too large",
-    429: "Slow down",
-    500: "Something went wrong",
-    503: "Busy",
+    400: N_("Something is not right"),
+    401: N_("Please sign in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Not allowed"),
+    409: N_("Conflict"),
+    412: N_("Changed meanwhile"),
+    413: N_("Too large"),
+    429: N_("Slow down"),
+    500: N_("Something went wrong"),
+    503: N_("Busy"),
 }
-BUSY_MESSAGE = "Saptah is very busy right now. Please try again in a few seconds."
+BUSY_MESSAGE = N_("Saptah is very busy right now. Please try again in a few seconds.")
 # Database errors that mean "overloaded, try again", not "bug": SQLite's write lock, PostgreSQL's
 # deadlock (40P01), serialisation failure (40001) and too many connections (53300).
 TRANSIENT_SQLSTATES = {"40P01", "40001", "53300"}

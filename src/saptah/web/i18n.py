@@ -1,53 +1,117 @@
-"""English and Hindi interface text."""
+"""Interface text in the person's language, from gettext catalogues (Babel), and Indian number and date formats.
+
+The catalogues are `saptah/locale/<lang>/LC_MESSAGES/messages.po`, read at run time (no compile step), so adding a
+language is adding a catalogue. English is the source language: its text is the message id. Strings are marked with
+`t("...")` in templates and `t`/`N_` (or an error class: `InvalidInput("...")`) in Python; `babel.cfg` says where
+`pybabel extract` looks (see docs/i18n.md).
+"""
 
 from __future__ import annotations
 
-HINDI: dict[str, str] = {
-    "Sign in": "साइन इन करें",
-    "Sign out": "साइन आउट",
-    "E-mail": "ई-मेल",
-    "Password": "पासवर्ड",
-    "Forgot password?": "पासवर्ड भूल गए?",
-    "Home": "मुख्य पृष्ठ",
-    "People": "कर्मचारी",
-    "Organisations": "संगठन",
-    "My profile": "मेरी प्रोफ़ाइल",
-    "Organisation": "संगठन",
-    "Designation": "पदनाम",
-    "Group": "समूह",
-    "Search": "खोजें",
-    "Name": "नाम",
-    "Roles": "भूमिकाएँ",
-    "Learner": "शिक्षार्थी",
-    "MDO admin": "एमडीओ व्यवस्थापक",
-    "MDO leader": "एमडीओ प्रमुख",
-    "National organiser": "राष्ट्रीय आयोजक",
-    "Content provider": "सामग्री प्रदाता",
-    "Welcome": "स्वागत है",
-    "National Learning Week": "राष्ट्रीय शिक्षण सप्ताह",
-    "Set your password": "अपना पासवर्ड सेट करें",
-    "Save": "सहेजें",
-    "Next": "अगला",
-    "Previous": "पिछला",
-    "Employee ID": "कर्मचारी आईडी",
-    "Your organisation": "आपका संगठन",
-    "Staff in your subtree": "आपके संगठन-वृक्ष में कर्मचारी",
-    "The whole tree": "पूरा संगठन-वृक्ष",
-    "Grant a role": "भूमिका दें",
-    "Language": "भाषा",
-}
+from datetime import date, datetime
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+from saptah.core.timeutil import IST
+
+DEFAULT = "en"
+LANG_COOKIE = "saptah_lang"
+# Babel locale per interface language: Indian English and Hindi (both group numbers as 1,23,456).
+LOCALES = {"en": "en_IN", "hi": "hi_IN"}
+
+
+def N_(text: str) -> str:
+    """Mark a string for the catalogues where it is defined; it is translated where it is shown."""
+    return text
+
 
 ROLE_LABELS = {
-    "learner": "Learner",
-    "mdo_admin": "MDO admin",
-    "mdo_leader": "MDO leader",
-    "national_organiser": "National organiser",
-    "content_provider": "Content provider",
+    "learner": N_("Learner"),
+    "mdo_admin": N_("MDO admin"),
+    "mdo_leader": N_("MDO leader"),
+    "national_organiser": N_("National organiser"),
+    "content_provider": N_("Content provider"),
 }
 
 
-def translate(text: str, lang: str) -> str:
-    """The Hindi text when the page is in Hindi and a translation exists."""
-    if lang == "hi":
-        return HINDI.get(text, text)
-    return text
+@cache
+def languages() -> tuple[str, ...]:
+    """The interface languages: English and every language with a catalogue."""
+    root = files("saptah") / "locale"
+    found = sorted(p.name for p in root.iterdir() if (p / "LC_MESSAGES" / "messages.po").is_file())
+    return (DEFAULT, *[lang for lang in found if lang != DEFAULT])
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """A language's translations (message id to text); untranslated and fuzzy entries are left out."""
+    if lang == DEFAULT or lang not in languages():
+        return {}
+    path = files("saptah") / "locale" / lang / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as fh:
+        cat = read_po(fh, locale=lang)
+    return {
+        m.id: m.string for m in cat if isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy
+    }
+
+
+def language_of(value: str | None) -> str:
+    """A supported interface language from a stored or sent value (English when unknown)."""
+    return value if value in languages() else DEFAULT
+
+
+def translate(text: str, lang: str, **params: Any) -> str:
+    """The text in the language (as is when no translation), with `{name}` parameters filled in."""
+    out = catalogue(lang).get(text, text) if lang != DEFAULT else text
+    return out.format(**params) if params else out
+
+
+def language_name(lang: str) -> str:
+    """A language's own name ("हिन्दी" for Hindi)."""
+    name = Locale.parse(lang).display_name or lang
+    return name[:1].upper() + name[1:]
+
+
+def fmt_number(value: float | int | None, lang: str = DEFAULT) -> str:
+    """A number in the Indian system: 1,23,456."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=LOCALES.get(lang, "en_IN"), group_separator=True)
+
+
+def fmt_lakh(value: float | int, lang: str = DEFAULT) -> str:
+    """A large count as people say it: 7.4 lakh, 3.2 crore (plain 1,23,456 grouping below a lakh)."""
+    for size, word in ((10_000_000, "crore"), (100_000, "lakh")):
+        if abs(value) >= size:
+            figure = format_decimal(round(value / size, 1), locale=LOCALES.get(lang, "en_IN"))
+            return f"{figure} {translate(word, lang)}"
+    return fmt_number(value, lang)
+
+
+def fmt_when(moment: datetime | None, lang: str = DEFAULT, pattern: str | None = None) -> str:
+    """An aware moment in IST for people: numeric in English (27-10-2024 11:00), month names in other languages."""
+    if moment is None:
+        return ""
+    if lang == DEFAULT:
+        return moment.astimezone(IST).strftime(pattern or "%d-%m-%Y %H:%M")
+    skeleton = "d MMM y" if pattern in ("%d-%m-%Y", "%d %b %Y") else "d MMM y, HH:mm"
+    if pattern == "%H:%M":
+        skeleton = "HH:mm"
+    elif pattern and pattern.startswith("%a"):
+        skeleton = "EEE, " + skeleton
+    return format_datetime(moment, skeleton, tzinfo=IST, locale=LOCALES.get(lang, lang))
+
+
+def fmt_day(day: date | None, lang: str = DEFAULT) -> str:
+    """A calendar day: 27-10-2024 in English, 27 अक्तू॰ 2024 in Hindi."""
+    if day is None:
+        return ""
+    if lang == DEFAULT:
+        return day.strftime("%d-%m-%Y")
+    return format_date(day, "d MMM y", locale=LOCALES.get(lang, lang))

@@ -1,12 +1,15 @@
-"""Pages that belong to no domain: health and the language switch."""
+"""Pages that belong to no domain: health, the language switch, and the installable app's files."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import text
 
-from saptah.web.deps import DB
+from saptah.directory import service as directory
+from saptah.web.deps import DB, MaybePrincipal
+from saptah.web.i18n import LANG_COOKIE, language_of
+from saptah.web.templating import render
 
 router = APIRouter()
 
@@ -19,11 +22,20 @@ def healthz(db: DB) -> dict[str, str]:
 
 
 @router.get("/lang/{lang}", include_in_schema=False)
-def switch_language(lang: str, request: Request) -> RedirectResponse:
-    """Switch the interface between English and Hindi."""
+def switch_language(lang: str, request: Request, db: DB, principal: MaybePrincipal) -> RedirectResponse:
+    """Switch the interface language; a signed-in person keeps it in their profile."""
+    chosen = language_of(lang)
     back = request.headers.get("referer") or "/"
     if not back.startswith(str(request.base_url)):
         back = "/"
+    if principal is not None:
+        directory.set_language(db, principal.person_id, chosen)
     response = RedirectResponse(back, status_code=303)
-    response.set_cookie("saptah_lang", "hi" if lang == "hi" else "en", max_age=365 * 86400, samesite="lax")
+    response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="lax")
     return response
+
+
+@router.get("/offline", response_class=HTMLResponse, include_in_schema=False)
+def offline(request: Request) -> Response:
+    """The page the service worker shows for a page not kept on the device (kept at installation)."""
+    return render(request, "offline.html")

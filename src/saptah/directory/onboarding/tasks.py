@@ -5,9 +5,10 @@ from __future__ import annotations
 from saptah.directory.onboarding import service
 from saptah.directory.onboarding.results import send_welcome
 from saptah.jobs import service as jobs
+from saptah.web.i18n import N_
 from saptah.web.templating import NAV
 
-NAV_ENTRY = ("Onboarding", "/onboarding", ("mdo_admin", "mdo_leader", "national_organiser"))
+NAV_ENTRY = (N_("Onboarding"), "/onboarding", ("mdo_admin", "mdo_leader", "national_organiser"))
 
 
 def register() -> None:

@@ -1,0 +1,54 @@
+/* Saptah's layout script (a static file: the pages carry no inline script). */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function worker(message) {
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) { navigator.serviceWorker.controller.postMessage(message); }
+  }
+
+  // With a service worker in charge, a beacon goes out as a keep-alive fetch, so that a ping made offline is kept
+  // by the worker and sent when the connection returns (the browser drops a beacon it cannot send).
+  if (navigator.serviceWorker && navigator.serviceWorker.controller && navigator.sendBeacon) {
+    navigator.sendBeacon = function (url, body) {
+      fetch(url, {method: "POST", body: body, keepalive: true, credentials: "same-origin"}).catch(function () {});
+      return true;
+    };
+  }
+
+  function ready() {
+    var button = document.querySelector("[data-menu-toggle]");
+    var nav = document.getElementById("site-nav");
+    if (button && nav) {
+      button.addEventListener("click", function () {
+        var open = nav.classList.toggle("open");
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    }
+    var note = document.querySelector("[data-offline-note]");
+    function connection() {
+      if (note) { note.hidden = navigator.onLine; }
+      if (navigator.onLine) { worker({type: "flush"}); }
+    }
+    window.addEventListener("online", connection);
+    window.addEventListener("offline", connection);
+    connection();
+    var kept = document.querySelector("[data-testid=kept-note]");
+    if (kept && /[?&]kept=1/.test(window.location.search)) {
+      kept.hidden = false;
+      document.querySelector("[data-testid=not-kept]").hidden = true;
+    }
+    var signOut = document.querySelector("form[action='/sign-out']");
+    if (signOut) { signOut.addEventListener("submit", function () { worker({type: "forget"}); }); }
+    // A course player: fetch its other modules now, so they can be read without a connection.
+    var modules = document.querySelectorAll("[data-testid=module-list] a[href^='/learn/']");
+    if (modules.length) {
+      worker({type: "keep-pages", urls: Array.prototype.map.call(modules, function (a) { return a.getAttribute("href"); })});
+    }
+  }
+
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () { /* offline use is a bonus */ });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", ready); } else { ready(); }
+})();

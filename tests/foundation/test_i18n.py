@@ -1,0 +1,128 @@
+"""Every visible string is translatable and has its Hindi translation; numbers and dates in the Indian way."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from jinja2 import Environment, nodes
+
+from saptah.web import i18n
+from tests.factories import sign_in
+
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src" / "saptah"
+KEYWORDS = {"t": None, "N_": None, "translate": None, "flash": (3,), "_back": (3,)}
+# Templates whose own text is not yet marked for translation (admin and organiser pages); the list only shrinks.
+NOT_YET_MARKED = {
+    "competencies.html", "import.html", "onboarding.html", "upload.html", "organisations.html", "people.html",
+    "person.html", "job.html", "compliance.html", "export_large.html", "plan.html", "plans.html",
+    "certificate_manage.html",
+}  # fmt: skip
+WORD = re.compile(r"[A-Za-z]{2,}")
+VISIBLE_ATTRS = re.compile(r'\b(?:placeholder|title|aria-label|alt)="([^"{]*)"')
+
+
+def extracted() -> set[str]:
+    """Every message id `pybabel extract` finds with babel.cfg and ./scripts/i18n's keywords."""
+    method_map = [("src/saptah/**.py", "python"), ("src/saptah/**/templates/**.html", "jinja2")]
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(ROOT, method_map, keywords=KEYWORDS):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_every_marked_string_has_a_hindi_translation_with_the_same_placeholders():
+    hindi = i18n.catalogue("hi")
+    messages = extracted()
+    assert len(messages) > 400
+    missing = sorted(m for m in messages if not hindi.get(m))
+    assert not missing, f"{len(missing)} strings have no Hindi translation (run ./scripts/i18n, translate): {missing}"
+    for message in messages:
+        assert set(re.findall(r"\{\w+\}", message)) == set(re.findall(r"\{\w+\}", hindi[message])), message
+
+
+def _shown_literals(expr: nodes.Node) -> list[str]:
+    """String literals an output expression shows as they are (not through t(), not in a test or an argument)."""
+    if isinstance(expr, nodes.Const):
+        return [expr.value] if isinstance(expr.value, str) and WORD.search(expr.value) else []
+    if isinstance(expr, nodes.CondExpr):
+        return _shown_literals(expr.expr1) + (_shown_literals(expr.expr2) if expr.expr2 is not None else [])
+    if isinstance(expr, nodes.Concat):
+        return [w for part in expr.nodes for w in _shown_literals(part)]
+    if isinstance(expr, nodes.Filter) and expr.node is not None:
+        return _shown_literals(expr.node)
+    return []
+
+
+def _unmarked(source: str) -> list[str]:
+    """Text a template shows without passing it through t(): template text, visible attributes, string literals."""
+    env = Environment(autoescape=True)
+    # the template's own text, with each {{ ... }} and {% ... %} as a placeholder, then its tags taken out
+    page = "".join(
+        value if kind == "data" else ("\x00" if kind.endswith("_begin") else "") for _, kind, value in env.lex(source)
+    )
+    found = [a for a in VISIBLE_ATTRS.findall(page) if WORD.search(a)]
+    text = re.sub(
+        r"&\w+;|&#\d+;", " ", re.sub(r"<[^>]*>", " ", re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S))
+    )
+    found += [w for w in text.replace("\x00", " ").split() if WORD.search(w)]
+    for match in re.finditer(r"\{\{(.*?)\}\}", source, re.S):
+        before = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", source[: match.start()], flags=re.S)
+        in_tag = before.rfind("<") > before.rfind(">")
+        if in_tag and not re.search(r'(placeholder|title|aria-label|alt)="[^"]*$', before):
+            continue  # an attribute nobody reads (class, value, href)
+        for output in env.parse(match.group(0)).find_all(nodes.Output):
+            for expr in output.nodes:
+                found += _shown_literals(expr)
+    return found
+
+
+# Words that read the same in both languages: abbreviations, formats and units shown as such.
+SAME_IN_BOTH = {"Saptah", "IST", "CSV", "XLSX", "PDF", "ZIP", "xAPI", "ics", "API", "LRS", "JSON", "MDO"}
+
+
+def _same_in_both(word: str) -> bool:
+    """Codes (MOHFW, CP_KB), addresses and the abbreviations above need no translation."""
+    word = word.strip(".,:;()·")
+    return word in SAME_IN_BOTH or not re.search(r"[a-z]{2,}", word) or "/" in word
+
+
+def test_no_template_shows_text_that_is_not_marked_for_translation():
+    problems = {}
+    for path in sorted(SRC.rglob("templates/*.html")):
+        if path.name in NOT_YET_MARKED:
+            continue
+        words = [w for w in _unmarked(path.read_text("utf-8")) if not _same_in_both(w)]
+        if words:
+            problems[str(path.relative_to(SRC))] = words[:8]
+    assert not problems, problems
+
+
+def test_indian_number_grouping_and_dates_in_the_persons_language():
+    assert i18n.fmt_number(123456) == "1,23,456" and i18n.fmt_number(12345678, "hi") == "1,23,45,678"
+    assert i18n.fmt_lakh(740_000) == "7.4 lakh" and i18n.fmt_lakh(38_000_000, "hi") == "3.8 करोड़"
+    moment = datetime(2024, 10, 24, 6, 0, tzinfo=UTC)  # 11:30 IST
+    assert i18n.fmt_when(moment) == "24-10-2024 11:30"
+    assert i18n.fmt_when(moment, "hi") == "24 अक्टू॰ 2024, 11:30"
+    assert i18n.fmt_day(date(2024, 10, 27), "hi") == "27 अक्टू॰ 2024"
+
+
+def test_adding_a_language_is_adding_a_catalogue():
+    assert i18n.languages() == ("en", "hi")  # discovered from src/saptah/locale/*/LC_MESSAGES/messages.po
+    assert i18n.language_of("hi") == "hi" and i18n.language_of("xx") == "en"
+
+
+@pytest.mark.parametrize("path", ["/", "/courses", "/my/learning", "/campaigns"])
+def test_the_language_is_kept_in_the_profile_and_follows_the_person(client, make, path):
+    person = make.person()
+    sign_in(client, person.email)
+    client.get("/lang/hi")
+    client.cookies.clear()  # another browser, say the phone
+    sign_in(client, person.email)
+    page = client.get(path)
+    assert page.status_code == 200 and '<html lang="hi">' in page.text
+    assert "मुख्य पृष्ठ" in page.text and ">Home<" not in page.text

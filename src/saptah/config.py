@@ -12,7 +12,7 @@ DEV_SECRET = "saptah-development-secret-do-not-use-in-production"  # noqa: S105 
 # 32 random bytes written as URL-safe base64 are 43 characters (as hex, 64); a value this long with this many
 # different characters is no word, name or keyboard run.
 MIN_SECRET_CHARS = 43
-MIN_SECRET_DISTINCT = 16
+MIN_SECRET_DISTINCT = 12
 HOW_TO_MAKE_ONE = 'make one with  python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 

@@ -31,6 +31,7 @@ from saptah.events.schemas import (
     PingIn,
     PingOut,
 )
+from saptah.web import openapi
 from saptah.web.deps import CSRF_COOKIE, DB, SESSION_COOKIE, CurrentPrincipal
 from saptah.web.lean import replay
 
@@ -209,7 +210,7 @@ def _plain_body(content_type: str, raw: bytes) -> PingIn | None:
 lean_routes = [("POST", r"/api/v1/events/(?P<event_id>[0-9]{1,9})/presence", presence_lean)]
 
 
-@router.get("/events/{event_id}/event.ics")
+@router.get("/events/{event_id}/event.ics", response_class=Response, responses=openapi.files(openapi.ICS))
 def event_ics(event_id: int, request: Request, db: DB, principal: CurrentPrincipal) -> Response:
     """The event for a calendar app."""
     event = service.get_event(db, event_id)

@@ -21,7 +21,7 @@ from saptah.config import Settings
 from saptah.core.db import make_engine, make_sessionmaker
 from saptah.core.security import sign, signed_by
 from saptah.domains import domain_modules
-from saptah.web import assets, errors, pages, strict
+from saptah.web import assets, errors, openapi, pages, strict
 from saptah.web.deps import CSRF_COOKIE
 from saptah.web.i18n import LANG_COOKIE, language_of
 from saptah.web.templating import build_templates
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, *, factory: sessionmaker[Sessio
     app.state.sessionmaker = factory
     app.state.templates = build_templates()
     errors.install(app)
+    openapi.install(app)
     app.lean_routes(route for _domain, module in domain_modules("api") for route in getattr(module, "lean_routes", ()))
     app.add_middleware(
         RequestContext,

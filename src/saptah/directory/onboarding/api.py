@@ -12,6 +12,7 @@ from saptah.core.errors import Forbidden, InvalidInput
 from saptah.directory import service as directory
 from saptah.directory.onboarding import files, results, service
 from saptah.directory.onboarding.schemas import ResultRows, UploadOut
+from saptah.web import openapi
 from saptah.web.deps import CSRF_FIELD, DB, CurrentPrincipal, SettingsDep, csrf_matches
 
 router = APIRouter(prefix="/api/v1/onboarding", tags=["onboarding"])
@@ -118,7 +119,9 @@ def import_previewed(upload_id: int, db: DB, principal: CurrentPrincipal, settin
     return UploadOut.model_validate(service.describe(db, new))
 
 
-@router.get("/uploads/{upload_id}/result.{fmt}")
+@router.get(
+    "/uploads/{upload_id}/result.{fmt}", response_class=Response, responses=openapi.files(openapi.CSV, openapi.XLSX)
+)
 def result_file(
     upload_id: int, fmt: Literal["csv", "xlsx"], db: DB, principal: CurrentPrincipal, settings: SettingsDep
 ) -> Response:
@@ -128,7 +131,7 @@ def result_file(
     return FileResponse(path, filename=name, media_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX)
 
 
-@router.get("/template.{fmt}")
+@router.get("/template.{fmt}", response_class=Response, responses=openapi.files(openapi.CSV, openapi.XLSX))
 def template(
     fmt: Literal["csv", "xlsx"],
     principal: CurrentPrincipal,

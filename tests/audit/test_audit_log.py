@@ -111,6 +111,11 @@ def test_leaders_read_only_their_subtree_and_learners_not_at_all(client, db, mak
     assert f"person {mha_clerk.id}" in targets(mha_leader)
     assert {f"person {mohfw_clerk.id}", f"person {mha_clerk.id}"} <= targets(organiser)
 
+    sign_in(client, mha_leader.email)
+    page = client.get("/audit", params={"act": "role.grant"})
+    assert page.status_code == 200 and mha_clerk.full_name in page.text and mohfw_clerk.full_name not in page.text
+    assert mohfw_clerk.full_name not in client.get("/audit/export.csv").content.decode("utf-8-sig")
+
     assert client.get("/api/v1/audit", headers=_bearer(db, learner)).status_code == 403
     sign_in(client, learner.email)
     assert client.get("/audit").status_code == 403

@@ -177,3 +177,24 @@ def test_the_log_refuses_update_and_delete(db, make, backend):
             db.execute(text(statement), {"id": entry_id})
         savepoint.rollback()
     assert db.get(AuditEntry, entry_id) is not None
+
+
+def test_an_export_of_a_people_list_is_recorded_and_its_leader_sees_it(client, db, make):
+    admin = make.person("MOHFW", role=Role.MDO_ADMIN)
+    leader = make.person("MOHFW", role=Role.MDO_LEADER)
+    other_leader = make.person("MHA", role=Role.MDO_LEADER)
+    make.person("MOHFW")
+    c = campaigns.campaign(db, name="Audit people-list week")
+    db.commit()
+    r = client.get(
+        "/api/v1/analytics/tables/not_started.csv",
+        params={"campaign": c.id, "start": "2024-10-19", "end": "2024-10-25"},
+        headers=_bearer(db, admin),
+    )
+    assert r.status_code == 200, r.text
+    [entry] = [e for e in _entries(db, "export.personal_data") if e.actor_id == admin.id]
+    assert (entry.channel, entry.target) == ("api", "people list not_started")
+    seen = client.get("/api/v1/audit", params={"act": "export.personal_data"}, headers=_bearer(db, leader)).json()
+    assert [e["actor_id"] for e in seen["entries"]] == [admin.id]
+    unseen = client.get("/api/v1/audit", params={"act": "export.personal_data"}, headers=_bearer(db, other_leader))
+    assert unseen.json()["total"] == 0

@@ -242,3 +242,15 @@ def test_an_honour_rolls_packed_certificates_are_packed_again_without_the_erased
         pass
     packed = texts()
     assert "Honoured Erasable 0" not in packed and "Honoured Erasable 1" in packed
+
+
+def test_no_e_mail_is_queued_to_an_erased_person(db, make):
+    from saptah.directory import service as directory
+    from saptah.notify import service as notify
+    from saptah.notify.models import OutboxMessage
+
+    person = make.person("MOHFW")
+    event = directory.erase_person(db, person=person)
+    notify.enqueue(db, to=event.erased_email, subject="Reminder", body="Dear Erased person", kind="x", dedupe_key="k1")
+    db.flush()
+    assert db.query(OutboxMessage).filter_by(to_addr=event.erased_email).count() == 0

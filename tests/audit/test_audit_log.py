@@ -198,3 +198,13 @@ def test_an_export_of_a_people_list_is_recorded_and_its_leader_sees_it(client, d
     assert [e["actor_id"] for e in seen["entries"]] == [admin.id]
     unseen = client.get("/api/v1/audit", params={"act": "export.personal_data"}, headers=_bearer(db, other_leader))
     assert unseen.json()["total"] == 0
+
+
+def test_the_menu_offers_the_log_to_leaders_and_organisers_only(client, make):
+    leader = make.person("MOHFW", role=Role.MDO_LEADER)
+    learner = make.person("MOHFW")
+    sign_in(client, leader.email)
+    assert 'href="/audit"' in client.get("/").text
+    client.cookies.clear()
+    sign_in(client, learner.email)
+    assert 'href="/audit"' not in client.get("/").text

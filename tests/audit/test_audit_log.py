@@ -111,6 +111,11 @@ def test_leaders_read_only_their_subtree_and_learners_not_at_all(client, db, mak
     assert f"person {mha_clerk.id}" in targets(mha_leader)
     assert {f"person {mohfw_clerk.id}", f"person {mha_clerk.id}"} <= targets(organiser)
 
+    sign_in(client, mha_leader.email)
+    page = client.get("/audit", params={"act": "role.grant"})
+    assert page.status_code == 200 and mha_clerk.full_name in page.text and mohfw_clerk.full_name not in page.text
+    assert mohfw_clerk.full_name not in client.get("/audit/export.csv").content.decode("utf-8-sig")
+
     assert client.get("/api/v1/audit", headers=_bearer(db, learner)).status_code == 403
     sign_in(client, learner.email)
     assert client.get("/audit").status_code == 403
@@ -172,3 +177,34 @@ def test_the_log_refuses_update_and_delete(db, make, backend):
             db.execute(text(statement), {"id": entry_id})
         savepoint.rollback()
     assert db.get(AuditEntry, entry_id) is not None
+
+
+def test_an_export_of_a_people_list_is_recorded_and_its_leader_sees_it(client, db, make):
+    admin = make.person("MOHFW", role=Role.MDO_ADMIN)
+    leader = make.person("MOHFW", role=Role.MDO_LEADER)
+    other_leader = make.person("MHA", role=Role.MDO_LEADER)
+    make.person("MOHFW")
+    c = campaigns.campaign(db, name="Audit people-list week")
+    db.commit()
+    r = client.get(
+        "/api/v1/analytics/tables/not_started.csv",
+        params={"campaign": c.id, "start": "2024-10-19", "end": "2024-10-25"},
+        headers=_bearer(db, admin),
+    )
+    assert r.status_code == 200, r.text
+    [entry] = [e for e in _entries(db, "export.personal_data") if e.actor_id == admin.id]
+    assert (entry.channel, entry.target) == ("api", "people list not_started")
+    seen = client.get("/api/v1/audit", params={"act": "export.personal_data"}, headers=_bearer(db, leader)).json()
+    assert [e["actor_id"] for e in seen["entries"]] == [admin.id]
+    unseen = client.get("/api/v1/audit", params={"act": "export.personal_data"}, headers=_bearer(db, other_leader))
+    assert unseen.json()["total"] == 0
+
+
+def test_the_menu_offers_the_log_to_leaders_and_organisers_only(client, make):
+    leader = make.person("MOHFW", role=Role.MDO_LEADER)
+    learner = make.person("MOHFW")
+    sign_in(client, leader.email)
+    assert 'href="/audit"' in client.get("/").text
+    client.cookies.clear()
+    sign_in(client, learner.email)
+    assert 'href="/audit"' not in client.get("/").text

@@ -203,3 +203,54 @@ def test_erase_and_export_at_the_command_line(tmp_path, monkeypatch):
         assert ("export.personal_data", "cli") in acts and ("personal_data.erase", "cli") in acts
     r = runner.invoke(cli.app, ["privacy", "erase", "cli.erase@example.gov.in", "--reason", "DPDP letter 9"])
     assert r.exit_code == 1 and "No one is registered" in r.output
+
+
+def test_an_honour_rolls_packed_certificates_are_packed_again_without_the_erased_name(db, make, factory, settings):
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+
+    from saptah.directory.service import load_principal
+    from saptah.jobs import service as jobs
+    from saptah.privacy import service as privacy
+
+    c = campaigns.campaign(db, name="Honour erasure week")
+    people = [make.person("DOHFW", full_name=f"Honoured Erasable {i}") for i in range(5)]
+    for i, p in enumerate(people):
+        campaigns.complete(db, p.id, 1, campaigns.ist(2024, 10, 20), 200 - 10 * i)
+    organiser = load_principal(db, make.person("DOPT", role=Role.NATIONAL_ORGANISER).id)
+    roll = recognition.draft_honour_roll(db, principal=organiser, campaign_id=c.id, board="n", size=5)
+    recognition.publish_honour_roll(db, principal=organiser, roll_id=roll.id)
+    db.commit()
+    while jobs.run_one(factory, settings):
+        pass
+
+    def texts() -> str:
+        db.expire_all()
+        packed = recognition.honour_roll(db, organiser, roll.id)[0].archive
+        assert packed is not None
+        with zipfile.ZipFile(io.BytesIO(packed)) as z:
+            return " ".join(PdfReader(io.BytesIO(z.read(n))).pages[0].extract_text() for n in z.namelist())
+
+    assert "Honoured Erasable 0" in texts()
+    privacy.erase(db, principal=organiser, person_id=people[0].id, reason="DPDP request 77")
+    db.commit()
+    db.expire_all()
+    assert recognition.honour_roll(db, organiser, roll.id)[0].archive is None  # not downloadable with the name
+    while jobs.run_one(factory, settings):
+        pass
+    packed = texts()
+    assert "Honoured Erasable 0" not in packed and "Honoured Erasable 1" in packed
+
+
+def test_no_e_mail_is_queued_to_an_erased_person(db, make):
+    from saptah.directory import service as directory
+    from saptah.notify import service as notify
+    from saptah.notify.models import OutboxMessage
+
+    person = make.person("MOHFW")
+    event = directory.erase_person(db, person=person)
+    notify.enqueue(db, to=event.erased_email, subject="Reminder", body="Dear Erased person", kind="x", dedupe_key="k1")
+    db.flush()
+    assert db.query(OutboxMessage).filter_by(to_addr=event.erased_email).count() == 0

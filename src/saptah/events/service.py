@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -363,7 +365,16 @@ def export_nominations(session: Session, principal: Principal, event: Event, fmt
         [names.get(n.ministry_id, ""), n.level, n.full_name, n.designation, n.mobile, n.email, fmt_ist(n.created_at)]
         for n in sorted(rows, key=lambda n: (names.get(n.ministry_id, ""), n.full_name))
     ]
-    return export(NOMINATION_HEADER, data, fmt, sheet="Nominations")
+    body = export(NOMINATION_HEADER, data, fmt, sheet="Nominations")
+    audit.record(
+        session,
+        act=Act.PERSONAL_DATA_EXPORT,
+        actor_id=principal.person_id,
+        org_id=event.organiser_org_id,
+        target=f"event {event.id} nominations",
+        details={"export": "nominations", "format": fmt, "rows": len(data)},
+    )
+    return body
 
 
 def export(header: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, *, sheet: str = "Sheet1") -> bytes:

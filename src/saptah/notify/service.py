@@ -11,9 +11,13 @@ from saptah.core.db import utcnow
 from saptah.notify import repository as repo
 from saptah.notify.models import OutboxMessage
 
+ERASED_DOMAIN = "@erased.invalid"  # the placeholder address of a person whose personal data was erased
+
 
 def enqueue(session: Session, *, to: str, subject: str, body: str, kind: str, dedupe_key: str) -> OutboxMessage:
-    """Queue a message once per dedupe key."""
+    """Queue a message once per dedupe key; nothing is queued to an erased person (the message is not stored)."""
+    if to.lower().endswith(ERASED_DOMAIN):
+        return OutboxMessage(dedupe_key=dedupe_key, kind=kind, to_addr=to, subject=subject, body="", status="failed")
     existing = repo.by_key(session, dedupe_key)
     if existing is not None:
         return existing

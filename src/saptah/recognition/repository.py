@@ -160,3 +160,14 @@ def replace_honour_entries(session: Session, roll_id: int, rows: list[HonourRoll
 def withhold_names(session: Session, person_id: int, name: str) -> None:
     """Replace the holder's name on every certificate of a person (an erasure)."""
     session.execute(update(Certificate).where(Certificate.person_id == person_id).values(recipient_name=name))
+
+
+def packed_rolls_of(session: Session, person_id: int) -> list[HonourRoll]:
+    """Published rolls whose packed certificates include this person."""
+    stmt = (
+        select(HonourRoll)
+        .join(HonourRollEntry, HonourRollEntry.roll_id == HonourRoll.id)
+        .where(HonourRollEntry.person_id == person_id, HonourRoll.archive.is_not(None))
+        .order_by(HonourRoll.id)
+    )
+    return list(session.scalars(stmt))

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from saptah.audit import service as audit
 from saptah.audit.schemas import Act
 from saptah.campaigns import service as campaigns
-from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from saptah.core.timeutil import IST
@@ -477,8 +476,3 @@ def build_honour_archive(session: Session, roll_id: int, *, base_url: str) -> in
     roll.archive, roll.archive_ready_at = buf.getvalue(), utcnow()
     session.flush()
     return len(entries)
-
-
-def forget_holder(session: Session, event: signals.PersonErased) -> None:
-    """An erased person: their certificates stay valid but no longer name them (public verification included)."""
-    repo.withhold_names(session, event.person_id, directory.ERASED_NAME)

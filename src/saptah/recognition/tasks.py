@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from saptah.campaigns.schemas import CampaignTargetsReached
 from saptah.core import signals
-from saptah.recognition import karma, service
+from saptah.recognition import erasure, karma, service
 
 HONOUR_JOB = "recognition.honour_certificates"
 CAMPAIGN_JOB = "recognition.campaign_certificates"
@@ -71,7 +71,7 @@ def register() -> None:
     signals.subscribe(signals.EventAttendanceRecorded, on_attendance)
     signals.subscribe(signals.PlanItemCompleted, karma.karma_for_plan_item)
     signals.subscribe(CampaignTargetsReached, on_targets_reached)
-    signals.subscribe(signals.PersonErased, service.forget_holder)
+    signals.subscribe(signals.PersonErased, erasure.forget_holder)
     jobs.register(HONOUR_JOB, run_honour_certificates)
     jobs.register(CAMPAIGN_JOB, run_campaign_certificates)
 

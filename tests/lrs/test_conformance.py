@@ -64,6 +64,7 @@ def _installed_suite(source: Path) -> Path:
     cache = Path(tempfile.gettempdir()) / f"saptah-conformance-{digest.hexdigest()[:16]}"
     if (cache / "node_modules").is_dir():
         return cache
+    shutil.rmtree(cache, ignore_errors=True)  # what an interrupted run left
     staging = Path(tempfile.mkdtemp(prefix="saptah-conformance-install-"))
     shutil.copytree(source, staging / SUITE_NAME)
     subprocess.run(["chmod", "-R", "u+w", str(staging)], check=True)  # the shared copy is read-only

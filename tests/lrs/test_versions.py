@@ -180,3 +180,20 @@ def test_format_ids_gives_a_sub_statements_activity_by_its_id_alone(client, auth
     got = client.get("/xapi/statements", params={"statementId": s["id"], "format": "ids"}, headers=reader).json()
     assert got["object"]["object"] == {"id": "https://example.org/ids-sub"}
     assert got["object"]["verb"] == {"id": sub["verb"]["id"]}
+
+
+def test_canonical_format_gives_the_lrs_canonical_definition(client, auth, reader):
+    """xAPI 1.0.3 part 3, 2.1.3: canonical returns activities "populated with the canonical definition of the
+    Activity Objects ... as determined by the LRS", not the definition the one statement carried."""
+    act = "https://example.org/canonical-merged"
+    first = statement(id=new_id(), activity=act)
+    first["object"]["definition"] = {"name": {"en-US": "Ethics"}}
+    later = statement(id=new_id(), activity=act)
+    later["object"]["definition"] = {"name": {"hi-IN": "नैतिकता"}}
+    client.post("/xapi/statements", json=first, headers=auth)
+    client.post("/xapi/statements", json=later, headers=auth)
+    h = {**reader, "Accept-Language": "hi-IN"}
+    got = client.get("/xapi/statements", params={"statementId": first["id"], "format": "canonical"}, headers=h).json()
+    assert got["object"]["definition"]["name"] == {"hi-IN": "नैतिकता"}
+    exact = client.get("/xapi/statements", params={"statementId": first["id"]}, headers=h).json()
+    assert exact["object"]["definition"]["name"] == {"en-US": "Ethics"}

@@ -91,7 +91,7 @@ def _get_statements(request: Request, db: Session, who: clients.Caller, params: 
                 raise InvalidInput(f"'{sorted(extra)[0]}' cannot be combined with {single_param}.")
             _f, _l, fmt, attachments = query.build_filters({k: v for k, v in params.items() if k != single_param}, who)
             text, stored = query.single(db, who, params[single_param], voided=voided)
-            rendered = query.render([text], fmt, languages)
+            rendered = query.render(db, [text], fmt, languages)
             return _respond(db, rendered, rendered[0].encode(), attachments, _headers(stored))
     if "more" in params:
         if len(params) > 1:
@@ -104,7 +104,7 @@ def _get_statements(request: Request, db: Session, who: clients.Caller, params: 
     if page.more is not None:
         token = query.encode_more(filters, limit, fmt, attachments, int(page.more))
         more = "/xapi/statements?more=" + token
-    rendered = query.render(page.bodies, fmt, languages)
+    rendered = query.render(db, page.bodies, fmt, languages)
     text = '{"statements":[' + ",".join(rendered) + '],"more":' + json.dumps(more) + "}"
     return _respond(db, rendered, text.encode(), attachments, _headers(page.last_stored))
 

@@ -98,6 +98,45 @@ def _pick_language(value: dict[str, str], languages: list[str]) -> dict[str, str
     return {first[0]: first[1]} if first else {}
 
 
+def with_definitions(statement: dict[str, Any], definitions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The statement with each activity it names carrying the LRS's canonical definition, where it has one."""
+
+    def activity(obj: Any) -> Any:
+        if isinstance(obj, dict) and obj.get("objectType", "Activity") == "Activity" and obj.get("id") in definitions:
+            return {**obj, "definition": definitions[obj["id"]]}
+        return obj
+
+    out = dict(statement)
+    obj = out.get("object")
+    if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
+        out["object"] = with_definitions(obj, definitions)
+    else:
+        out["object"] = activity(obj)
+    context = out.get("context")
+    if isinstance(context, dict) and isinstance(context.get("contextActivities"), dict):
+        acts = {
+            k: [activity(a) for a in v] if isinstance(v, list) else activity(v)
+            for k, v in context["contextActivities"].items()
+        }
+        out["context"] = {**context, "contextActivities": acts}
+    return out
+
+
+def activity_ids(statement: dict[str, Any]) -> list[str]:
+    """The ids of the activities a statement names (its object, a sub-statement's, context activities)."""
+    found: list[str] = []
+    obj = statement.get("object")
+    if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
+        found += activity_ids(obj)
+    elif isinstance(obj, dict) and obj.get("objectType", "Activity") == "Activity" and "id" in obj:
+        found.append(str(obj["id"]))
+    context = statement.get("context")
+    acts = context.get("contextActivities") if isinstance(context, dict) else None
+    for value in (acts or {}).values():
+        found += [str(a["id"]) for a in (value if isinstance(value, list) else [value]) if isinstance(a, dict)]
+    return found
+
+
 def canonical_format(value: Any, languages: list[str]) -> Any:
     """The `canonical` format: each language map reduced to the best language for the reader."""
     if isinstance(value, list):

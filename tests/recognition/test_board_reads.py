@@ -135,3 +135,22 @@ def test_organisation_board_counts_each_event_organised_once(client, db, make):
     assert rows["TST_EVENTS_OTHER"]["events"] == 0
     page = client.get(f"/campaigns/{c.id}/organisations").text
     assert "Test Organisation" in page
+
+
+def test_board_sizes_after_recompute_equal_the_live_ones(client, db, make):
+    from saptah.campaigns import ledger
+
+    c = campaign(db, "Sizes recomputed")
+    people = [make.person("DOHFW") for _ in range(3)] + [make.person("MHA")]
+    for i, p in enumerate(people):
+        complete(db, p.id, 1, ist(2024, 10, 20, 9 + i), 30 * (i + 1))
+    complete(db, people[0].id, 2, ist(2024, 10, 21), 30)
+    db.commit()
+    sign_in(client, people[0].email)
+    dohfw = campaigns.directory.org_by_code(db, "DOHFW")
+    keys = ("n", f"o{dohfw.id}")
+    live = [(board(client, c.id, k)["people"], board(client, c.id, k)["top"]) for k in keys]
+    ledger.recompute(db, c.id)
+    db.commit()
+    assert [(board(client, c.id, k)["people"], board(client, c.id, k)["top"]) for k in keys] == live
+    assert [size for size, _top in live] == [4, 3]

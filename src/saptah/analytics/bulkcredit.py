@@ -21,7 +21,7 @@ from saptah.campaigns import ledger as campaign_ledger
 from saptah.campaigns import repository as campaign_repo
 from saptah.campaigns import service as campaigns
 from saptah.campaigns.credit import evaluate, summarise
-from saptah.campaigns.models import CampaignOrgDayTotal, CampaignScoreCount
+from saptah.campaigns.models import BOARD_SIZE, CampaignOrgDayTotal, CampaignScoreCount
 from saptah.campaigns.schemas import RecordIn, Verdict
 from saptah.core.db import utcnow
 
@@ -92,6 +92,7 @@ class _Credit:
         if s.score > 0:
             for board in ("n", f"t{top}", f"o{org_id}"):
                 self.scores[(board, s.score)] += 1
+                self.scores[(board, BOARD_SIZE)] += 1
         self.people += 1
         self.reached += int(s.reached_target_at is not None)
         if len(self.ledger) >= FLUSH:

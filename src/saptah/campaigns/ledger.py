@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from saptah.campaigns import repository as repo
 from saptah.campaigns.credit import evaluate, footprint_diff, summarise
-from saptah.campaigns.models import Campaign
+from saptah.campaigns.models import BOARD_SIZE, Campaign
 from saptah.campaigns.schemas import CampaignRules, CampaignTargetsReached, RecordIn, Summary, Verdict
 from saptah.campaigns.service import rules_of
 from saptah.core import bulk, signals
@@ -159,11 +159,14 @@ def _write_aggregates(
             acc = org_days[(org_id, day)]  # type: ignore[index]
             for i, d in enumerate(delta):
                 acc[i] += d
+        joined = (new[pid].score > 0) - (old[pid].score > 0)  # +1 onto the boards, -1 off them
         for board in ("n", f"t{top_id}", f"o{org_id}"):
             if old[pid].score > 0:
                 scores[(board, old[pid].score)] -= 1
             if new[pid].score > 0:
                 scores[(board, new[pid].score)] += 1
+            if joined:
+                scores[(board, BOARD_SIZE)] += joined
     repo.write_totals(session, campaign.id, {pid: totals_values(new[pid]) for pid in locked})
     shared.reached += [pid for pid in locked if old[pid].reached_target_at is None and new[pid].reached_target_at]
 

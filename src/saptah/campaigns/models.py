@@ -144,11 +144,15 @@ class CampaignPersonTotal(Base):
     reached_target_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+BOARD_SIZE = 0  # the score under which campaign_score_counts keeps how many people are on the board
+
+
 class CampaignScoreCount(Base):
     """How many people hold each score on a board (n: national, t<id>: ministry/state, o<id>: organisation).
 
     Dense ranks are a count of the distinct scores above, read from this small table. A count is the sum over
-    its shards (see `shard` below).
+    its shards (see `shard` below). The row of score 0 (`BOARD_SIZE`; nobody with score 0 is on a board) counts
+    everyone on the board, so a board's size is a few rows, not a sum over its whole histogram.
     """
 
     __tablename__ = "campaign_score_counts"

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from saptah.campaigns import repository as repo
 from saptah.campaigns.credit import evaluate, summarise
-from saptah.campaigns.models import CampaignOrgDayTotal, CampaignPersonTotal, CampaignScoreCount, CreditLedger
+from saptah.campaigns.models import (
+    BOARD_SIZE,
+    CampaignOrgDayTotal,
+    CampaignPersonTotal,
+    CampaignScoreCount,
+    CreditLedger,
+)
 from saptah.campaigns.schemas import CampaignRules, RecordIn, Verdict
 from saptah.core.bulk import copy_rows
 
@@ -71,6 +77,7 @@ class Rebuild:
         if summary.score > 0:
             for board in ("n", f"t{top}", f"o{org_id}"):
                 self.scores[(board, summary.score)] += 1
+                self.scores[(board, BOARD_SIZE)] += 1
         if summary.reached_target_at is not None:
             self.reached.append(pid)
         self.people += 1

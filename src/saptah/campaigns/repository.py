@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from saptah.campaigns.models import (
+    BOARD_SIZE,
     ORGANISED_KINDS,
     Campaign,
     CampaignOrgDayTotal,
@@ -352,9 +353,11 @@ def score_counts_of(session: Session, campaign_id: int) -> dict[tuple[str, int],
 
 
 def board_people(session: Session, campaign_id: int, board: str) -> int:
-    """How many people have a score on one board: its own histogram summed, read by the unique index."""
+    """How many people have a score on one board: its size row (one per shard), read by the unique index."""
     c = CampaignScoreCount
-    stmt = select(func.coalesce(func.sum(c.people), 0)).where(c.campaign_id == campaign_id, c.board == board)
+    stmt = select(func.coalesce(func.sum(c.people), 0)).where(
+        c.campaign_id == campaign_id, c.board == board, c.score == BOARD_SIZE
+    )
     return int(session.scalar(stmt) or 0)
 
 

@@ -74,6 +74,7 @@ def mdo_dashboard(request: Request, db: DB, principal: CurrentPrincipal, f: Filt
     dash = service.dashboard(db, scope)
     ctx = _context(db, dash, mdo_view=True)
     ctx["lists"] = {k: mdo.people_table(db, scope, k) for k in mdo.LISTS}
+    ctx["reminders"] = {k: mdo.reminder_counts(db, scope, k) for k, table in ctx["lists"].items() if table.rows}
     ctx["compliance"] = mdo.compliance(db, scope, today=ist_day(utcnow()))
     ctx["notice"] = request.query_params.get("notice")
     return render(request, "dashboard.html", ctx)
@@ -104,8 +105,15 @@ def remind(
 ) -> Response:
     """Queue reminder e-mails to everyone on a people list (once a day per person and list)."""
     scope = service.resolve(db, principal, Filters(campaign=campaign, org=org, group=group or None))
-    mdo.request_reminders(db, scope=scope, kind=kind, actor_id=principal.person_id, base_url=settings.base_url)
-    notice = f"Reminders to '{mdo.LISTS[kind]}' are being queued; each person gets at most one a day."
+    job, will, already = mdo.request_reminders(
+        db, scope=scope, kind=kind, actor_id=principal.person_id, base_url=settings.base_url
+    )
+    name = mdo.LISTS[kind]
+    if job is None:
+        notice = f"No one was reminded: all {already} people on '{name}' were already reminded today."
+    else:
+        notice = f"Reminding {will} people on '{name}' now"
+        notice += f"; {already} already reminded today are skipped." if already else "."
     from urllib.parse import quote
 
     return RedirectResponse(f"/dashboard/mdo?{scope.query()}&notice={quote(notice)}", status_code=303)

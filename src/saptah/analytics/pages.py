@@ -73,8 +73,9 @@ def mdo_dashboard(request: Request, db: DB, principal: CurrentPrincipal, f: Filt
         return RedirectResponse("/dashboard", status_code=303)
     dash = service.dashboard(db, scope)
     ctx = _context(db, dash, mdo_view=True)
-    ctx["lists"] = {k: mdo.people_table(db, scope, k) for k in mdo.LISTS}
-    ctx["reminders"] = {k: mdo.reminder_counts(db, scope, k) for k, table in ctx["lists"].items() if table.rows}
+    lists = {k: mdo.people_table(db, scope, k) for k in mdo.LISTS}
+    ctx["lists"] = lists
+    ctx["reminders"] = {k: mdo.reminder_counts(db, scope, k) for k, table in lists.items() if table.rows}
     ctx["compliance"] = mdo.compliance(db, scope, today=ist_day(utcnow()))
     ctx["notice"] = request.query_params.get("notice")
     return render(request, "dashboard.html", ctx)

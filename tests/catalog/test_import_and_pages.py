@@ -292,3 +292,16 @@ def test_admin_sees_course_codes_and_exports_the_live_catalogue(client, make, co
     sign_in(client, learner.email)
     assert client.get("/catalog/export.csv").status_code == 403
     assert f"<code>{live.code}</code>" not in client.get("/courses", params={"q": "viksit"}).text
+
+
+def test_reference_catalogue_keeps_the_circulars_facts(db):
+    from saptah.catalog.tasks import load_reference_catalogue
+    from saptah.directory import repository as dirrepo
+
+    load_reference_catalogue(db, base_url="http://testserver")
+    nihfw = dirrepo.get_org_by_code(db, "CP_NIHFW")
+    for code in ("NIHFW-YOGA-WELLBEING", "NIHFW-NATUROPATHY", "NIHFW-METABOLIC"):
+        assert repo.course_by_code(db, code).provider_org_id == nihfw.id, code  # developed by NIHFW, not AYUSH
+    assert repo.course_by_code(db, "IKR-JAN-BHAGIDARI").title_en == "Jan Bhagidari (Bilingual)"
+    kym = repo.course_by_code(db, "MOHFW-KNOW-MINISTRY").title_en
+    assert kym == "Know Your Ministry- Ministry of Health and Family Welfare"

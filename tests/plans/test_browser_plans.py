@@ -95,7 +95,7 @@ def test_circular_to_plan_to_learning_to_compliance(live_server, page) -> None:
         "Section Officer",
     )
     assert choice["Completed on"] == ist_day(utcnow()).strftime("%d-%m-%Y")
-    assert mine["Know Your Ministry – MoHFW"]["Status"] == "Not started"
+    assert mine["Know Your Ministry- Ministry of Health and Family Welfare"]["Status"] == "Not started"
 
 
 def test_a_large_xlsx_export_is_prepared_in_the_background_and_downloaded(live_server, page, monkeypatch) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from saptah.core import signals
 from saptah.lrs import service
 
-NAV_ENTRY = ("LRS clients", "/lrs/clients", ("national_organiser",))
+NAV_ENTRY = ("LRS clients", "/lrs/clients", ("national_organiser", "content_provider"))
 
 
 def _on_onboarded(session: object, event: signals.PersonOnboarded) -> None:

@@ -21,6 +21,7 @@ from saptah.directory.schemas import Principal
 NAV_ENTRIES = [
     ("Courses", "/courses", ()),
     ("My certificates", "/my/certificates", ()),
+    ("My courses", "/catalog/mine", ("content_provider",)),
     ("Import courses", "/catalog/import", ("content_provider", "national_organiser")),
     ("Competencies", "/competencies", ("national_organiser",)),
     ("Certificates", "/certificates/manage", ("mdo_admin", "mdo_leader", "national_organiser")),

@@ -273,6 +273,12 @@ async def import_upload(
     return render(request, "import.html", {"columns": importer.CSV_COLUMNS, "result": result}, status_code=status)
 
 
+@router.get("/catalog/mine", response_class=HTMLResponse)
+def my_courses(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
+    """A content provider's own courses and how their learners are doing."""
+    return render(request, "provider_courses.html", {"rows": service.my_courses(db, principal)})
+
+
 @router.get("/catalog/export.{fmt}")
 def export(db: DB, principal: CurrentPrincipal, fmt: str) -> Response:
     """Every course in the import format (CSV or JSON): publishers, and admins choosing courses for plans."""

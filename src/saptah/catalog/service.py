@@ -413,3 +413,24 @@ def pick(session: Session, q: str) -> list[dict[str, object]]:
         {"id": c.id, "code": c.code, "title": c.title_en, "minutes": c.duration_minutes, "provider": provider}
         for c, provider in repo.pick_courses(session, q, limit=PICK_LIMIT)
     ]
+
+
+def provider_orgs(principal: Principal) -> list[int] | None:
+    """The provider organisations whose courses this person publishes (None: every one, a national organiser)."""
+    require_publisher(principal)
+    if principal.is_national:
+        return None
+    return [s.org_id for s in principal.scopes if s.role == "content_provider" and s.org_id is not None]
+
+
+def my_courses(session: Session, principal: Principal) -> list[dict[str, object]]:
+    """A provider's own courses with their learners' figures: enrolments, completions, average minutes on task
+    (of those enrolled, from the native player's time in use) and ratings where there are any."""
+    return [
+        {
+            "course": c, "enrolments": enrolled, "completions": done, "avg_minutes": round(secs / 60, 1),
+            "completion_pct": round(100 * done / enrolled, 1) if enrolled else 0.0,
+            "rating": round(avg, 1) if avg is not None else None, "ratings": rated,
+        }
+        for c, enrolled, done, secs, avg, rated in repo.provider_course_stats(session, provider_orgs(principal))
+    ]  # fmt: skip

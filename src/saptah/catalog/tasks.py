@@ -22,6 +22,7 @@ from saptah.web.i18n import N_
 NAV_ENTRIES = [
     (N_("Courses"), "/courses", ()),
     (N_("My certificates"), "/my/certificates", ()),
+    (N_("My courses"), "/catalog/mine", ("content_provider",)),
     (N_("Import courses"), "/catalog/import", ("content_provider", "national_organiser")),
     (N_("Competencies"), "/competencies", ("national_organiser",)),
     (N_("Certificates"), "/certificates/manage", ("mdo_admin", "mdo_leader", "national_organiser")),

@@ -137,6 +137,7 @@ def _event_fields(values: dict[str, str], levels: list[Any]) -> dict[str, Any]:
         "competencies": [c for c in values.get("competencies", "").replace(",", " ").split() if c],
         "access": values.get("access", "open"),
         "nomination_quota": opt("nomination_quota"),
+        "nomination_unit": values.get("nomination_unit") or "department",
         "nomination_levels": [str(v) for v in levels],
     }
 

@@ -104,6 +104,7 @@ def create_event(session: Session, principal: Principal, data: EventIn) -> tuple
         competencies=sorted({c.strip().upper() for c in data.competencies if c.strip()}),
         access=data.access,
         nomination_quota=quota,
+        nomination_unit=data.nomination_unit,
         nomination_levels=levels,
     )
     repo.add(session, event)
@@ -286,6 +287,25 @@ def ministry_of(session: Session, org: Organisation) -> Organisation:
     return org
 
 
+QUOTA_UNIT_TYPES = {
+    "ministry": ("ministry", "state"),
+    "department": ("department", "state_department", "ministry", "state"),
+}
+
+
+def quota_unit(session: Session, event: Event, org: Organisation) -> Organisation:
+    """The organisation whose seats a nomination from `org` uses: its ministry (or state), or, when the organiser
+    chose per department, the nearest department (else the ministry) above or at it."""
+    if event.nomination_unit != "department":
+        return ministry_of(session, org)
+    types = QUOTA_UNIT_TYPES["department"]
+    for part in reversed([p for p in org.path.split("/") if p]):
+        ancestor = people.get_org(session, int(part))
+        if ancestor is not None and ancestor.type in types:
+            return ancestor
+    return org
+
+
 def nominate(
     session: Session,
     principal: Principal,
@@ -296,7 +316,7 @@ def nominate(
     mobile: str | None = None,
     designation: str | None = None,
 ) -> Nomination:
-    """An MDO admin nominates one of their own officers, within the ministry's quota."""
+    """An MDO admin nominates one of their own officers, within their ministry's or department's quota."""
     if event.nomination_quota is None:
         raise InvalidInput("This event does not take nominations.")
     if not (principal.has(Role.MDO_ADMIN) or principal.is_national):
@@ -312,7 +332,7 @@ def nominate(
     locked = repo.get_event(session, event.id, lock=True) or event  # serialise quota checks per event
     if repo.get_nomination(session, locked.id, person.id) is not None:
         raise Conflict(f"{person.full_name} is already nominated.")
-    ministry = ministry_of(session, org)
+    ministry = quota_unit(session, locked, org)
     used = repo.count_nominations(session, locked.id, ministry.id)
     if used >= (locked.nomination_quota or 0):
         raise Conflict(f"{ministry.name_en} has used all {locked.nomination_quota} nominations for this event.")
@@ -334,12 +354,13 @@ def nominate(
 
 
 def nominations_for(session: Session, principal: Principal, event: Event) -> list[Nomination]:
-    """All nominations for organisers; an MDO admin sees their ministries' nominations."""
+    """All nominations for organisers; an MDO admin sees those of the quota units (ministries or departments)
+    their organisations nominate under."""
     if may_manage(session, principal, event) and (principal.is_national or event.kind not in CENTRAL_KINDS):
         return repo.nominations(session, event.id)
     paths = directory.admin_paths(principal) or []
-    ministries = {ministry_of(session, o).id for o in people.subtree(session, paths) if o.path in paths}
-    return repo.nominations(session, event.id, sorted(ministries))
+    units = {quota_unit(session, event, o).id for o in people.subtree(session, paths)}
+    return repo.nominations(session, event.id, sorted(units))
 
 
 def quota_left(session: Session, principal: Principal, event: Event) -> tuple[str, int] | None:
@@ -349,7 +370,7 @@ def quota_left(session: Session, principal: Principal, event: Event) -> tuple[st
     scope = next((s for s in principal.scopes if s.role == Role.MDO_ADMIN and s.org_id), None)
     if scope is None or scope.org_id is None:
         return None
-    ministry = ministry_of(session, _org(session, scope.org_id))
+    ministry = quota_unit(session, event, _org(session, scope.org_id))
     return ministry.name_en, event.nomination_quota - repo.count_nominations(session, event.id, ministry.id)
 
 

@@ -24,11 +24,13 @@ NAV_ENTRIES = [
     (N_("Event reports"), "/events/reports", ("mdo_admin", "mdo_leader", "national_organiser")),
 ]
 
+INAUGURAL_VENUE = "Dr. Ambedkar International Centre, 15 Janpath, New Delhi"
+INAUGURAL_MINUTES = 240  # half a day, from 10:00 AM
 # (day of Oct 2024, hour, minute, title, speaker, theme): the 24 central webinars of the week
 WEBINARS = [
     (
         19,
-        11,
+        10,
         0,
         "Inaugural address: Karmayogi Saptah and Viksit Bharat @2047",
         "Dr. Jitendra Singh",
@@ -112,7 +114,8 @@ def seed_demo(session: Session, rng: random.Random, *, people: int, progress: Ca
     for day, hour, minute, title, speaker, theme in WEBINARS:
         start = datetime(2024, 10, day, hour, minute, tzinfo=IST)
         made.append(_event(session, "central_webinar", title, theme, speaker, dopt.id, organiser, start, 60))
-    made[0].kind = "inaugural"
+    made[0].kind = "inaugural"  # 10:00 AM at Dr. Ambedkar International Centre, half a day (the DoPT letter)
+    made[0].duration_minutes, made[0].mode, made[0].venue = INAUGURAL_MINUTES, "hybrid", INAUGURAL_VENUE
     made[0].nomination_quota = service.INAUGURAL_QUOTA
     made[0].nomination_levels = list(service.LEVELS)
     now = utcnow().replace(second=0, microsecond=0)

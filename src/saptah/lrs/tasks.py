@@ -6,7 +6,7 @@ from saptah.core import signals
 from saptah.lrs import erasure, service
 from saptah.web.i18n import N_
 
-NAV_ENTRY = (N_("LRS clients"), "/lrs/clients", ("national_organiser",))
+NAV_ENTRY = (N_("LRS clients"), "/lrs/clients", ("national_organiser", "content_provider"))
 
 
 def _on_onboarded(session: object, event: signals.PersonOnboarded) -> None:

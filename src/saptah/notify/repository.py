@@ -62,3 +62,11 @@ def add_many(session: Session, rows: list[dict[str, Any]], *, fresh_keys: bool =
         return
     stmt, params = bulk.insert_rows(session, table, rows)
     bulk.run(session, stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), params)
+
+
+def count_keys(session: Session, keys: list[str]) -> int:
+    """How many of these dedupe keys are queued or sent already."""
+    if not keys:
+        return 0
+    stmt = select(func.count()).where(bulk.among(session, OutboxMessage.dedupe_key, keys))
+    return int(session.scalar(stmt) or 0)

@@ -93,6 +93,7 @@ def compliance(
     plans = [p for p in repo.plans_in_scope(db, paths) if p.status == PlanStatus.PUBLISHED.value]
     ctx: dict[str, object] = {"plans": plans, "plan": None, "org": org, "state": state, "q": q, "page": page}
     ctx["statuses"] = list(ItemStatus)
+    ctx["org_choices"] = directory.orgs_in_scope(db, principal)
     if plan is not None:
         chosen = service.visible_plan(db, principal, plan)
         org_path = directory.org_by_code(db, org).path if org.strip() else None

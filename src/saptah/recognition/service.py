@@ -277,6 +277,15 @@ def parse_board(session: Session, board: str) -> tuple[str, str]:
     return board, org.name_en + (" (whole ministry/state)" if board[0] == "t" else "")
 
 
+def board_choices(session: Session) -> list[tuple[str, str]]:
+    """Every board an honour roll can be drawn from, as (key, label): national, each ministry or state as a
+    whole, then each organisation, in tree order (the organiser's Board picker)."""
+    orgs = directory.repo.subtree(session, None)
+    whole = [(f"t{o.id}", f"{o.name_en} ({o.code}), whole ministry/state") for o in orgs if o.depth == 1]
+    single = [(f"o{o.id}", f"{'· ' * o.depth}{o.name_en} ({o.code})") for o in orgs]
+    return [("n", "National"), *whole, *single]
+
+
 def default_board(session: Session, principal: Principal) -> str:
     """An admin's own subtree board; everyone else starts on the national board."""
     for scope in principal.scopes:

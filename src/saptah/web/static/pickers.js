@@ -1,7 +1,8 @@
 // Progressive enhancement for admin pickers (every page works without this file):
 // - select[data-org-picker]: a filter box above a long organisation list;
 // - input[data-course-picker]: search-as-you-type over /api/v1/courses/picker, filling the result checkboxes;
-// - form[data-audience]: how many people the audience reaches, refreshed as the fields change.
+// - form[data-audience]: how many people the audience reaches, refreshed as the fields change;
+// - button[data-copy]: copies the text of the element it names (shown only where the clipboard is available).
 (function () {
   "use strict";
 
@@ -101,7 +102,19 @@
     refresh();
   }
 
+  function copyButton(button) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        button.textContent = "Copied";
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("button[data-copy]").forEach(copyButton);
     document.querySelectorAll("select[data-org-picker]").forEach(orgPicker);
     document.querySelectorAll("input[data-course-picker]").forEach(coursePicker);
     document.querySelectorAll("form[data-audience]").forEach(audienceCount);

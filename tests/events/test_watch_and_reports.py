@@ -103,7 +103,7 @@ def test_my_events_shows_minutes_and_organiser_closes_attendance(client, db, mak
     make.person("DOPT", role=Role.NATIONAL_ORGANISER, email="closer@dopt.gov.in")
     sign_in(client, "closer@dopt.gov.in")
     r = client.post(f"/events/{ev.id}/finalise", data={"csrf_token": csrf(client)})
-    assert r.status_code == 200 and "attendance closed, 1 credited" in r.text
+    assert r.status_code == 200 and "Attendance closed; 1 people credited." in r.text
     r = client.post(f"/events/{ev.id}/update", data={"csrf_token": csrf(client), "recording_url": "javascript:x"})
     assert r.status_code == 400
     r = client.post(f"/events/{ev.id}/update", data={"csrf_token": csrf(client), "recording_url": "https://rec.in/1"})

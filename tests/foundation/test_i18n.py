@@ -126,3 +126,18 @@ def test_the_language_is_kept_in_the_profile_and_follows_the_person(client, make
     page = client.get(path)
     assert page.status_code == 200 and '<html lang="hi">' in page.text
     assert "मुख्य पृष्ठ" in page.text and ">Home<" not in page.text
+
+
+def test_e_mails_are_written_in_the_language_kept_in_the_profile(client, db, make):
+    from saptah.notify.models import OutboxMessage
+    from tests.factories import csrf
+
+    hindi, english = make.person(), make.person()
+    hindi.preferred_language = "hi"
+    db.flush()
+    for person in (hindi, english):
+        client.post("/forgot-password", data={"email": person.email, "csrf_token": csrf(client)})
+    mails = {m.to_addr: m for m in db.query(OutboxMessage).filter(OutboxMessage.kind == "password_reset")}
+    assert mails[hindi.email].subject == "सप्ताह: अपना पासवर्ड बदलें"
+    assert "/set-password/" in mails[hindi.email].body and "प्रिय" in mails[hindi.email].body
+    assert mails[english.email].subject == "Saptah: reset your password"

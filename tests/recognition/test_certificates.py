@@ -119,3 +119,24 @@ def test_learner_lists_and_downloads_only_their_own_certificates(client, db, mak
 def test_verify_service_raises_not_found(db):
     with pytest.raises(NotFound):
         service.verify(db, "ZZZZZZZZZZZZ")
+
+
+def test_a_hindi_readers_certificate_has_hindi_labels_and_the_courses_hindi_title(client, db, make):
+    person = make.person(full_name="अंजलि वर्मा")
+    person.preferred_language = "hi"
+    db.flush()
+    cert = service.issue_certificate(
+        db, person_id=person.id, kind="course", subject_id=7, title="Stress Management", title_hi="तनाव प्रबंधन",
+        issuer="Department of Personnel & Training", duration_minutes=25, achieved_at=AT,
+    )  # fmt: skip
+    sign_in(client, person.email)
+    pdf = client.get(f"/certificates/{cert.code}.pdf")
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    for part in ("प्रमाणपत्र", "तनाव प्रबंधन", "Stress Management", "पाठ्यक्रम", "24 अक्टूबर 2024", cert.code):
+        assert part in text, part
+    assert "This is to certify" not in text
+    # the same certificate for an English reader: English labels and title
+    person.preferred_language = "en"
+    db.flush()
+    english = PdfReader(io.BytesIO(client.get(f"/certificates/{cert.code}.pdf").content)).pages[0].extract_text()
+    assert "This is to certify that" in english and "तनाव" not in english

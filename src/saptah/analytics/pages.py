@@ -112,11 +112,22 @@ def remind(
     response = RedirectResponse(f"/dashboard/mdo?{scope.query()}", status_code=303)
     name = mdo.LISTS[kind]
     if job is None:
-        flash(request, response, "No one was reminded: all {already} people on “{list}” were already reminded today.",
-              already=already, list=name)  # fmt: skip
+        flash(
+            request,
+            response,
+            "No one was reminded: all {already} people on “{list}” were already reminded today.",
+            already=already,
+            list=name,
+        )
     elif already:
-        flash(request, response, "Reminding {will} people on “{list}” now; {already} already reminded today are skipped.",
-              will=will, already=already, list=name)  # fmt: skip
+        flash(
+            request,
+            response,
+            "Reminding {will} people on “{list}” now; {already} already reminded today are skipped.",
+            will=will,
+            already=already,
+            list=name,
+        )
     else:
         flash(request, response, "Reminding {will} people on “{list}” now.", will=will, list=name)
     return response

@@ -18,6 +18,7 @@ from saptah.directory import repository as people
 from saptah.directory.models import Person
 from saptah.directory.service import check_password_strength, normalise_email
 from saptah.notify import service as outbox
+from saptah.web.i18n import translate
 
 LINK_LIFETIME = {"setup": timedelta(days=7), "reset": timedelta(hours=2)}
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -90,7 +91,10 @@ def issue_password_link(session: Session, settings: Settings, *, person: Person,
         )
     )
     session.flush()
-    subject, body = _link_mail(settings, purpose, person.full_name, person.email, token)
+    # the e-mail is in the language kept in the person's profile
+    subject, body = _link_mail(
+        settings, purpose, person.full_name, person.email, token, person.preferred_language or "en"
+    )
     outbox.enqueue(
         session,
         to=person.email,
@@ -102,20 +106,28 @@ def issue_password_link(session: Session, settings: Settings, *, person: Person,
     return token
 
 
-def _link_mail(settings: Settings, purpose: str, name: str, email: str, token: str) -> tuple[str, str]:
+def _link_mail(
+    settings: Settings, purpose: str, name: str, email: str, token: str, lang: str = "en"
+) -> tuple[str, str]:
     link = f"{settings.base_url}/set-password/{token}"
     if purpose == "setup":
-        subject = "Welcome to Saptah: set your password"
-        body = (
-            f"Dear {name},\n\nYour organisation has registered you on Saptah for the National "
-            f"Learning Week.\nSet your password here (valid for 7 days, once):\n{link}\n\n"
-            f"Your sign-in is {email}.\n"
+        subject = translate("Welcome to Saptah: set your password", lang)
+        body = translate(
+            "Dear {name},\n\nYour organisation has registered you on Saptah for the National Learning Week.\n"
+            "Set your password here (valid for 7 days, once):\n{link}\n\nYour sign-in is {email}.\n",
+            lang,
+            name=name,
+            link=link,
+            email=email,
         )
     else:
-        subject = "Saptah: reset your password"
-        body = (
-            f"Dear {name},\n\nTo choose a new password open this link (valid for 2 hours, once):\n"
-            f"{link}\n\nIf you did not ask, ignore this e-mail.\n"
+        subject = translate("Saptah: reset your password", lang)
+        body = translate(
+            "Dear {name},\n\nTo choose a new password open this link (valid for 2 hours, once):\n{link}\n\n"
+            "If you did not ask, ignore this e-mail.\n",
+            lang,
+            name=name,
+            link=link,
         )
     return subject, body
 

@@ -390,6 +390,7 @@ def issue_certificate(session: Session, event: Event, person_id: int) -> str:
         kind="event",
         subject_id=event.id,
         title=event.title_en,
+        title_hi=event.title_hi,
         duration_minutes=row.minutes,
         achieved_at=event.starts_at,
     )

@@ -22,7 +22,7 @@ from saptah.plans.models import Plan
 from saptah.plans.schemas import ComplianceRow, ItemStatus
 from saptah.plans.status import compliance_rows, item_deadline, person_matches
 from saptah.plans.views import APAR_HEADER, EXPORT_JOB_KIND, XLSX_TYPE, export_name, export_rows_for
-from saptah.web.i18n import N_
+from saptah.web.i18n import N_, fmt_day, translate
 from saptah.web.templating import HOME_PANELS, NAV
 
 JOB_KIND = "plans.remind"
@@ -71,21 +71,48 @@ def _reminder_kind(plan: Plan, deadline: date, today: date) -> str | None:
     return f"before{min(due)}" if due else None
 
 
-def _personal_mail(row: ComplianceRow, plan: Plan, kind: str, base_url: str) -> tuple[str, str]:
-    deadline = f"{row.deadline:%d-%m-%Y}" if row.deadline else ""
+def _personal_mail(row: ComplianceRow, plan: Plan, kind: str, base_url: str, lang: str = "en") -> tuple[str, str]:
+    """A reminder to one person, in the language kept in their profile."""
+    deadline = fmt_day(row.deadline, lang) if row.deadline else ""
     why = f"{plan.title}" + (f" ({plan.circular_ref})" if plan.circular_ref else "")
     if kind == "overdue":
-        subject = f"Overdue: {row.item}"
-        lead = f"The deadline of {deadline} for '{row.item}' has passed and it is not yet complete."
+        subject = translate("Overdue: {item}", lang, item=row.item)
+        lead = translate(
+            "The deadline of {deadline} for '{item}' has passed and it is not yet complete.",
+            lang,
+            deadline=deadline,
+            item=row.item,
+        )
     else:
         days = int(kind.removeprefix("before"))
-        subject = f"Due in {days} day{'s' if days != 1 else ''}: {row.item}"
-        lead = f"'{row.item}' is due by {deadline}."
-    body = (
-        f"Dear {row.name},\n\n{lead}\nIt is required by: {why}.\n\n"
-        f"See everything assigned to you: {base_url.rstrip('/')}/my/learning\n\n-- Saptah"
+        subject = translate("Due in {days} day(s): {item}", lang, days=days, item=row.item)
+        lead = translate("'{item}' is due by {deadline}.", lang, item=row.item, deadline=deadline)
+    body = translate(
+        "Dear {name},\n\n{lead}\nIt is required by: {why}.\n\nSee everything assigned to you: {link}\n\n-- Saptah",
+        lang,
+        name=row.name,
+        lead=lead,
+        why=why,
+        link=f"{base_url.rstrip('/')}/my/learning",
     )
     return subject, body
+
+
+REMIND_CHUNK = 1000
+
+
+def _queue_reminders(
+    session: Session, settings: Settings, plan: Plan, due: list[tuple[ComplianceRow, str]], counts: dict[str, int]
+) -> None:
+    """Queue a chunk of due reminders, each in its person's language (one look-up for the chunk); empties `due`."""
+    people = directory.repo.people_by_ids(session, sorted({row.person_id for row, _ in due}))
+    for row, kind in due:
+        lang = people[row.person_id].preferred_language if row.person_id in people else "en"
+        subject, body = _personal_mail(row, plan, kind, settings.base_url, lang)
+        key = f"plan-reminder:{row.person_id}:{row.item_id}:{kind}"
+        notify.enqueue(session, to=row.email, subject=subject, body=body, kind="plan_reminder", dedupe_key=key)
+        counts[kind] += 1
+    due.clear()
 
 
 def remind(session: Session, settings: Settings, *, today: date | None = None) -> dict[str, int]:
@@ -94,6 +121,7 @@ def remind(session: Session, settings: Settings, *, today: date | None = None) -
     counts: dict[str, int] = defaultdict(int)
     for plan in repo.published_plans(session):
         overdue: list[ComplianceRow] = []
+        due: list[tuple[ComplianceRow, str]] = []
         for row in compliance_rows(session, plan, None, today=today):
             if row.status.done or row.deadline is None:
                 continue
@@ -102,10 +130,10 @@ def remind(session: Session, settings: Settings, *, today: date | None = None) -
             kind = _reminder_kind(plan, row.deadline, today)
             if kind is None:
                 continue
-            subject, body = _personal_mail(row, plan, kind, settings.base_url)
-            key = f"plan-reminder:{row.person_id}:{row.item_id}:{kind}"
-            notify.enqueue(session, to=row.email, subject=subject, body=body, kind="plan_reminder", dedupe_key=key)
-            counts[kind] += 1
+            due.append((row, kind))
+            if len(due) >= REMIND_CHUNK:
+                _queue_reminders(session, settings, plan, due, counts)
+        _queue_reminders(session, settings, plan, due, counts)
         counts["digest"] += _digests(session, settings, plan, overdue, today)
     return dict(counts)
 

@@ -26,6 +26,7 @@ class Certificate(Base):
     kind: Mapped[str] = mapped_column(String(10))  # course | event | campaign | honour
     subject_id: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
+    title_hi: Mapped[str | None] = mapped_column(String(300))  # printed on certificates in Hindi
     recipient_name: Mapped[str] = mapped_column(String(200))
     issuer: Mapped[str | None] = mapped_column(String(255))
     duration_minutes: Mapped[int | None] = mapped_column(Integer)

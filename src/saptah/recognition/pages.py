@@ -32,7 +32,7 @@ def my_certificates(request: Request, db: DB, principal: CurrentPrincipal) -> Re
 def certificate_pdf(db: DB, principal: CurrentPrincipal, settings: SettingsDep, code: str) -> Response:
     """Download a certificate as PDF (its holder, or an admin of the holder's organisation)."""
     cert = service.own_certificate(db, principal, code)
-    pdf = service.certificate_pdf(cert, base_url=settings.base_url)
+    pdf = service.certificate_pdf(cert, base_url=settings.base_url, lang=service.holder_language(db, cert))
     headers = {"Content-Disposition": f'attachment; filename="certificate-{cert.code}.pdf"'}
     return Response(pdf, media_type="application/pdf", headers=headers)
 

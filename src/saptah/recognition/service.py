@@ -57,6 +57,7 @@ def issue_certificate(
     issuer: str | None = None,
     duration_minutes: int | None = None,
     achieved_at: datetime | None = None,
+    title_hi: str | None = None,
 ) -> Certificate:
     """Issue a certificate for a course, event, campaign or honour; a second call returns the first."""
     if kind not in CERTIFICATE_KINDS:
@@ -73,6 +74,7 @@ def issue_certificate(
         kind=kind,
         subject_id=subject_id,
         title=title[:300],
+        title_hi=title_hi[:300] if title_hi else None,
         recipient_name=person.full_name,
         issuer=issuer,
         duration_minutes=duration_minutes,
@@ -94,6 +96,7 @@ class CertificateIn:
     issuer: str | None
     duration_minutes: int | None
     achieved_at: datetime
+    title_hi: str | None = None
 
 
 def issue_certificates(session: Session, wanted: Sequence[CertificateIn]) -> None:
@@ -114,6 +117,7 @@ def issue_certificates(session: Session, wanted: Sequence[CertificateIn]) -> Non
             "kind": c.kind,
             "subject_id": c.subject_id,
             "title": c.title[:300],
+            "title_hi": c.title_hi[:300] if c.title_hi else None,
             "recipient_name": people[c.person_id].full_name,
             "issuer": c.issuer,
             "duration_minutes": c.duration_minutes,
@@ -185,11 +189,17 @@ def revoke_certificate(session: Session, *, principal: Principal, code: str, rea
     return cert
 
 
-def certificate_pdf(cert: Certificate, *, base_url: str) -> bytes:
-    """The certificate as a PDF: name (Hindi or English), title, issuer, duration, date, code and QR."""
+def certificate_pdf(cert: Certificate, *, base_url: str, lang: str = "en") -> bytes:
+    """The certificate as a PDF in the holder's language: name, title, issuer, duration, date, code and QR."""
     from saptah.recognition.pdf import render_certificate
 
-    return render_certificate(cert, verify_url=verify_url(cert.code, base_url=base_url))
+    return render_certificate(cert, verify_url=verify_url(cert.code, base_url=base_url), lang=lang)
+
+
+def holder_language(session: Session, cert: Certificate) -> str:
+    """The interface language kept in the certificate holder's profile."""
+    person = directory.repo.get_person(session, cert.person_id)
+    return person.preferred_language if person is not None else "en"
 
 
 def verify_url(code: str, *, base_url: str) -> str:

@@ -37,7 +37,10 @@ def _read(request: Request) -> list[list[Any]]:
 
 def flash(request: Request, response: Response, message: str, *, kind: str = "notice", **params: Any) -> None:
     """Show `message` (a message id, translated when shown) on the next page this browser opens."""
-    pending = [*_read(request), [kind if kind in KINDS else "notice", message, params]][-5:]
+    if not hasattr(request.state, "flash_pending"):
+        request.state.flash_pending = _read(request)
+    request.state.flash_pending.append([kind if kind in KINDS else "notice", message, params])
+    pending = request.state.flash_pending[-5:]
     secure = request.app.state.settings.secure_cookies
     value = _signer(request).dumps(json.loads(json.dumps(pending, default=str)))
     response.set_cookie(COOKIE, value, httponly=True, samesite="lax", secure=secure, max_age=600)

@@ -21,6 +21,8 @@ WORDS = [
     N_("Group A"), N_("Group B"), N_("Group C"), N_("Group D"),
     # languages shown by their English name
     N_("English"),
+    # leaderboards
+    N_("National"),
     # large numbers in the Indian system
     N_("lakh"), N_("crore"),
 ]  # fmt: skip

@@ -20,10 +20,8 @@ def recompute(
     from saptah.campaigns import repository as repo
     from saptah.cli import _errors, _settings, console, factory_for, progress_bar
     from saptah.core.db import unit_of_work
-    from saptah.wiring import wire
 
     settings = _settings()
-    wire()
     with _errors(), unit_of_work(factory_for(settings)) as session:
         rules = service.rules_of(service.get(session, campaign))
         total = repo.count_records_between(session, rules.window_start, rules.window_end)

@@ -25,9 +25,20 @@ def subscribe(event_type: type, handler: Handler) -> None:
         _handlers[event_type].append(handler)
 
 
+class Unheard(RuntimeError):
+    """An event was published that nobody subscribes to: the process was not wired (`saptah.wiring.wire`).
+
+    A bug, never a person's error: the publisher's transaction rolls back, so nothing is marked as sent whose
+    credit was not written.
+    """
+
+
 def publish(session: Session, event: object) -> None:
-    """Run every handler of the event inside the caller's transaction."""
-    for handler in list(_handlers[type(event)]):
+    """Run every handler of the event inside the caller's transaction; refuse an event nobody hears."""
+    handlers = _handlers.get(type(event))
+    if not handlers:
+        raise Unheard(f"{type(event).__name__} was published but nothing subscribes to it: call saptah.wiring.wire().")
+    for handler in list(handlers):
         handler(session, event)
 
 

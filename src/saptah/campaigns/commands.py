@@ -1,4 +1,5 @@
-"""Campaign commands: `saptah recompute --campaign ID` rebuilds credit from the stored records."""
+"""Campaign commands: `saptah recompute --campaign ID` rebuilds credit from the original activity; `saptah check
+--campaign ID` verifies the campaign's invariants."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def register(app: typer.Typer) -> None:
 def recompute(
     campaign: Annotated[int, typer.Option("--campaign", help="the campaign id (see /campaigns)")],
 ) -> None:
-    """Rebuild a campaign's credit ledger and aggregates from the stored records, with a progress bar."""
+    """Rebuild a campaign's credit ledger and aggregates from the original activity, with a progress bar."""
     from saptah.campaigns import ledger, service
     from saptah.campaigns import repository as repo
     from saptah.cli import _errors, _settings, console, factory_for, progress_bar
@@ -31,5 +32,6 @@ def recompute(
             bar.update(task, completed=total)
     console.print(
         f"Recomputed campaign {campaign}: {result['records']:,} records, {result['people']:,} people, "
-        f"{result['reached']:,} reached the target."
+        f"{result['reached']:,} reached the target; {result['repaired']:,} stored records made to agree with "
+        "their sources."
     )

@@ -113,6 +113,25 @@ def upsert_records(session: Session, records: Sequence[RecordIn]) -> list[Record
     return [RecordIn(*row) for row in rows]
 
 
+def replace_records(session: Session, records: Sequence[RecordIn]) -> None:
+    """Store records as given, replacing what is stored (recompute: the source is right, whatever was merged)."""
+    if not records:
+        return
+    t = tbl(CampaignRecord)
+    ins, params = bulk.insert_rows(session, t, [{f: getattr(r, f) for f in RECORD_FIELDS} for r in records])
+    stmt = ins.on_conflict_do_update(
+        index_elements=["source_key"], set_={f: ins.excluded[f] for f in RECORD_FIELDS if f != "source_key"}
+    )
+    bulk.run(session, stmt, params)
+
+
+def delete_records(session: Session, source_keys: Sequence[str]) -> None:
+    """Delete records whose source is gone."""
+    if source_keys:
+        r = CampaignRecord
+        session.execute(delete(r).where(bulk.among(session, r.source_key, list(source_keys))))
+
+
 def person_orgs(session: Session, person_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
     """Each person's organisation id and path."""
     stmt = (

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from saptah.core import signals
 from saptah.core.db import unit_of_work, utcnow
 from saptah.core.timeutil import IST
 from saptah.directory import repository as people
@@ -70,6 +71,7 @@ def register() -> None:
     if home_panel not in HOME_PANELS:
         HOME_PANELS.append(home_panel)
     jobs.register("events.finalise", run_finalise, every=timedelta(minutes=1))
+    signals.replay_from(signals.EventAttendanceRecorded, attendance.sent_between)
     jobs.register_frequent("events.credit", publish_all_due)  # live credit reaches the campaign within seconds
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -58,8 +59,8 @@ def _karma_row(person_id: int, reason: str, object_key: str, points: int, note: 
     }
 
 
-def _credit_karma(session: Session, pid: int, reason: str, obj: str, points: int, note: str, at: datetime) -> None:
-    record = RecordIn(
+def _record(pid: int, reason: str, obj: str, points: int, note: str, at: datetime) -> RecordIn:
+    return RecordIn(
         source_key=f"karma:{pid}:{reason}:{obj}"[:120],
         person_id=pid,
         kind="karma",
@@ -67,7 +68,17 @@ def _credit_karma(session: Session, pid: int, reason: str, obj: str, points: int
         karma=points,
         label=note[:200],
     )
-    campaign_ledger.ingest_soon(session, [record])
+
+
+def _credit_karma(session: Session, pid: int, reason: str, obj: str, points: int, note: str, at: datetime) -> None:
+    campaign_ledger.ingest_soon(session, [_record(pid, reason, obj, points, note, at)])
+
+
+def records_between(session: Session, start: datetime, end: datetime) -> Iterator[RecordIn]:
+    """The campaign records of every karma entry earned in [start, end], ordered by person (the source that
+    campaign recompute and check rebuild karma from)."""
+    for pid, reason, obj, points, note, at in repo.karma_between(session, start, end):
+        yield _record(pid, reason, obj, points, note, at)
 
 
 def karma_for_completion(session: Session, event: signals.CourseCompleted) -> None:

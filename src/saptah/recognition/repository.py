@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, select
@@ -155,3 +156,16 @@ def replace_honour_entries(session: Session, roll_id: int, rows: list[HonourRoll
     session.execute(delete(HonourRollEntry).where(HonourRollEntry.roll_id == roll_id))
     session.flush()
     add(session, *rows)
+
+
+def karma_between(session: Session, start: datetime, end: datetime) -> Iterable[Any]:
+    """Karma entries earned in [start, end] ordered by person, streamed: person_id, reason, object_key, points,
+    note, at."""
+    k = KarmaEntry
+    stmt = (
+        select(k.person_id, k.reason, k.object_key, k.points, k.note, k.at)
+        .where(k.at >= start, k.at <= end)
+        .order_by(k.person_id, k.reason, k.object_key)
+        .execution_options(yield_per=20000)
+    )
+    return session.connection().execute(stmt)

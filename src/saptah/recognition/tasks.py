@@ -61,6 +61,7 @@ def run_campaign_certificates(ctx: Any) -> dict[str, Any]:
 
 def register() -> None:
     """Subscribe to the events that earn karma and certificates; register the honour job (idempotent)."""
+    from saptah.campaigns import sources
     from saptah.jobs import service as jobs
 
     signals.subscribe(signals.PersonSignedIn, on_signed_in)
@@ -71,6 +72,7 @@ def register() -> None:
     signals.subscribe(signals.EventAttendanceRecorded, on_attendance)
     signals.subscribe(signals.PlanItemCompleted, karma.karma_for_plan_item)
     signals.subscribe(CampaignTargetsReached, on_targets_reached)
+    sources.register("karma", karma.records_between)
     jobs.register(HONOUR_JOB, run_honour_certificates)
     jobs.register(CAMPAIGN_JOB, run_campaign_certificates)
 

@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from saptah import cli
+from saptah.campaigns import check as checks
 from saptah.campaigns import service as campaigns
+from saptah.campaigns import sources
 from saptah.campaigns.models import CampaignRecord, CreditLedger
 from saptah.campaigns.schemas import CampaignCreate
 from saptah.core import signals
@@ -80,24 +82,22 @@ def all_commands() -> list[str]:
 @contextmanager
 def unwired() -> Iterator[None]:
     """The process as a new `saptah` command finds it: nothing subscribed, no job handler (restored afterwards)."""
-    saved = (
-        {k: list(v) for k, v in signals._handlers.items()},
-        dict(jobs._handlers),
-        dict(jobs._periodic),
-        dict(jobs._frequent),
-    )
+    handlers = {k: list(v) for k, v in signals._handlers.items()}
+    registries: list[dict[Any, Any]] = [
+        jobs._handlers, jobs._periodic, jobs._frequent, signals._replays, sources._sources, checks._extra,
+    ]  # fmt: skip
+    saved = [dict(r) for r in registries]
     signals._handlers.clear()
-    jobs._handlers.clear()
-    jobs._periodic.clear()
-    jobs._frequent.clear()
+    for registry in registries:
+        registry.clear()
     try:
         yield
     finally:
         signals._handlers.clear()
-        signals._handlers.update(saved[0])
-        for registry, old in zip((jobs._handlers, jobs._periodic, jobs._frequent), saved[1:], strict=True):
+        signals._handlers.update(handlers)
+        for registry, old in zip(registries, saved, strict=True):
             registry.clear()
-            registry.update(old)  # type: ignore[attr-defined]
+            registry.update(old)
 
 
 def saptah(url: str, tmp: Path, *args: str) -> Any:

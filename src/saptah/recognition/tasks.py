@@ -61,6 +61,7 @@ def run_campaign_certificates(ctx: Any) -> dict[str, Any]:
 
 def register() -> None:
     """Subscribe to the events that earn karma and certificates; register the honour job (idempotent)."""
+    from saptah.campaigns import check as campaign_check
     from saptah.campaigns import sources
     from saptah.jobs import service as jobs
 
@@ -73,6 +74,7 @@ def register() -> None:
     signals.subscribe(signals.PlanItemCompleted, karma.karma_for_plan_item)
     signals.subscribe(CampaignTargetsReached, on_targets_reached)
     sources.register("karma", karma.records_between)
+    campaign_check.register("karma follows its rules", karma.audit)
     jobs.register(HONOUR_JOB, run_honour_certificates)
     jobs.register(CAMPAIGN_JOB, run_campaign_certificates)
 

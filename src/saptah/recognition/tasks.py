@@ -34,7 +34,7 @@ def on_rated(session: Session, event: signals.CourseRated) -> None:
 def on_attendance(session: Session, event: signals.EventAttendanceRecorded) -> None:
     """10 points for attending an event."""
     if event.attended:
-        obj, note = f"event:{event.event_id}", f"Attended event #{event.event_id}"
+        obj, note = f"event:{event.event_id}", f"Attended: {event.title or f'event #{event.event_id}'}"
         karma.karma_once(session, event.person_id, "event_attended", obj, note, event.at)
 
 

@@ -26,6 +26,15 @@ app.add_typer(user_app, name="user")
 console = Console()
 
 
+@app.callback()
+def _wire() -> None:
+    """Every command, and any process it starts, runs wired: subscribers and job handlers registered in one place,
+    so no command can publish a domain event that nobody hears (tests/foundation/test_cli_wiring.py)."""
+    from saptah.wiring import wire
+
+    wire()
+
+
 def _settings() -> Settings:
     try:
         return Settings()
@@ -115,7 +124,6 @@ def demo(
     from saptah import demo as demo_mod
     from saptah.core.migrate import upgrade
     from saptah.directory.tasks import DEMO_PASSWORD, demo_accounts
-    from saptah.wiring import wire
 
     if scale not in ("small", "national"):
         console.print("[red]Error:[/red] --scale is small or national.")
@@ -126,7 +134,6 @@ def demo(
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
     upgrade(settings.database_url)
-    wire()
     factory = factory_for(settings)
     if scale == "national":
         from saptah.analytics.commands import build_national
@@ -158,10 +165,8 @@ def demo(
 def worker() -> None:
     """Run background jobs and send e-mail until interrupted (production)."""
     from saptah.jobs.tasks import work
-    from saptah.wiring import wire
 
     settings = _settings()
-    wire()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     console.print("Worker running; Ctrl-C to stop.")
@@ -249,7 +254,13 @@ class _errors:
             raise typer.Exit(1)
 
 
+_registered: list[bool] = []
+
+
 def _register_domain_commands() -> None:
+    if _registered:  # once per process (tests call it too)
+        return
+    _registered.append(True)
     for _domain, module in domain_modules("commands"):
         module.register(app)
 

@@ -1,5 +1,5 @@
 """The credit ledger and its aggregates, written: live ingest of records (batched, queued to the end of a
-signals batch, locks in one global order) and recompute of a campaign from the stored records."""
+signals batch, locks in one global order) and recompute of a campaign from the original activity."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from saptah.campaigns import repository as repo
+from saptah.campaigns import sources
 from saptah.campaigns.credit import evaluate, footprint_diff, summarise
 from saptah.campaigns.models import BOARD_SIZE, Campaign
 from saptah.campaigns.schemas import CampaignRules, CampaignTargetsReached, RecordIn, Summary, Verdict
@@ -198,7 +199,11 @@ def totals_values(s: Summary) -> dict[str, Any]:
 
 
 def recompute(session: Session, campaign_id: int, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Rebuild a campaign's ledger and aggregates from the stored records, with the current rules."""
+    """Rebuild a campaign's ledger and aggregates from the original activity, with the current rules.
+
+    The stored records are compared with their sources on the way (`sources.reconcile`): missing or different
+    ones are written as the source says, those whose source is gone are deleted.
+    """
     from saptah.campaigns.rebuild import Rebuild
 
     campaign = repo.lock_campaign(session, campaign_id)
@@ -208,9 +213,41 @@ def recompute(session: Session, campaign_id: int, progress: Callable[[int], None
     before = repo.reached_people(session, campaign_id)
     repo.clear_campaign(session, campaign_id)
     rebuild = Rebuild(session, campaign_id, rules, progress)
-    for row in repo.records_between(session, rules.window_start, rules.window_end):
-        rebuild.add(row)
-    result = rebuild.finish()
+    repair = _Repair(session)
+    for person in sources.reconcile(session, rules.window_start, rules.window_end):
+        repair.add(person)
+        rebuild.add(person.person_id, person.org_id, person.org_path, person.records)
+    repair.write()
+    result = rebuild.finish() | {"repaired": repair.count}
     campaign.computed_at = utcnow()
     _announce(session, campaign, sorted(pid for pid in rebuild.reached if pid not in before))
     return result
+
+
+class _Repair:
+    """Stored records made to agree with their sources: written in batches while reading on PostgreSQL (its
+    cursors do not see the transaction's later writes), at the end on SQLite."""
+
+    def __init__(self, session: Session) -> None:
+        self.session, self.count = session, 0
+        self.upserts: list[RecordIn] = []
+        self.deletes: list[str] = []
+        self.eager = repo.is_pg(session)
+
+    def add(self, person: sources.Person) -> None:
+        """Queue what this person's stored records need."""
+        if person.missing or person.changed or person.orphans:
+            self.upserts += person.missing
+            self.upserts += [rec for _, rec in person.changed]
+            self.deletes += [str(values[0]) for values in person.orphans]
+            if self.eager and len(self.upserts) + len(self.deletes) >= BATCH * 10:
+                self.write()
+
+    def write(self) -> None:
+        """Write what is queued."""
+        self.count += len(self.upserts) + len(self.deletes)
+        for start in range(0, len(self.upserts), BATCH):
+            repo.replace_records(self.session, self.upserts[start : start + BATCH])
+        for start in range(0, len(self.deletes), BATCH):
+            repo.delete_records(self.session, self.deletes[start : start + BATCH])
+        self.upserts, self.deletes = [], []

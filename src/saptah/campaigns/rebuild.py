@@ -1,4 +1,4 @@
-"""The bulk path of recompute: stream records person by person, write ledger and aggregates in large batches.
+"""The bulk path of recompute: take records person by person, write ledger and aggregates in large batches.
 
 It uses the same `evaluate` and `summarise` as live ingest, so both give identical results.
 """
@@ -6,7 +6,7 @@ It uses the same `evaluate` and `summarise` as live ingest, so both give identic
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -43,20 +43,19 @@ class Rebuild:
         self.reached: list[int] = []
         self.records = self.people = 0
 
-    def add(self, row: Any) -> None:
-        """One streamed row: person id, organisation id and path, then the record's fields."""
-        pid, org_id, path, *fields = row
+    def add(self, pid: int, org_id: int, path: str, recs: Sequence[RecordIn]) -> None:
+        """Every record of one person (each person once), with their organisation's id and path."""
         if not self.rules.covers_path(path):
             return
-        if self.person is None or self.person[0] != pid:
-            self._flush_person()
-            self.person = (pid, org_id, path)
-        rec = RecordIn(*fields)
-        verdict = evaluate(self.rules, rec)
-        self.records += 1
-        if verdict is not None:
-            self.verdicts.append((rec.source_key, verdict))
-            self.ledger.append(repo._ledger_row(self.campaign_id, pid, rec.source_key, verdict))
+        self._flush_person()
+        self.person = (pid, org_id, path)
+        rules, campaign_id, verdicts, ledger = self.rules, self.campaign_id, self.verdicts, self.ledger
+        for rec in recs:
+            verdict = evaluate(rules, rec)
+            if verdict is not None:
+                verdicts.append((rec.source_key, verdict))
+                ledger.append(repo._ledger_row(campaign_id, pid, rec.source_key, verdict))
+        self.records += len(recs)
 
     def _flush_person(self) -> None:
         if self.person is None or not self.verdicts:

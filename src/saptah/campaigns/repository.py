@@ -51,6 +51,15 @@ def is_pg(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def read_only(session: Session) -> None:
+    """Make the session's transaction refuse writes (`saptah check` changes nothing, by construction)."""
+    if is_pg(session):
+        session.execute(text("SET TRANSACTION READ ONLY"))
+    else:
+        session.execute(text("PRAGMA query_only = ON"))
+        session.info["query_only"] = True
+
+
 def get_campaign(session: Session, campaign_id: int) -> Campaign | None:
     """A campaign by id."""
     return session.get(Campaign, campaign_id)
@@ -113,6 +122,25 @@ def upsert_records(session: Session, records: Sequence[RecordIn]) -> list[Record
     )
     rows = bulk.run(session, stmt.returning(*[t.c[f] for f in RECORD_FIELDS]), params)
     return [RecordIn(*row) for row in rows]
+
+
+def replace_records(session: Session, records: Sequence[RecordIn]) -> None:
+    """Store records as given, replacing what is stored (recompute: the source is right, whatever was merged)."""
+    if not records:
+        return
+    t = tbl(CampaignRecord)
+    ins, params = bulk.insert_rows(session, t, [{f: getattr(r, f) for f in RECORD_FIELDS} for r in records])
+    stmt = ins.on_conflict_do_update(
+        index_elements=["source_key"], set_={f: ins.excluded[f] for f in RECORD_FIELDS if f != "source_key"}
+    )
+    bulk.run(session, stmt, params)
+
+
+def delete_records(session: Session, source_keys: Sequence[str]) -> None:
+    """Delete records whose source is gone."""
+    if source_keys:
+        r = CampaignRecord
+        session.execute(delete(r).where(bulk.among(session, r.source_key, list(source_keys))))
 
 
 def person_orgs(session: Session, person_ids: Iterable[int]) -> dict[int, tuple[int, str]]:

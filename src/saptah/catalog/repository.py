@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, literal_column, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -459,6 +460,26 @@ def competency_linked(session: Session, course_ids: Sequence[int]) -> set[int]:
         return set()
     stmt = select(CourseCompetency.course_id).where(CourseCompetency.course_id.in_(set(course_ids))).distinct()
     return set(session.scalars(stmt))
+
+
+def course_facts(session: Session) -> dict[int, tuple[int, str, bool]]:
+    """Every course's duration, title and whether it builds a competency (what a completion credits)."""
+    linked = set(session.scalars(select(CourseCompetency.course_id).distinct()))
+    rows = session.execute(select(Course.id, Course.duration_minutes, Course.title_en))
+    return {cid: (minutes, title, cid in linked) for cid, minutes, title in rows}
+
+
+def completions_between(session: Session, start: datetime, end: datetime) -> Iterable[Any]:
+    """Completions in [start, end] ordered by person and course, streamed as Core rows: person_id, course_id,
+    completed_at, assessment_passed, source."""
+    c = CourseCompletion
+    stmt = (
+        select(c.person_id, c.course_id, c.completed_at, c.assessment_passed, c.source)
+        .where(c.completed_at >= start, c.completed_at <= end)
+        .order_by(c.person_id, c.course_id)
+        .execution_options(yield_per=20000)
+    )
+    return session.connection().execute(stmt)
 
 
 def insert_enrolments(session: Session, rows: list[dict[str, object]]) -> set[tuple[int, int]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -253,7 +253,7 @@ def complete_course(
         return stored
     linked = is_competency_linked(session, course)
     event = signals.CourseCompleted(
-        person_id, course.id, at, course.duration_minutes, linked, assessment_passed, source
+        person_id, course.id, at, course.duration_minutes, linked, assessment_passed, source, course.title_en
     )
     signals.publish(session, event)
     _issue_certificate(session, course, person_id, at)
@@ -315,6 +315,7 @@ def complete_courses(session: Session, completions: Sequence[CompletionIn], *, s
                 course.id in linked,
                 c.assessment_passed or c.passed_later,  # completed, then passed in the same batch: passed
                 source,
+                course.title_en,
             ),
         )
     _issue_certificates(session, fresh)
@@ -436,3 +437,12 @@ def my_courses(session: Session, principal: Principal) -> list[dict[str, object]
         }
         for c, enrolled, done, secs, avg, rated in repo.provider_course_stats(session, provider_orgs(principal))
     ]  # fmt: skip
+
+
+def completions_between(session: Session, start: datetime, end: datetime) -> Iterator[signals.CourseCompleted]:
+    """Every completion in [start, end] announced again from the stored completions, ordered by person: what the
+    campaign engine rebuilds course credit from (the course's duration, title and competencies as they are now)."""
+    facts = repo.course_facts(session)
+    for pid, course_id, at, passed, source in repo.completions_between(session, start, end):
+        minutes, title, linked = facts[course_id]
+        yield signals.CourseCompleted(pid, course_id, at, minutes, linked, passed, source, title)

@@ -32,10 +32,12 @@ NAV_ENTRIES = [
 def register() -> None:
     """Subscribe to LRS statements; add the menu entries and the home panel."""
     from saptah.catalog import learning
+    from saptah.catalog import service as catalog
     from saptah.web.templating import HOME_PANELS, NAV
 
     signals.subscribe(signals.LearningStatement, learning.on_learning_statement)
     signals.subscribe(signals.LearningStatements, learning.on_learning_statements)
+    signals.replay_from(signals.CourseCompleted, catalog.completions_between)
     for entry in NAV_ENTRIES:
         if entry not in NAV:
             NAV.append(entry)

@@ -61,6 +61,11 @@ WEBINARS = [
     (27, 15, 0, "Valedictory: the week in numbers and the road ahead", "Rajesh Kumar Singh", "Inspirational stories"),
 ]
 STREAM = "https://www.youtube.com/watch?v=igot-karmayogi"
+# (days ago, title, speaker): central webinars of the running week, already held
+THIS_WEEK = [
+    (2, "Mission Karmayogi and citizen-centric governance", "Adil Zainulbhai"),
+    (1, "Viksit Bharat @2047: role of the civil services", "V. Srinivas"),
+]
 
 
 def register() -> None:
@@ -75,6 +80,7 @@ def register() -> None:
         HOME_PANELS.append(home_panel)
     jobs.register("events.finalise", run_finalise, every=timedelta(minutes=1))
     signals.subscribe(signals.PersonErased, service.forget_nominee)
+    signals.replay_from(signals.EventAttendanceRecorded, attendance.sent_between)
     jobs.register_frequent("events.credit", publish_all_due)  # live credit reaches the campaign within seconds
 
 
@@ -132,9 +138,19 @@ def seed_demo(session: Session, rng: random.Random, *, people: int, progress: Ca
     charcha.summary = "Officers discussed queue-free OPD registration, grievance redressal and ABHA adoption."
     _event(session, "offline_workshop", "Workshop: e-Office and file management", "Technology", "NIC trainers",
            mohfw.id, admin, now + timedelta(days=3), 180, mode="in_person")  # fmt: skip
+    week = [  # this week's central webinars, ended, for the running campaign
+        _event(
+            session, "central_webinar", title, "Governance", speaker, dopt.id, organiser, now - timedelta(days=days), 60
+        )
+        for days, title, speaker in THIS_WEEK
+    ]
     session.flush()
     _seed_attendance(session, rng, made[-3:], people)
-    progress(len(made) + 5)
+    _seed_attendance(session, rng, [*week, charcha], people)
+    learner = _person(session, "learner@saptah.demo")
+    if learner is not None:
+        _attend(session, week[-1], learner, 45)
+    progress(len(made) + 5 + len(week))
     assert live.id
 
 
@@ -163,16 +179,20 @@ def _seed_attendance(session: Session, rng: random.Random, events: list[Event], 
     ids = [pid for (pid,) in session.execute(people_ids_query(min(count, 400)))]
     for event in events:
         for pid in rng.sample(ids, k=min(len(ids), 60)):
-            minutes = rng.randint(5, event.duration_minutes)
-            row = Attendance(event_id=event.id, person_id=pid, org_id=_org_of(session, pid), tabs={}, pings=minutes)
-            row.closed_seconds = minutes * 60
-            row.last_minute = minutes
-            session.add(row)
-            session.add(Registration(event_id=event.id, person_id=pid, source="self"))
-            session.flush()
-            attendance._update_totals(event, row)
-            attendance.publish(session, event, row)
-            attendance.count_viewers(session, event, range(minutes), pid)
+            _attend(session, event, pid, rng.randint(5, event.duration_minutes))
+
+
+def _attend(session: Session, event: Event, pid: int, minutes: int) -> None:
+    """A finished live session of `minutes`, registered, counted and sent to the campaign engine."""
+    row = Attendance(event_id=event.id, person_id=pid, org_id=_org_of(session, pid), tabs={}, pings=minutes)
+    row.closed_seconds = minutes * 60
+    row.last_minute = minutes
+    session.add(row)
+    session.add(Registration(event_id=event.id, person_id=pid, source="self"))
+    session.flush()
+    attendance._update_totals(event, row)
+    attendance.publish(session, event, row)
+    attendance.count_viewers(session, event, range(minutes), pid)
 
 
 def people_ids_query(limit: int) -> Any:

@@ -32,10 +32,8 @@ def import_users(
     from saptah.directory import service as directory
     from saptah.directory.onboarding import files, results, service
     from saptah.directory.onboarding import repository as repo
-    from saptah.wiring import wire
 
     settings = _settings()
-    wire()
     factory = factory_for(settings)
     if report is not None and report.suffix.lower() not in (".csv", ".xlsx"):
         console.print("[red]Error:[/red] --report must end in .csv or .xlsx")

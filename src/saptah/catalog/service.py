@@ -155,6 +155,20 @@ def save_competency(
     return comp
 
 
+def competency_choices(session: Session) -> list[tuple[str, str]]:
+    """The active competencies as (code, "area: theme – sub-theme") for pickers, in dictionary order."""
+    out = []
+    for c in repo.competencies(session):
+        name = f"{c.theme} – {c.sub_theme}" if c.sub_theme else c.theme
+        out.append((c.code, f"{c.area.title()}: {name}"))
+    return out
+
+
+def known_competency_codes(session: Session, codes: Sequence[str]) -> list[str]:
+    """Which of these competency codes the dictionary holds."""
+    return sorted(repo.competencies_by_codes(session, codes))
+
+
 def is_competency_linked(session: Session, course: Course | int) -> bool:
     """True when the course builds at least one competency (only such learning earns campaign credit)."""
     return repo.has_competency(session, course if isinstance(course, int) else course.id)

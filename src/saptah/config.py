@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     run_worker_in_app: bool = Field(True, description="run background jobs inside `saptah serve` (embedded)")
     access_log: bool = Field(False, description="`saptah serve` writes one access-log line per request")
     upload_dir: Path = Field(Path("./uploads"), description="where uploaded files and result files are kept")
+    module_min_share: float = Field(
+        0.5, ge=0, le=1, description="share of a native module's declared minutes to spend on it before it is done"
+    )
+    video_min_share: float = Field(
+        0.9, ge=0, le=1, description="share of a native module's inline video to watch before it is done"
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -20,6 +20,7 @@ from saptah.catalog.models import (
     Rating,
 )
 from saptah.catalog.repository import CourseFilter
+from saptah.catalog.time_on_task import TimeRules, unusually_short
 from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -411,3 +412,33 @@ def rate(session: Session, *, person_id: int, course_id: int, stars: int, review
         return rate(session, person_id=person_id, course_id=course.id, stars=stars, review=review)
     signals.publish(session, signals.CourseRated(person_id, course.id, rating.created_at or utcnow()))
     return rating
+
+
+@dataclass(frozen=True)
+class ShortCompletion:
+    """A native completion whose time on task was unusually short."""
+
+    person_id: int
+    name: str
+    email: str
+    completed_at: datetime
+    minutes_on_task: float
+
+
+def short_completions(
+    session: Session, *, principal: Principal, course_id: int, rules: TimeRules
+) -> tuple[Course, int, list[ShortCompletion]]:
+    """For the course's managers: its native completions, and those whose time on task was under the share of the
+    declared duration the player requires (completed before the rule, or by a fast-forwarded video)."""
+    course = get_course(session, course_id)
+    if not may_manage(principal, course):
+        raise Forbidden("Only the course's provider and national organisers see its completions' time on task.")
+    rows = repo.completions_with_time(session, course.id)
+    short = [r for r in rows if unusually_short(r[2], course.duration_minutes, rules)]
+    people = directory.repo.people_by_ids(session, [pid for pid, _at, _s in short])
+    out = [
+        ShortCompletion(pid, people[pid].full_name, people[pid].email, at, round(seconds / 60, 1))
+        for pid, at, seconds in short
+        if pid in people
+    ]
+    return course, len(rows), out

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(
         "", description="addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed"
     )
+    module_min_share: float = Field(
+        0.5, ge=0, le=1, description="share of a native module's declared minutes to spend on it before it is done"
+    )
+    video_min_share: float = Field(
+        0.9, ge=0, le=1, description="share of a native module's inline video to watch before it is done"
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -10,7 +10,7 @@ import pytest
 
 from saptah.core.db import utcnow
 from saptah.core.timeutil import ist_day
-from tests.browser.fixtures import sign_in_as
+from tests.browser.fixtures import sign_in_as, spent_time_on_modules
 
 pytestmark = pytest.mark.browser
 
@@ -67,6 +67,7 @@ def test_circular_to_plan_to_learning_to_compliance(live_server, page) -> None:
     page.wait_for_load_state("networkidle")
     if "/learn/" not in page.url:  # enrolling may open the player directly
         page.click("[data-testid=continue]")
+    spent_time_on_modules(live_server, "learner@saptah.demo", "Jan Bhagidari")
     while page.locator("[data-testid=mark-done]").count():
         page.click("[data-testid=mark-done]")
         page.wait_for_load_state("networkidle")

@@ -3,7 +3,7 @@
 1. Every stored record agrees with its source (a course completion, an attendance row sent, a karma entry), and
    every record has one: no credit for an event or a course that does not exist.
 2. The ledger, each person's totals, the organisation-day totals and the boards equal what a recompute from those
-   sources gives (the same `evaluate` and `summarise`, through `Rebuild`, with nothing written).
+   sources gives (the same `judge` and `summarise`, through `Rebuild`, with nothing written).
 3. No credit is dated in the future or outside the window.
 4. Each event's credited attendance equals what its attendance rows credit.
 5. Whatever other domains register (`register`): recognition checks that karma follows its rules.
@@ -23,8 +23,8 @@ from saptah.campaigns import check_repository as check_repo
 from saptah.campaigns import repository as repo
 from saptah.campaigns import sources
 from saptah.campaigns.rebuild import Rebuild
-from saptah.campaigns.schemas import CampaignRules, RecordIn
-from saptah.campaigns.service import get, rules_of
+from saptah.campaigns.schemas import CampaignRules, RecordIn, RuleBook
+from saptah.campaigns.service import get, rule_book
 from saptah.core.db import utcnow
 from saptah.core.timeutil import fmt_ist
 
@@ -50,16 +50,15 @@ def check(
 ) -> tuple[list[Violation], dict[str, int]]:
     """Every violation of the campaign's invariants, and how much was checked (records, people)."""
     campaign = get(session, campaign_id)
-    rules, now = rules_of(campaign), now or utcnow()
+    book, now = rule_book(session, campaign), now or utcnow()
+    rules, (start, end) = book.latest, book.span
     found: list[Violation] = []
-    checker = _Checker(session, campaign_id, rules, progress, found)
-    for person in sources.reconcile(session, rules.window_start, rules.window_end):
+    checker = _Checker(session, campaign_id, book, progress, found)
+    for person in sources.reconcile(session, start, end):
         _records(person, found)
         checker.add(person.person_id, person.org_id, person.org_path, person.records)
     counts = checker.finish()
-    for pid, key, at, minutes, karma in check_repo.credit_out_of_bounds(
-        session, campaign_id, rules.window_start, rules.window_end, now
-    ):
+    for pid, key, at, minutes, karma in check_repo.credit_out_of_bounds(session, campaign_id, start, end, now):
         when = "in the future" if at > now else "outside the campaign window"
         what = f"{minutes} minutes" if minutes or not karma else f"{karma} karma points"
         found.append(Violation("credit out of time", f"Person {pid}: {key} credits {what} dated {_ist(at)}, {when}."))
@@ -112,11 +111,11 @@ class _Checker(Rebuild):
         self,
         session: Session,
         campaign_id: int,
-        rules: CampaignRules,
+        book: RuleBook,
         progress: Callable[[int], None] | None,
         found: list[Violation],
     ) -> None:
-        super().__init__(session, campaign_id, rules, progress)
+        super().__init__(session, campaign_id, book, progress)
         self.found = found
         self.seen: set[int] = set()
         self.labels: dict[str, str | None] = {}

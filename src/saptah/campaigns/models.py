@@ -40,7 +40,10 @@ class Campaign(Base):
 
 
 class CampaignRuleVersion(Base):
-    """A recorded act: who changed a campaign's rules, when, why, and the rules from then on."""
+    """A recorded act: who changed a campaign's rules, when, why, and the rules in force from `effective_at` on.
+
+    Records are judged by the version in force at their own moment; version 1 also rules everything earlier.
+    """
 
     __tablename__ = "campaign_rule_versions"
     __table_args__ = (UniqueConstraint("campaign_id", "version"),)
@@ -53,6 +56,7 @@ class CampaignRuleVersion(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # Records of events an organisation organised. A literal (not bound) condition, so that the planner can use the

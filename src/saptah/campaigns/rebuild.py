@@ -1,6 +1,6 @@
 """The bulk path of recompute: take records person by person, write ledger and aggregates in large batches.
 
-It uses the same `evaluate` and `summarise` as live ingest, so both give identical results.
+It uses the same `judge` and `summarise` as live ingest, so both give identical results.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from saptah.campaigns import repository as repo
-from saptah.campaigns.credit import evaluate, summarise
+from saptah.campaigns.credit import judge, summarise
 from saptah.campaigns.models import (
     BOARD_SIZE,
     CampaignOrgDayTotal,
@@ -21,7 +21,7 @@ from saptah.campaigns.models import (
     CampaignScoreCount,
     CreditLedger,
 )
-from saptah.campaigns.schemas import CampaignRules, RecordIn, Verdict
+from saptah.campaigns.schemas import RecordIn, RuleBook, Verdict
 from saptah.core.bulk import copy_rows
 
 FLUSH_ROWS = 20000
@@ -31,9 +31,9 @@ class Rebuild:
     """Accumulates one campaign's rebuild; feed rows ordered by person, then call finish()."""
 
     def __init__(
-        self, session: Session, campaign_id: int, rules: CampaignRules, progress: Callable[[int], None] | None
+        self, session: Session, campaign_id: int, book: RuleBook, progress: Callable[[int], None] | None
     ) -> None:
-        self.session, self.campaign_id, self.rules, self.progress = session, campaign_id, rules, progress
+        self.session, self.campaign_id, self.book, self.progress = session, campaign_id, book, progress
         self.person: tuple[int, int, str] | None = None
         self.verdicts: list[tuple[str, Verdict]] = []
         self.ledger: list[dict[str, Any]] = []
@@ -44,14 +44,16 @@ class Rebuild:
         self.records = self.people = 0
 
     def add(self, pid: int, org_id: int, path: str, recs: Sequence[RecordIn]) -> None:
-        """Every record of one person (each person once), with their organisation's id and path."""
-        if not self.rules.covers_path(path):
+        """Every record of one person (each person once), with their organisation's id and path; each record is
+        judged by the rule version in force at its own moment."""
+        book = self.book
+        if not book.latest.covers_path(path):
             return
         self._flush_person()
         self.person = (pid, org_id, path)
-        rules, campaign_id, verdicts, ledger = self.rules, self.campaign_id, self.verdicts, self.ledger
+        campaign_id, verdicts, ledger = self.campaign_id, self.verdicts, self.ledger
         for rec in recs:
-            verdict = evaluate(rules, rec)
+            verdict = judge(book, rec)
             if verdict is not None:
                 verdicts.append((rec.source_key, verdict))
                 ledger.append(repo._ledger_row(campaign_id, pid, rec.source_key, verdict))
@@ -64,7 +66,7 @@ class Rebuild:
 
         pid, org_id, path = self.person
         top = repo.top_org_id(path)
-        summary = summarise(self.rules, self.verdicts)
+        summary = summarise(self.book, self.verdicts)
         self.totals.append(
             {"campaign_id": self.campaign_id, "person_id": pid, "org_id": org_id, "top_org_id": top, "org_path": path}
             | totals_values(summary)

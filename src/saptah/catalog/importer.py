@@ -212,7 +212,9 @@ def _replace_modules(session: Session, course: Course, data: CourseIn) -> None:
         session.delete(old)
     session.flush()
     session.add_all(
-        CourseModule(course_id=course.id, position=i, title=m.title, kind=m.kind, body=m.body, url=m.url)
+        CourseModule(
+            course_id=course.id, position=i, title=m.title, kind=m.kind, body=m.body, url=m.url, minutes=m.minutes
+        )
         for i, m in enumerate(data.modules, start=1)
     )
     session.flush()

@@ -554,3 +554,19 @@ def provider_course_stats(
         (c, int(e), int(d), float(s or 0), float(a) if a is not None else None, int(n))
         for c, e, d, s, a, n in session.execute(stmt).tuples()
     ]
+
+
+def completions_with_time(session: Session, course_id: int, *, limit: int = 5000) -> list[tuple[int, datetime, int]]:
+    """A course's completions in the native player with the time on task its enrolment recorded, shortest first:
+    (person id, completed at, seconds)."""
+    stmt = (
+        select(CourseCompletion.person_id, CourseCompletion.completed_at, Enrolment.seconds_in_use)
+        .join(
+            Enrolment,
+            (Enrolment.person_id == CourseCompletion.person_id) & (Enrolment.course_id == CourseCompletion.course_id),
+        )
+        .where(CourseCompletion.course_id == course_id, CourseCompletion.source == "native")
+        .order_by(Enrolment.seconds_in_use, CourseCompletion.person_id)
+        .limit(limit)
+    )
+    return [(r[0], r[1], int(r[2] or 0)) for r in session.execute(stmt)]

@@ -20,6 +20,7 @@ from saptah.catalog.models import (
     Rating,
 )
 from saptah.catalog.repository import CourseFilter
+from saptah.catalog.time_on_task import TimeRules, unusually_short
 from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -158,6 +159,20 @@ def save_competency(
     comp.description = (description or "").strip()[:2000] or None
     repo.add(session, comp)
     return comp
+
+
+def competency_choices(session: Session) -> list[tuple[str, str]]:
+    """The active competencies as (code, "area: theme – sub-theme") for pickers, in dictionary order."""
+    out = []
+    for c in repo.competencies(session):
+        name = f"{c.theme} – {c.sub_theme}" if c.sub_theme else c.theme
+        out.append((c.code, f"{c.area.title()}: {name}"))
+    return out
+
+
+def known_competency_codes(session: Session, codes: Sequence[str]) -> list[str]:
+    """Which of these competency codes the dictionary holds."""
+    return sorted(repo.competencies_by_codes(session, codes))
 
 
 def is_competency_linked(session: Session, course: Course | int) -> bool:
@@ -446,3 +461,33 @@ def completions_between(session: Session, start: datetime, end: datetime) -> Ite
     for pid, course_id, at, passed, source in repo.completions_between(session, start, end):
         minutes, title, linked = facts[course_id]
         yield signals.CourseCompleted(pid, course_id, at, minutes, linked, passed, source, title)
+
+
+@dataclass(frozen=True)
+class ShortCompletion:
+    """A native completion whose time on task was unusually short."""
+
+    person_id: int
+    name: str
+    email: str
+    completed_at: datetime
+    minutes_on_task: float
+
+
+def short_completions(
+    session: Session, *, principal: Principal, course_id: int, rules: TimeRules
+) -> tuple[Course, int, list[ShortCompletion]]:
+    """For the course's managers: its native completions, and those whose time on task was under the share of the
+    declared duration the player requires (completed before the rule, or by a fast-forwarded video)."""
+    course = get_course(session, course_id)
+    if not may_manage(principal, course):
+        raise Forbidden("Only the course's provider and national organisers see its completions' time on task.")
+    rows = repo.completions_with_time(session, course.id)
+    short = [r for r in rows if unusually_short(r[2], course.duration_minutes, rules)]
+    people = directory.repo.people_by_ids(session, [pid for pid, _at, _s in short])
+    out = [
+        ShortCompletion(pid, people[pid].full_name, people[pid].email, at, round(seconds / 60, 1))
+        for pid, at, seconds in short
+        if pid in people
+    ]
+    return course, len(rows), out

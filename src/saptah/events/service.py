@@ -150,6 +150,19 @@ def _check_fields(session: Session, data: EventIn) -> None:
     check_competencies(session, data.competencies)
 
 
+def competency_choices(session: Session) -> list[tuple[str, str]]:
+    """The catalogue's competencies as (code, name) for the event form; none when the catalogue is not installed."""
+    catalog = optional_module("saptah.catalog.service")
+    return catalog.competency_choices(session) if catalog is not None else []
+
+
+def event_tag_rule(session: Session, at: datetime | None = None) -> list[str]:
+    """The campaigns that count an event only when it is tagged with a competency (at the event's start, or any
+    campaign not yet closed); none when the campaign engine is not installed."""
+    campaigns = optional_module("saptah.campaigns.service")
+    return campaigns.event_tag_rule(session, at) if campaigns is not None else []
+
+
 def check_competencies(session: Session, codes: Sequence[str]) -> None:
     """Refuse competency codes the catalogue does not know (when the catalogue can tell)."""
     catalog = optional_module("saptah.catalog.service")

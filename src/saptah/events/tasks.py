@@ -159,6 +159,26 @@ def _person(session: Session, email: str) -> int | None:
     return person.id if person else None
 
 
+THEME_COMPETENCIES = {  # the demo tags each event with the competencies its theme builds
+    "Indian Knowledge Systems": ["DOM-YOGA", "BEH-SELF"],
+    "Infrastructure": ["FUN-PROJECT", "FUN-PROCURE"],
+    "Inspirational stories": ["BEH-LEAD", "BEH-EMPATHY"],
+    "Economy": ["FUN-FINANCE", "FUN-POLICY"],
+    "Technology": ["FUN-DIGITAL", "FUN-AI"],
+    "Citizen centricity": ["BEH-CITIZEN", "BEH-EMPATHY"],
+    "Finance": ["FUN-FINANCE"],
+    "Geopolitics": ["FUN-POLICY"],
+    "Agriculture": ["FUN-POLICY", "FUN-DATA"],
+    "Health": ["DOM-HEALTH"],
+    "Education": ["BEH-COMM"],
+    "Climate / Disaster Management": ["DOM-ENV", "DOM-DISASTER"],
+    "International Affairs": ["FUN-POLICY", "BEH-COMM"],
+    "Governance": ["DOM-GOV", "BEH-INTEGRITY"],
+    "Leadership": ["BEH-LEAD", "BEH-DECIDE"],
+    "Wellness": ["BEH-SELF", "DOM-YOGA"],
+}
+
+
 def _event(
     session: Session, kind: str, title: str, theme: str, speaker: str, org_id: int, by: int | None,
     start: datetime, minutes: int, *, mode: str = "online",
@@ -166,8 +186,8 @@ def _event(
     event = Event(
         kind=kind, title_en=title, theme=theme, speakers=speaker or None, organiser_org_id=org_id, created_by=by,
         starts_at=start, duration_minutes=minutes, mode=mode, stream_url=STREAM if mode != "in_person" else None,
-        venue="Nirman Bhawan, New Delhi" if mode != "online" else None, language="English", competencies=[],
-        access="open", nomination_levels=[],
+        venue="Nirman Bhawan, New Delhi" if mode != "online" else None, language="English",
+        competencies=THEME_COMPETENCIES.get(theme, ["DOM-GOV"]), access="open", nomination_levels=[],
     )  # fmt: skip
     session.add(event)
     session.flush()

@@ -15,7 +15,7 @@ from alembic import op
 import saptah.core.db
 
 revision: str = "1010"
-down_revision: str | Sequence[str] | None = "0991"
+down_revision: str | Sequence[str] | None = "0981"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

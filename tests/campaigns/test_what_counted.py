@@ -27,7 +27,6 @@ def test_what_counted_names_courses_and_events_by_title(client, db, make):
     ev = event(
         db, principal(db, admin), kind="samuhik_charcha", mode="in_person", venue="Nirman Bhawan", stream_url=None,
         start=utcnow() - timedelta(hours=5), minutes=90, title_en="Samuhik Charcha: Citizen-first health services",
-        competencies=["BEH-SELF"],
     )  # fmt: skip
     course = Courses(db).make(title_en="Know Your Ministry", duration_minutes=165)
     catalog.complete_course(

@@ -14,7 +14,10 @@ def _app_with_one_connection(tmp_path):  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path / 'busy.db'}"
     upgrade(url)
     engine = make_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.2)
-    settings = Settings(env="test", database_url=url, mail_dir=tmp_path / "mail", upload_dir=tmp_path / "up")
+    # no in-app worker: on a loaded machine its passes would race the requests for the one connection
+    settings = Settings(
+        env="test", database_url=url, mail_dir=tmp_path / "mail", upload_dir=tmp_path / "up", run_worker_in_app=False
+    )
     return engine, create_app(settings, factory=make_sessionmaker(engine))
 
 

@@ -7,6 +7,7 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select, text
 
 from saptah.core.db import unit_of_work
@@ -105,7 +106,8 @@ def test_events_done_means(live_server, page):
     sign_in_as(page, base, "learner@saptah.demo")
     page.goto(f"{base}/events/{live_id}/watch?ping=2")
     assert page.locator("video").get_attribute("src") == "https://stream.example.in/live.mp4"
-    page.wait_for_function("Number(document.getElementById('watched-minutes').textContent) >= 1", timeout=100_000)
+    # (a locator wait, not wait_for_function: the page's Content-Security-Policy forbids evaluating strings)
+    expect(page.locator("#watched-minutes")).to_have_text(re.compile(r"^\s*[1-9]\d*\s*$"), timeout=100_000)
     page.goto(f"{base}/events/mine")
     assert int(page.locator(f"[data-testid=minutes-{live_id}]").inner_text()) >= 1
     pid, row = credited_attendance(factory, live_id, "learner@saptah.demo")  # the app's sweep sends it within seconds

@@ -70,3 +70,35 @@ def test_trace_is_refused_with_allow(client):
     assert r.status_code == 405
     assert "GET" in r.headers["allow"]
     assert "TRACE" not in r.headers["allow"]
+
+
+CAMPAIGN = {"name": "Learning Week 2025", "starts_on": "2025-10-19", "ends_on": "2025-10-27"}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"competency_only": 0}, {"competency_only": 1}, {"starts_on": 0}, {"ends_on": "0"}, {"starts_on": 20251019}],
+)
+def test_zero_is_neither_false_nor_a_date_in_a_body(client, organiser, change):
+    r = client.post("/api/v1/campaigns", json={**CAMPAIGN, **change})
+    assert r.status_code == 400
+    assert all(c["name"] != CAMPAIGN["name"] for c in client.get("/api/v1/campaigns").json())
+
+
+def test_true_false_and_real_dates_are_accepted(client, organiser):
+    r = client.post("/api/v1/campaigns", json={**CAMPAIGN, "competency_only": False})
+    assert r.status_code == 201, r.text
+    assert any(c["name"] == CAMPAIGN["name"] for c in client.get("/api/v1/campaigns").json())
+
+
+def test_zero_is_not_a_moment(client, organiser):
+    body = {
+        "kind": "central_webinar",
+        "title_en": "Zero hour",
+        "theme": "Technology",
+        "starts_at": 0,
+        "duration_minutes": 60,
+        "mode": "online",
+        "stream_url": "https://stream.example.in/live.mp4",
+    }
+    assert client.post("/api/v1/events", json=body).status_code == 400

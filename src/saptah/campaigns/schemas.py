@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from saptah.core.strict_types import Day, Flag
 from saptah.core.timeutil import ist_end, ist_start
 
 KINDS = ("course", "webinar", "mdo_event", "offline", "karma")
@@ -168,14 +169,14 @@ class CampaignCreate(BaseModel):
 
     name: str = Field(min_length=3, max_length=200)
     description: str | None = Field(None, max_length=2000)
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     target_minutes: int = Field(240, ge=1, le=100_000)
     karma_monthly_cap: int = Field(4, ge=0, le=1000)
     rank_by: Literal["minutes", "karma"] = "minutes"
     mdo_events_cap: int = Field(240, ge=0, le=100_000)
-    competency_only: bool = True
-    events_need_competency: bool = False
+    competency_only: Flag = True
+    events_need_competency: Flag = False
     org_codes: list[str] | None = Field(None, description="participating subtrees; omit for every organisation")
 
 
@@ -184,7 +185,7 @@ class ExtendIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    extended_to: date
+    extended_to: Day
     reason: str = Field(min_length=3, max_length=1000)
     effective_at: AwareDatetime | None = Field(
         None, description="when the extension takes effect; default: the end of the current window, or now if sooner"
@@ -202,8 +203,8 @@ class RulesChangeIn(BaseModel):
     karma_monthly_cap: int | None = Field(None, ge=0, le=1000)
     rank_by: Literal["minutes", "karma"] | None = None
     mdo_events_cap: int | None = Field(None, ge=0, le=100_000)
-    competency_only: bool | None = None
-    events_need_competency: bool | None = None
+    competency_only: Flag | None = None
+    events_need_competency: Flag | None = None
 
 
 class CampaignOut(BaseModel):

@@ -7,6 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from saptah.core.strict_types import Day
 from saptah.directory.models import Role
 
 
@@ -115,7 +116,7 @@ class PersonCreate(BaseModel):
     group: str | None = None
     designation: str | None = Field(None, max_length=200)
     employee_id: str | None = Field(None, pattern=r"^[A-Za-z0-9]{1,30}$")
-    joined_on: date | None = None
+    joined_on: Day | None = None
 
 
 class PeoplePage(BaseModel):
@@ -135,7 +136,7 @@ class GrantIn(BaseModel):
     email: EmailStr
     role: Role
     org_code: str | None = None
-    expires_on: date | None = None
+    expires_on: Day | None = None
 
 
 class RoleGrantOut(BaseModel):

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from saptah.core.strict_types import Moment
 from saptah.events.models import EventKind, EventMode
 
 
@@ -21,7 +22,7 @@ class EventIn(BaseModel):
     speakers: list[str] = Field(default_factory=list, max_length=30)
     description: str | None = Field(None, max_length=5000)
     organiser_org_code: str | None = None  # default: the creator's organisation (central: DOPT)
-    starts_at: datetime
+    starts_at: Moment
     duration_minutes: int = Field(ge=5, le=1440)
     mode: EventMode
     stream_url: str | None = Field(None, max_length=500, pattern=r"^https?://\S+$")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import re
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from saptah.core.errors import InvalidInput, PayloadTooLarge
 from saptah.directory.onboarding.rules import Columns, cell_text, match_columns
 
 MB = 1024 * 1024
+_UTF8_CHARACTER = re.compile("[^\x00-\x7f\ufffd]")  # decoded from a valid multi-byte UTF-8 sequence
+BAD_TEXT = "\ufffd"  # what a byte that is no character of the file's encoding is read as
 FORM_OVERHEAD = 64 * 1024  # room for the small form fields beside the file
 MAX_ZIP_RATIO = 150  # XML sheets compress 5-20x; a bomb compresses thousands of times
 BINARY_MAGIC = {
@@ -203,19 +206,34 @@ def _csv_encoding(path: Path, head: bytes) -> str:
         return "utf-16"
     if b"\x00" in head:
         raise InvalidInput("This is not a CSV or XLSX file. Save the staff list as CSV or XLSX and upload again.")
-    for encoding in ("utf-8", "cp1252"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with path.open("rb") as fh:
-                while block := fh.read(MB):
-                    text = decoder.decode(block)
-                    if _looks_binary(text):
-                        raise InvalidInput("This is not a CSV or XLSX file. Save it as CSV or XLSX and upload again.")
-                decoder.decode(b"", final=True)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput("This is not a CSV or XLSX file. Save the staff list as CSV or XLSX and upload again.")
+    # UTF-8 unless no line holds a UTF-8 character beyond ASCII: then the file is Windows-1252 throughout (Excel's
+    # "CSV" on Windows). A UTF-8 file with a few bytes that are no UTF-8 stays UTF-8: those bytes are read as
+    # U+FFFD and only their rows are refused (`BAD_TEXT`), so one stray byte cannot garble every Hindi name.
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    utf8_characters = replaced = False
+    with path.open("rb") as fh:
+        while block := fh.read(MB):
+            text = decoder.decode(block)
+            if _looks_binary(text):
+                raise InvalidInput("This is not a CSV or XLSX file. Save it as CSV or XLSX and upload again.")
+            utf8_characters = utf8_characters or _UTF8_CHARACTER.search(text) is not None
+            replaced = replaced or "\ufffd" in text
+        decoder.decode(b"", final=True)
+    if utf8_characters or not replaced or not _fails_utf8(path):
+        return "utf-8"
+    return "cp1252"
+
+
+def _fails_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            while block := fh.read(MB):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _looks_binary(text: str) -> bool:
@@ -244,7 +262,7 @@ def read_rows(path: Path, fmt: SheetFormat) -> Iterator[tuple[int, list[str]]]:
     if fmt.kind == "xlsx":
         yield from _xlsx_rows(path, fmt.sheet)
         return
-    with path.open("r", encoding=fmt.encoding, newline="") as fh:
+    with path.open("r", encoding=fmt.encoding, errors="replace", newline="") as fh:
         reader = csv.reader(fh, delimiter=fmt.delimiter)
         try:
             for number, row in enumerate(reader, start=1):
@@ -314,7 +332,7 @@ def estimate_rows(path: Path, fmt: SheetFormat) -> int:
 
 
 def _count_csv(path: Path, fmt: SheetFormat) -> int:
-    with path.open("r", encoding=fmt.encoding, newline="") as fh:
+    with path.open("r", encoding=fmt.encoding, errors="replace", newline="") as fh:
         reader = csv.reader(fh, delimiter=fmt.delimiter)
         next(reader, None)
         try:

@@ -34,6 +34,10 @@ from saptah.jobs import service as jobs
 from saptah.jobs.service import JobContext
 
 CHUNK_ROWS = 10_000
+BAD_ROW_TEXT = (
+    "This row is not valid {encoding} text (a byte that is no character is shown as �): correct it, save the "
+    "file as CSV UTF-8 and upload again."
+)
 FOLLOW_SECONDS = 0.5  # how often the CLI looks at a job another process is running
 MODES = ("create", "upsert")
 JOB_KIND = "import_users"
@@ -272,6 +276,8 @@ def _checked_chunks(plan: _Plan, cols: Columns) -> Iterator[list[Checked]]:
 
 def _check_in_file(plan: _Plan, number: int, cells: list[str], cols: Columns) -> CheckedRow:
     checked = check_row(cells, cols, plan.today)
+    if any(files.BAD_TEXT in cell for cell in cells):
+        checked.errors.insert(0, BAD_ROW_TEXT.format(encoding=plan.fmt.encoding.upper()))
     email = checked.values.get("email")
     if email:
         fingerprint = hash(tuple(cells[: len(cols.header)]))

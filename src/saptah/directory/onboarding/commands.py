@@ -60,14 +60,17 @@ def import_users(
         assert job_id is not None
         with progress_bar() as bar:
             task = bar.add_task("preview" if dry_run else "import", total=None)
-            result = service.run_job_here(
+            outcome = service.run_job_here(
                 factory, settings, job_id, lambda done, total: bar.update(task, completed=done, total=total or None)
             )
-        if result.get("welcome_job"):
+        if outcome.elsewhere:  # e.g. `saptah serve`'s worker took the queued job first: the work is done all the same
+            console.print(f"Job #{job_id} was run by another Saptah process (such as the server's worker); it is done.")
+        welcome_job = outcome.result.get("welcome_job")
+        if welcome_job:
             with progress_bar() as bar:
                 task = bar.add_task("welcome e-mails", total=None)
                 service.run_job_here(
-                    factory, settings, int(result["welcome_job"]), lambda d, t: bar.update(task, completed=d, total=t)
+                    factory, settings, int(welcome_job), lambda d, t: bar.update(task, completed=d, total=t or None)
                 )
         with unit_of_work(factory) as session:
             done = repo.get_upload(session, upload_id)

@@ -208,3 +208,17 @@ def test_the_menu_offers_the_log_to_leaders_and_organisers_only(client, make):
     client.cookies.clear()
     sign_in(client, learner.email)
     assert 'href="/audit"' not in client.get("/").text
+
+
+def test_a_staff_import_and_its_result_download_are_recorded(client, db, make, factory, settings):
+    from tests.onboarding.helpers import csv_bytes, import_file, row
+
+    admin = make.person("MOHFW", role=Role.MDO_ADMIN)
+    client.headers.update(_bearer(db, admin))
+    done = import_file(client, factory, settings, csv_bytes([row(email="audited.import@mohfw.gov.in")]))
+    assert done["created"] == 1
+    [entry] = [e for e in _entries(db, "staff.import") if e.actor_id == admin.id]
+    assert (entry.channel, entry.target) == ("api", f"upload {done['id']}")
+    assert client.get(f"/api/v1/onboarding/uploads/{done['id']}/result.csv").status_code == 200
+    exported = [e for e in _entries(db, "export.personal_data") if e.actor_id == admin.id]
+    assert [e.target for e in exported] == [f"upload {done['id']} result"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from saptah.campaigns import repository as campaign_repo
@@ -40,11 +39,6 @@ def _people(crash_db) -> int:
         return int(s.scalar(select(func.count()).select_from(Person).where(Person.email.like("crash.%"))) or 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs issue 15 defect 7 (branch harden): re-running import-users takes over the job of a killed run "
-    "whose heartbeat is stale; until then the re-run is refused. Remove this mark when that fix is merged.",
-)
 def test_staff_import_killed_mid_chunk_resumes_without_loss_or_doubles(crash_db):
     staff = _staff_file(crash_db)
     args = ("import-users", staff, "--org", "MOHFW")

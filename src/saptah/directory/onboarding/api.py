@@ -128,7 +128,7 @@ def result_file(
     """The uploaded rows with Status and Error Details, as CSV or XLSX."""
     up = service.visible_upload(db, principal, upload_id)
     path, name = results.result_file(settings, up, fmt)
-    service.record_result_download(db, principal, up, fmt)
+    results.record_result_download(db, principal, up, fmt)
     return FileResponse(path, filename=name, media_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX)
 
 

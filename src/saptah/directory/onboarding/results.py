@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.auth.service import issue_setup_links
 from saptah.config import Settings
 from saptah.core import bulk, signals
@@ -23,6 +25,7 @@ from saptah.directory.onboarding import files
 from saptah.directory.onboarding import repository as repo
 from saptah.directory.onboarding.models import Upload
 from saptah.directory.onboarding.rules import CIRCULAR_TEMPLATE, IGOT_TEMPLATE, Columns
+from saptah.directory.schemas import Principal
 from saptah.jobs.service import JobContext
 
 LABELS = {"C": "Created", "U": "Updated", "N": "Unchanged", "F": "Failed"}
@@ -189,3 +192,15 @@ def _welcome_chunk(ctx: JobContext, upload_id: int, chunk_no: int) -> None:
         assert upload is not None
         upload.welcome_chunks_done = chunk_no + 1
         upload.welcomed += len(emails)
+
+
+def record_result_download(session: Session, principal: Principal, upload: Upload, fmt: str) -> None:
+    """A result file repeats the staff list's rows (personal data): its download is recorded in the audit log."""
+    audit.record(
+        session,
+        act=Act.PERSONAL_DATA_EXPORT,
+        actor_id=principal.person_id,
+        org_id=upload.org_id,
+        target=f"upload {upload.id} result",
+        details={"export": "onboarding_result", "format": fmt},
+    )

@@ -151,18 +151,6 @@ def import_previewed(session: Session, settings: Settings, *, principal: Princip
     return new
 
 
-def record_result_download(session: Session, principal: Principal, upload: Upload, fmt: str) -> None:
-    """A result file repeats the staff list's rows (personal data): its download is recorded in the audit log."""
-    audit.record(
-        session,
-        act=Act.PERSONAL_DATA_EXPORT,
-        actor_id=principal.person_id,
-        org_id=upload.org_id,
-        target=f"upload {upload.id} result",
-        details={"export": "onboarding_result", "format": fmt},
-    )
-
-
 def visible_upload(session: Session, principal: Principal, upload_id: int) -> Upload:
     """An upload into a subtree the principal administers; any other is a 404."""
     upload = repo.get_upload(session, upload_id)

@@ -20,7 +20,16 @@ class CourseDayTotal(Base):
 
     __tablename__ = "analytics_course_day_totals"
     __table_args__ = (
-        UniqueConstraint("org_id", "day", "course_id"),
+        # the key, carrying the two sums so a dashboard's course tables are an index-only scan (past days' rows
+        # never change, so their pages stay all-visible); an MDO's 17,000 rows were 14,000 heap pages apart
+        Index(
+            "uq_analytics_course_day_totals_org_id_day_course_id",
+            "org_id",
+            "day",
+            "course_id",
+            unique=True,
+            postgresql_include=["completions", "minutes"],
+        ),
         Index("ix_analytics_course_day_totals_day", "day", "org_id"),
     )
 

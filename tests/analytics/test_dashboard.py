@@ -183,3 +183,17 @@ def test_webinar_figures_national_and_scoped(client, db, world: World) -> None:
     assert (f["webinars"]["value"], f["webinar_attendance"]["value"], f["charchas"]["value"]) == (1, 1, 0)
     row = table(body, "central_webinars")["rows"][0]
     assert row[1] == "Viksit Bharat webinar" and row[4] == 1 and row[5] == 20.0
+
+
+def test_chart_axes_of_counts_show_whole_numbers_each_once(client, world: World) -> None:
+    import re
+
+    sign_in(client, world.people["organiser"].email)
+    html = client.get("/dashboard", params={"campaign": world.campaign.id}).text
+    charts = re.findall(r"<svg.*?</svg>", html, flags=re.S)
+    assert len(charts) >= 3
+    for svg in charts:
+        ticks = [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg) if re.fullmatch(r"[\d,.]+", t)]
+        assert ticks, "a chart without a count axis"
+        assert all("." not in t for t in ticks), ticks  # counts: no 0.5 steps
+        assert len(ticks) == len(set(ticks)), ticks  # no "0 0 1 2 2 2 3"

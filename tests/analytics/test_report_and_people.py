@@ -43,6 +43,7 @@ def test_report_pdf_figures_match_the_dashboard(client, db, factory, settings, w
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     text = pdf_text(pdf.content)
     assert "NLW analytics test" in text and "Key figures" in text
+    assert "Figure 1: " in text and "The figures are in the table below." in text  # charts carry captions
     for f in dash["figures"]:
         line = next((ln for ln in text.splitlines() if ln.startswith(f["label"])), None)
         assert line is not None, f["label"]

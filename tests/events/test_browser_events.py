@@ -68,6 +68,7 @@ def schedule(page, base, title, start, *, quota=""):
     page.fill("input[name=duration_minutes]", "60")
     page.fill("input[name=stream_url]", "https://stream.example.in/live.mp4")
     page.fill("input[name=nomination_quota]", quota)
+    page.select_option("select[name=nomination_unit]", "ministry")  # the quota below is per ministry
     page.click("main form button[type=submit]")
     page.wait_for_selector("[data-testid=created]")
     return int(re.search(r"/events/(\d+)", page.url).group(1))

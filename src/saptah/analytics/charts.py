@@ -67,7 +67,7 @@ def line_chart(
         ax.set_xticks(xs, [lbl[5:] if len(lbl) == 10 else lbl for lbl in labels], rotation=45 if len(xs) > 10 else 0)
         ax.set_ylabel(ylabel)
         ax.set_title(title, loc="left")
-        ax.yaxis.set_major_formatter(_thousands())
+        _count_axis(ax.yaxis)
         return _out(fig, fmt, title)
 
 
@@ -84,14 +84,17 @@ def bar_chart(
         ax.set_yticks(ys, [_short(str(lbl)) for lbl in labels])
         ax.set_xlabel(xlabel)
         ax.set_title(title, loc="left")
-        ax.xaxis.set_major_formatter(_thousands())
+        _count_axis(ax.xaxis)
         return _out(fig, fmt, title)
 
 
-def _thousands():  # type: ignore[no-untyped-def]
-    from matplotlib.ticker import FuncFormatter
+def _count_axis(axis: Any) -> None:
+    """Ticks only at whole numbers (every charted figure is a count: completions, minutes), written with
+    thousands separators; small counts no longer read 0 0 1 2 2 2 3."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    return FuncFormatter(lambda v, _pos: f"{v:,.0f}")
+    axis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
 
 
 def chart_for(table: Table, fmt: str = "svg") -> bytes | str | None:

@@ -123,6 +123,7 @@ def render(dash: Dashboard, annex: Sequence[tuple[str, Table]]) -> FPDF:
         ),
         widths=(45, 35, 110),
     )
+    figure = 0
     for key in REPORT_TABLES:
         table = dash.tables[key]
         pdf.add_page()
@@ -130,7 +131,11 @@ def render(dash: Dashboard, annex: Sequence[tuple[str, Table]]) -> FPDF:
         if key in CHARTED:
             png = charts.chart_for(table, fmt="png")
             if isinstance(png, bytes):
+                figure += 1
                 pdf.image(io.BytesIO(png), w=180)
+                pdf.set_font("NotoSans", size=8)
+                caption = f"Figure {figure}: {table.title}. The figures are in the table below."
+                pdf.multi_cell(0, 4, caption, new_x="LMARGIN", new_y="NEXT")
                 pdf.ln(2)
         if table.note:
             pdf.set_font("NotoSans", size=8)
@@ -173,7 +178,9 @@ def _table(pdf: FPDF, table: Table, widths: tuple[int, ...] | None = None) -> No
         pdf.cell(0, 6, "Nothing to show yet.", new_x="LMARGIN", new_y="NEXT")
         return
     heading = FontFace(emphasis="", fill_color=(238, 240, 244))
-    with pdf.table(col_widths=widths, first_row_as_headings=True, headings_style=heading, line_height=4.2) as t:
+    with pdf.table(
+        col_widths=widths, first_row_as_headings=True, headings_style=heading, line_height=4.2, text_align="LEFT"
+    ) as t:  # left-aligned: justified cells spread two words across a column ("Department      of")
         t.row([str(h) for h in table.header])
         for row in table.rows:
             t.row([_cell(v) for v in row])

@@ -82,6 +82,8 @@ def test_menu_folds_behind_a_button_on_a_phone(live_server, browser):
 
 def test_learner_home_in_order_with_assigned_courses_and_deadlines(live_server, page):
     sign_in_as(page, live_server["url"], "learner@saptah.demo")
+    page.goto(f"{live_server['url']}/lang/en")  # the crawl above left Hindi in the learner's profile
+    page.goto(f"{live_server['url']}/")
     order = page.eval_on_selector_all("[data-testid=home-panels] > .card", "els => els.map(e => e.dataset.testid)")
     assert order == ["campaign-panel", "events-panel", "plans-panel", "learning-panel", "rank-panel"]
     assigned = page.locator("[data-testid=assigned] li")

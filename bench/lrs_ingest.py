@@ -304,8 +304,11 @@ def scattered(rng: random.Random, emails: list[str], activities: list[str], coun
     ]
 
 
+XAPI_VERSION = {"X-Experience-API-Version": "1.0.3"}  # --xapi-version sets it
+
+
 def _run(url: str, auth: str, bodies: list[bytes], concurrency: int) -> tuple[float, list[float], int]:
-    headers = {"Authorization": auth, "X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
+    headers = {"Authorization": auth, **XAPI_VERSION, "Content-Type": "application/json"}
     failures = 0
 
     def work(chunk: list[bytes]) -> tuple[list[tuple[float, float]], int]:
@@ -331,7 +334,7 @@ def _run(url: str, auth: str, bodies: list[bytes], concurrency: int) -> tuple[fl
 
 def _queries(url: str, auth: str, rounds: int) -> dict[str, list[float]]:
     rng = random.Random(11)
-    headers = {"Authorization": auth, "X-Experience-API-Version": "1.0.3"}
+    headers = {"Authorization": auth, **XAPI_VERSION}
     out: dict[str, list[float]] = {"agent": [], "activity": []}
     with httpx.Client(base_url=url, timeout=60) as client:
         for _ in range(rounds):
@@ -368,7 +371,11 @@ def main() -> None:
         default="journeys",
         help="journeys: learners working through courses (realistic); scattered: random pairs, 10%% completing",
     )
+    ap.add_argument(
+        "--xapi-version", default="1.0.3", help="the X-Experience-API-Version header sent (2.0.0: xAPI 2.0)"
+    )
     args = ap.parse_args()
+    XAPI_VERSION["X-Experience-API-Version"] = args.xapi_version
 
     client_id, auth = issue_client(args.database_url)
     if args.preload:

@@ -26,6 +26,15 @@ app.add_typer(user_app, name="user")
 console = Console()
 
 
+@app.callback()
+def _wire() -> None:
+    """Every command, and any process it starts, runs wired: subscribers and job handlers registered in one place,
+    so no command can publish a domain event that nobody hears (tests/foundation/test_cli_wiring.py)."""
+    from saptah.wiring import wire
+
+    wire()
+
+
 def _settings() -> Settings:
     try:
         return Settings()
@@ -35,8 +44,12 @@ def _settings() -> Settings:
 
 
 def factory_for(settings: Settings):  # type: ignore[no-untyped-def]
-    """A session factory for the configured database."""
-    return make_sessionmaker(make_engine(settings.database_url))
+    """A session factory for the configured database; its sessions' acts are recorded as the command line's."""
+    from saptah.audit.service import ORIGIN_KEY, cli_origin
+
+    factory = make_sessionmaker(make_engine(settings.database_url))
+    factory.configure(info={ORIGIN_KEY: cli_origin()})
+    return factory
 
 
 def progress_bar() -> Progress:
@@ -92,7 +105,10 @@ def serve(
         workers=workers,
         log_level="info",
         access_log=settings.access_log,
-        proxy_headers=True,
+        # X-Forwarded-For/-Proto are believed only from the configured proxies (none by default): uvicorn's own
+        # default trusts every local client, which could then pose as any address (and dodge sign-in limits).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or "",
     )
 
 
@@ -108,7 +124,6 @@ def demo(
     from saptah import demo as demo_mod
     from saptah.core.migrate import upgrade
     from saptah.directory.tasks import DEMO_PASSWORD, demo_accounts
-    from saptah.wiring import wire
 
     if scale not in ("small", "national"):
         console.print("[red]Error:[/red] --scale is small or national.")
@@ -119,7 +134,6 @@ def demo(
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
     upgrade(settings.database_url)
-    wire()
     factory = factory_for(settings)
     if scale == "national":
         from saptah.analytics.commands import build_national
@@ -151,15 +165,14 @@ def demo(
 def worker() -> None:
     """Run background jobs and send e-mail until interrupted (production)."""
     from saptah.jobs.tasks import work
-    from saptah.wiring import wire
 
     settings = _settings()
-    wire()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     console.print("Worker running; Ctrl-C to stop.")
     try:
-        work(factory_for(settings), settings, stop)
+        # not factory_for: a job's acts are recorded where they were asked for, the worker is the system
+        work(make_sessionmaker(make_engine(settings.database_url)), settings, stop)
     except KeyboardInterrupt:
         stop.set()
 
@@ -241,7 +254,13 @@ class _errors:
             raise typer.Exit(1)
 
 
+_registered: list[bool] = []
+
+
 def _register_domain_commands() -> None:
+    if _registered:  # once per process (tests call it too)
+        return
+    _registered.append(True)
     for _domain, module in domain_modules("commands"):
         module.register(app)
 

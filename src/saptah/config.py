@@ -9,6 +9,15 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "saptah-development-secret-do-not-use-in-production"  # noqa: S105 (refused outside development)
+# 32 random bytes written as URL-safe base64 are 43 characters (as hex, 64); a value this long with this many
+# different characters is no word, name or keyboard run.
+MIN_SECRET_CHARS = 43
+MIN_SECRET_DISTINCT = 12
+HOW_TO_MAKE_ONE = 'make one with  python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+def _random_enough(secret: str) -> bool:
+    return len(secret) >= MIN_SECRET_CHARS and len(set(secret)) >= MIN_SECRET_DISTINCT
 
 
 class Settings(BaseSettings):
@@ -20,7 +29,9 @@ class Settings(BaseSettings):
         "development", description="development, test or production; production refuses unsafe defaults"
     )
     database_url: str = Field("sqlite:///./saptah.db", description="SQLAlchemy URL of the database")
-    secret_key: str = Field(DEV_SECRET, description="signs cookies and CSRF tokens; must be set in production")
+    secret_key: str = Field(
+        DEV_SECRET, description="signs CSRF tokens; production needs at least 32 random bytes (43+ characters)"
+    )
     base_url: str = Field("http://127.0.0.1:8000", description="public address used in e-mails and QR codes")
     timezone: str = Field("Asia/Kolkata", description="time zone in which days and windows are counted")
     smtp_host: str | None = Field(None, description="SMTP server; unset writes mail to mail_dir instead")
@@ -38,11 +49,24 @@ class Settings(BaseSettings):
     run_worker_in_app: bool = Field(True, description="run background jobs inside `saptah serve` (embedded)")
     access_log: bool = Field(False, description="`saptah serve` writes one access-log line per request")
     upload_dir: Path = Field(Path("./uploads"), description="where uploaded files and result files are kept")
+    trusted_proxies: str = Field(
+        "", description="addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed"
+    )
+    module_min_share: float = Field(
+        0.5, ge=0, le=1, description="share of a native module's declared minutes to spend on it before it is done"
+    )
+    video_min_share: float = Field(
+        0.9, ge=0, le=1, description="share of a native module's inline video to watch before it is done"
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.env == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("SAPTAH_SECRET_KEY must be set to a secret value when SAPTAH_ENV=production")
+        if self.env == "production" and not _random_enough(self.secret_key):
+            raise ValueError(
+                f"SAPTAH_SECRET_KEY must hold at least 32 random bytes when SAPTAH_ENV=production: {HOW_TO_MAKE_ONE}"
+            )
         return self
 
     @property

@@ -17,6 +17,7 @@ DOMAINS = (
     "directory",
     "directory.onboarding",
     "auth",
+    "audit",
     "notify",
     "jobs",
     "catalog",
@@ -26,6 +27,7 @@ DOMAINS = (
     "campaigns",
     "recognition",
     "analytics",
+    "privacy",
 )
 
 

@@ -93,7 +93,7 @@ def test_bulk_path_gives_the_same_aggregates_as_live_ingest(db) -> None:
         mdo_events=4,
         webinar_reach=0.4,
     )
-    plan = make_plan(db, np.random.default_rng(7), shape, lambda _s, _n: None)
+    plan = make_plan(db, np.random.default_rng(8), shape, lambda _s, _n: None)
     camp = campaigns.create(
         db,
         actor_id=None,

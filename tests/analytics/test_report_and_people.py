@@ -86,16 +86,22 @@ def test_mdo_people_lists_and_reminders(client, db, factory, settings, world: Wo
     org = re.search(r'name="org" value="(\d+)"', page.text).group(1)
     form = {"campaign": world.campaign.id, "org": org, "kind": "not_started", "csrf_token": csrf(client)}
     assert client.post("/dashboard/remind", data={**form, "csrf_token": "forged"}).status_code == 403
+    on_list = not_started["total"] if "total" in not_started else len(not_started["rows"])
+    counts = re.search(r'data-testid="remind-counts-not_started">(\d+) will be reminded · (\d+) already', page.text)
+    assert counts is not None and (int(counts.group(1)), int(counts.group(2))) == (on_list, 0)
     sent = client.post("/dashboard/remind", data=form, follow_redirects=False)
     assert "notice" not in sent.headers["location"]  # the message travels in the session, not the address
-    assert "being queued" in client.get(sent.headers["location"]).text
+    assert f"Reminding {on_list} people on" in client.get(sent.headers["location"]).text
     run_jobs(factory, settings)
+    after = client.get("/dashboard/mdo", params={"campaign": world.campaign.id}).text
+    assert f'data-testid="remind-counts-not_started">0 will be reminded · {on_list} already reminded today' in after
     idle = world.people["idle"].email
     msgs = db.query(OutboxMessage).filter(OutboxMessage.to_addr == idle).all()
     assert len(msgs) == 1 and "start your learning" in msgs[0].subject
     assert db.query(OutboxMessage).filter(OutboxMessage.to_addr == world.people["a1"].email).count() == 0
-    client.post("/dashboard/remind", data=form)
-    run_jobs(factory, settings)
+    again = client.post("/dashboard/remind", data=form, follow_redirects=True)
+    assert f"No one was reminded: all {on_list} people on" in again.text and "already reminded today" in again.text
+    assert not jobs.run_one(factory, settings)  # nothing was queued for a second press the same day
     assert db.query(OutboxMessage).filter(OutboxMessage.to_addr == idle).count() == 1  # once a day
 
 

@@ -111,3 +111,28 @@ def sign_in_as(page: Any, base: str, email: str, password: str = "saptah-demo-20
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def spent_time_on_modules(live: dict[str, Any], email: str, course_title: str) -> None:
+    """Record that the learner spent each module's declared minutes in the player (tests about what follows a
+    course need not wait half an hour a module; tests/catalog/test_browser_time_on_task.py drives the real page)."""
+    from sqlalchemy import select
+
+    from saptah.catalog import repository as catalog
+    from saptah.catalog.models import Course, ModuleProgress
+    from saptah.catalog.time_on_task import declared_minutes
+    from saptah.core.db import unit_of_work
+    from saptah.directory.models import Person
+
+    with unit_of_work(live["factory"]) as session:
+        person = session.scalar(select(Person).where(Person.email == email))
+        course = session.scalar(select(Course).where(Course.title_en == course_title))
+        assert person is not None and course is not None
+        modules = catalog.modules_of(session, course.id)
+        rows = catalog.module_progress(session, person.id, course.id)
+        for module, minutes in zip(modules, declared_minutes([m.minutes for m in modules], course.duration_minutes)):
+            row = rows.get(module.id)
+            if row is None:
+                row = ModuleProgress(person_id=person.id, course_id=course.id, module_id=module.id, seconds_in_use=0)
+                session.add(row)
+            row.seconds_in_use = max(row.seconds_in_use or 0, minutes * 60)

@@ -66,3 +66,21 @@ def totals(db: Session, campaign_id: int, person_id: int) -> Any:
     """A person's totals row (or None)."""
     db.flush()
     return repo.get_total(db, campaign_id, person_id)
+
+
+def records_as_sources(monkeypatch: Any) -> None:
+    """Let the stored campaign records be the sources of course, event and karma credit (for tests of the rules
+    that publish credit for courses and events that do not exist)."""
+    from saptah.campaigns import sources
+    from saptah.campaigns.schemas import RecordIn
+
+    def stored(prefix: str) -> Any:
+        def source(session: Session, start: datetime, end: datetime) -> Any:
+            for row in repo.records_between(session, start, end):
+                if str(row[3]).startswith(prefix + ":"):
+                    yield RecordIn(*row[3:])
+
+        return source
+
+    for prefix in ("course", "event", "karma"):
+        monkeypatch.setitem(sources._sources, prefix, stored(prefix))

@@ -29,7 +29,8 @@ def test_ranks_and_totals_sum_the_shards_and_recompute_folds_them_into_one(db, m
     assert db.scalar(select(func.count(func.distinct(s.shard))).where(s.campaign_id == c.id)) == 4
     assert db.scalar(select(func.min(s.people)).where(s.campaign_id == c.id)) < 0  # a shard may hold -1
     counts = {score: n for (board, score), n in repo.score_counts_of(db, c.id).items() if board == "n"}
-    assert counts == {100: 1, 70: 1, 60: 1}
+    assert counts == {100: 1, 70: 1, 60: 1, 0: 3}  # score 0: the board's size, summed over shards like the rest
+    assert repo.board_people(db, c.id, "n") == 3
     assert [repo.dense_rank(db, c.id, "n", score) for score in (100, 70, 60)] == [1, 2, 3]
     assert [(r.minutes, r.active_people) for r in repo.org_days_of(db, c.id)] == [(230, 3)]
     live = repo.score_counts_of(db, c.id), [tuple(r) for r in repo.org_days_of(db, c.id)]

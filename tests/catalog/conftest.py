@@ -104,3 +104,45 @@ def events() -> Any:
 
 
 # The live server and the real browser of the browser suite, for this folder's browser test.
+
+
+class Clock:
+    """The player's clock, moved by the test (time on task is bounded by the time that passed)."""
+
+    def __init__(self) -> None:
+        from saptah.core.db import utcnow
+
+        self.now = utcnow()
+
+    def __call__(self) -> Any:
+        return self.now
+
+    def advance(self, seconds: int) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """A clock the native player reads instead of the wall clock."""
+    from saptah.catalog import learning
+
+    c = Clock()
+    monkeypatch.setattr(learning, "utcnow", c)
+    return c
+
+
+def study(client: Any, clock: Clock, course_id: int, module_id: int, seconds: int, watched: str = "") -> Any:
+    """The player page reporting `seconds` of visible time on a module, a minute at a time, as time passes."""
+    from tests.factories import csrf
+
+    token, last = csrf(client), None
+    while seconds > 0:
+        step = min(60, seconds)
+        clock.advance(step)
+        data = {"csrf_token": token, "module_id": module_id, "seconds": step, "watched": watched}
+        last = client.post(f"/learn/{course_id}/ping", data=data)
+        assert last.status_code == 200, last.text
+        seconds -= step
+    return last

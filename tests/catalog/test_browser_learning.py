@@ -12,7 +12,7 @@ import pytest
 import segno
 from pypdf import PdfReader
 
-from tests.browser.fixtures import sign_in_as
+from tests.browser.fixtures import sign_in_as, spent_time_on_modules
 
 pytestmark = pytest.mark.browser
 COURSE_CODE = "I4C-CYBER-SAFE"
@@ -53,6 +53,7 @@ def test_learner_finds_takes_passes_and_verifies_a_certificate(live_server, page
     else:
         page.click("[data-testid=continue]")
     page.wait_for_url("**/learn/**")
+    spent_time_on_modules(live_server, "learner@saptah.demo", "Stay Safe in Cyber Space")
     while page.locator("[data-testid=mark-done]").count():
         title = page.locator("[data-testid=module-title]").inner_text()
         page.click("[data-testid=mark-done]")

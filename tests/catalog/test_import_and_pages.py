@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 from saptah.catalog import repository as repo
 from saptah.directory.models import Role
-from tests.catalog.conftest import QUIZ
+from tests.catalog.conftest import QUIZ, study
 from tests.factories import csrf, sign_in
 
 GOOD_CSV = (
@@ -122,7 +123,7 @@ def test_cli_import_courses(tmp_path, db, courses, monkeypatch):
     assert repo.course_by_code(db, "NEW-2").status == "draft"
 
 
-def test_learner_enrols_takes_a_course_passes_and_rates_through_pages(client, db, make, courses):
+def test_learner_enrols_takes_a_course_passes_and_rates_through_pages(client, db, make, courses, clock):
     learner = make.person(full_name="Meera Nair")
     course = courses.make(title_en="Cyber basics", assessment=QUIZ)
     sign_in(client, learner.email)
@@ -134,10 +135,9 @@ def test_learner_enrols_takes_a_course_passes_and_rates_through_pages(client, db
     assert r.headers["location"] == f"/learn/{course.id}"
     page = client.get(f"/learn/{course.id}").text
     assert "One" in page and "Finish every module" in page
-    for m in repo.modules_of(db, course.id):
+    for m in repo.modules_of(db, course.id):  # 30 minutes in two modules: at least 7.5 minutes on each
+        study(client, clock, course.id, m.id, 8 * 60)
         client.post(f"/learn/{course.id}/modules/{m.id}/done", data={"csrf_token": token})
-    ping = client.post(f"/learn/{course.id}/ping", data={"csrf_token": token, "module_id": m.id, "seconds": 20})
-    assert ping.status_code == 200
     r = client.post(f"/learn/{course.id}/assessment", data={"csrf_token": token, "q0": "1", "q1": "0"})
     assert "You scored 100%" in r.text
     detail = client.get(f"/courses/{course.id}").text
@@ -282,3 +282,65 @@ def test_api_rating_bulk_enrolment_and_completions(client, db, make, courses):
     assert client.get("/api/v1/courses/999999").status_code == 404
     comps = client.get("/api/v1/competencies").json()
     assert {"Behavioural", "Functional", "Domain"} <= {c["area"] for c in comps}
+
+
+def test_admin_sees_course_codes_and_exports_the_live_catalogue(client, make, courses):
+    live = courses.make(title_en="Overview of Viksit Bharat 2047")
+    draft = courses.make(status="draft")
+    admin = make.person("MOHFW", role=Role.MDO_ADMIN)
+    sign_in(client, admin.email)
+    page = client.get(f"/courses/{live.id}").text
+    assert f'<code data-testid="course-code">{live.code}</code>' in page
+    listing = client.get("/courses", params={"q": "viksit"}).text
+    assert f"<code>{live.code}</code>" in listing and 'data-testid="catalogue-csv"' in listing
+    export = client.get("/catalog/export.csv")
+    assert export.status_code == 200 and live.code in export.text and draft.code not in export.text
+    learner = make.person("MOHFW")
+    sign_in(client, learner.email)
+    assert client.get("/catalog/export.csv").status_code == 403
+    assert f"<code>{live.code}</code>" not in client.get("/courses", params={"q": "viksit"}).text
+
+
+def test_reference_catalogue_keeps_the_circulars_facts(db):
+    from saptah.catalog.tasks import load_reference_catalogue
+    from saptah.directory import repository as dirrepo
+
+    load_reference_catalogue(db, base_url="http://testserver")
+    nihfw = dirrepo.get_org_by_code(db, "CP_NIHFW")
+    for code in ("NIHFW-YOGA-WELLBEING", "NIHFW-NATUROPATHY", "NIHFW-METABOLIC"):
+        assert repo.course_by_code(db, code).provider_org_id == nihfw.id, code  # developed by NIHFW, not AYUSH
+    assert repo.course_by_code(db, "IKR-JAN-BHAGIDARI").title_en == "Jan Bhagidari (Bilingual)"
+    kym = repo.course_by_code(db, "MOHFW-KNOW-MINISTRY").title_en
+    assert kym == "Know Your Ministry- Ministry of Health and Family Welfare"
+
+
+def test_a_provider_sees_its_own_courses_with_its_learners_figures(client, db, make, courses):
+    from saptah.catalog.models import CourseCompletion, Enrolment, Rating
+    from saptah.core.db import utcnow
+
+    mine = courses.make(title_en="Digital governance basics")
+    quiet = courses.make(title_en="Nobody here yet")
+    theirs = courses.make(title_en="Someone else's course", provider="CP_TAO")
+    learners = [make.person("MOHFW") for _ in range(4)]
+    for i, p in enumerate(learners):
+        db.add(Enrolment(person_id=p.id, course_id=mine.id, seconds_in_use=600 * (i + 1)))
+    for p in learners[:2]:
+        db.add(CourseCompletion(person_id=p.id, course_id=mine.id, completed_at=utcnow(), source="native"))
+    db.add(Rating(person_id=learners[0].id, course_id=mine.id, stars=5))
+    db.add(Rating(person_id=learners[1].id, course_id=mine.id, stars=4))
+    db.commit()
+    provider = make.person("CP_KB", role=Role.CONTENT_PROVIDER)
+    sign_in(client, provider.email)
+    assert 'href="/catalog/mine"' in client.get("/").text
+    page = client.get("/catalog/mine").text
+    table = page.split('data-testid="provider-courses"')[1]
+    assert theirs.title_en not in table
+    row = table.split(f'data-code="{mine.code}"')[1].split("</tr>")[0]
+    cells = re.findall(r"<td>(.*?)</td>", row)
+    # enrolments, completions, completed %, average minutes on task (10, 20, 30, 40 minutes), rating
+    assert cells[3:] == ["4", "2", "50.0", "25.0", "4.5 ★ (2)"]
+    quiet_row = table.split(f'data-code="{quiet.code}"')[1].split("</tr>")[0]
+    assert "No ratings yet" in quiet_row
+    learner = make.person("MOHFW")
+    sign_in(client, learner.email)
+    assert client.get("/catalog/mine").status_code == 403

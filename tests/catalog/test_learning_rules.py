@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import itertools
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,6 +12,19 @@ from saptah.core import signals
 from saptah.core.errors import Conflict, InvalidInput, NotFound
 from saptah.recognition import service as recognition
 from tests.catalog.conftest import QUIZ
+
+START = datetime(2024, 10, 21, 4, 30, tzinfo=UTC)
+MINUTES = itertools.count(1)  # the test clock: every reported minute passes once
+
+
+def take(db, person, course, module, minutes=8):
+    """Spend `minutes` on a module (the page reporting a minute at a time as time passes), then mark it done."""
+    for _ in range(minutes):
+        learning.ping(
+            db, person_id=person.id, course_id=course.id, module_id=module.id, seconds=60,
+            now=START + timedelta(minutes=next(MINUTES)),
+        )  # fmt: skip
+    return learning.mark_done(db, person_id=person.id, course_id=course.id, module_id=module.id)
 
 
 def test_enrolling_twice_changes_nothing_and_is_announced_once(db, make, courses, events):
@@ -89,7 +103,7 @@ def test_native_player_resumes_where_the_learner_left_off(db, make, courses):
     st = learning.state(db, person_id=person.id, course_id=course.id)
     first, second = st.modules
     assert st.current.id == first.id
-    learning.mark_done(db, person_id=person.id, course_id=course.id, module_id=first.id)
+    take(db, person, course, first)
     st = learning.state(db, person_id=person.id, course_id=course.id)
     assert st.current.id == second.id and st.enrolment.progress_percent == 50
 
@@ -99,7 +113,7 @@ def test_all_modules_done_completes_a_course_without_assessment(db, make, course
     course = courses.make()
     service.enrol(db, person_id=person.id, course_id=course.id)
     for m in learning.state(db, person_id=person.id, course_id=course.id).modules:
-        st = learning.mark_done(db, person_id=person.id, course_id=course.id, module_id=m.id)
+        st = take(db, person, course, m)
     assert st.completed_at is not None
     assert events.of(signals.CourseCompleted)[0].source == "native"
 
@@ -113,7 +127,7 @@ def test_assessment_needs_modules_then_a_pass_and_refuses_after_attempts_run_out
         learning.submit_assessment(db, person_id=person.id, course_id=course.id, answers=[1, 0])
     for who in (person, other):
         for m in learning.state(db, person_id=who.id, course_id=course.id).modules:
-            learning.mark_done(db, person_id=who.id, course_id=course.id, module_id=m.id)
+            take(db, who, course, m)
     assert events.of(signals.CourseCompleted) == []  # the assessment is still to pass
     with pytest.raises(InvalidInput, match="Answer all 2"):
         learning.submit_assessment(db, person_id=person.id, course_id=course.id, answers=[1])
@@ -137,9 +151,14 @@ def test_time_in_use_is_capped_per_ping(db, make, courses):
     course = courses.make()
     service.enrol(db, person_id=person.id, course_id=course.id)
     module = learning.state(db, person_id=person.id, course_id=course.id).modules[0]
-    assert learning.ping(db, person_id=person.id, course_id=course.id, module_id=module.id, seconds=30) == 30
-    # a second ping straight away cannot claim another half hour: only the time that passed counts
-    assert learning.ping(db, person_id=person.id, course_id=course.id, module_id=module.id, seconds=1800) <= 36
+    at = {"person_id": person.id, "course_id": course.id, "module_id": module.id}
+    assert learning.ping(db, **at, seconds=30, now=START).spent_seconds == 30
+    # a second ping straight away cannot claim another half hour: only the time that passed counts (at most a
+    # minute before the first ping), however the pings are sent
+    assert learning.ping(db, **at, seconds=1800, now=START).spent_seconds == 60
+    for _ in range(20):
+        learning.ping(db, **at, seconds=60, now=START + timedelta(seconds=1))
+    assert learning.ping(db, **at, seconds=60, now=START + timedelta(seconds=2)).spent_seconds == 62
     with pytest.raises(InvalidInput):
         learning.ping(db, person_id=person.id, course_id=course.id, module_id=module.id, seconds=0)
 

@@ -12,9 +12,10 @@ from tests.events.helpers import event, organiser
 from tests.factories import csrf, sign_in
 
 
-def inaugural(db, make):
+def inaugural(db, make, unit="ministry"):
     _, org = organiser(db, make)
-    return event(db, org, kind="inaugural", start=utcnow() + timedelta(days=3), title_en="Inaugural event")
+    start = utcnow() + timedelta(days=3)
+    return event(db, org, kind="inaugural", start=start, title_en="Inaugural event", nomination_unit=unit)
 
 
 def test_inaugural_event_takes_six_per_ministry_and_refuses_the_seventh(client, db, make):
@@ -86,3 +87,37 @@ def test_nomination_form_and_organiser_export_by_ministry(client, db, make):
     assert rows[0][:3] == ["Ministry", "Level", "Name"]
     assert rows[1][0].startswith("Ministry of Health") and rows[1][2] == "Asha Menon"
     assert client.get(f"/events/{ev.id}/nominations.xlsx").headers["content-type"].startswith("application/vnd")
+
+
+def test_by_default_each_ministry_and_department_has_its_own_six_seats(client, db, make):
+    _, org = organiser(db, make)
+    ev = event(db, org, kind="inaugural", start=utcnow() + timedelta(days=3), title_en="Inaugural event")
+    assert (ev.nomination_quota, ev.nomination_unit) == (6, "department")
+    make.person("MOHFW", role=Role.MDO_ADMIN, email="adm.dept@mohfw.gov.in")
+    sign_in(client, "adm.dept@mohfw.gov.in")
+    for code in ("DOHFW", "DHR", "MOHFW"):
+        for _ in range(6):
+            officer = make.person(code, designation="Director")
+            body = {"email": officer.email, "level": "Other officer"}
+            assert client.post(f"/api/v1/events/{ev.id}/nominations", json=body).status_code == 201, code
+    seventh = make.person("DHR")
+    r = client.post(f"/api/v1/events/{ev.id}/nominations", json={"email": seventh.email, "level": "Other officer"})
+    assert r.status_code == 409 and "Department of Health Research has used all 6" in r.json()["error"]["message"]
+    assert len(client.get(f"/api/v1/events/{ev.id}/nominations").json()) == 18
+
+
+def test_the_organiser_chooses_the_quota_level_on_the_event_form(client, db, make):
+    make.person("DOPT", role=Role.NATIONAL_ORGANISER, email="org.quota@dopt.gov.in")
+    sign_in(client, "org.quota@dopt.gov.in")
+    form = client.get("/events/new").text
+    assert 'data-testid="nomination-unit"' in form and "each ministry or department" in form
+    data = {
+        "csrf_token": csrf(client), "kind": "central_webinar", "title_en": "Quota by ministry", "theme": "Governance",
+        "starts_at": (utcnow() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"), "duration_minutes": "60",
+        "mode": "online", "stream_url": "https://stream.example.in/q", "language": "English", "access": "open",
+        "nomination_quota": "4", "nomination_unit": "ministry",
+    }  # fmt: skip
+    r = client.post("/events/new", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    got = client.get("/api/v1" + r.headers["location"].split("?")[0]).json()
+    assert (got["nomination_quota"], got["nomination_unit"]) == (4, "ministry")

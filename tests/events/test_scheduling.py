@@ -150,3 +150,40 @@ def test_invitation_list_lets_invited_people_watch(client, db, make):
     client.cookies.clear()
     sign_in(client, "guest@dohfw.gov.in")
     assert client.get(f"/events/{ev.id}/watch").status_code == 200
+
+
+def test_calendar_shows_live_now_first_then_upcoming_then_past(client, db, make):
+    _, org = organiser(db, make)
+    admin = make.person("MOHFW", role=Role.MDO_ADMIN)
+    from tests.events.helpers import principal
+
+    now = utcnow()
+    for days in (30, 20, 10):
+        event(db, org, start=now - timedelta(days=days), title_en=f"Ended {days} days ago")
+    event(db, org, start=now + timedelta(days=5), title_en="In five days")
+    event(db, org, start=now - timedelta(minutes=10), title_en="Live now")
+    event(db, org, start=now + timedelta(days=1), title_en="Tomorrow")
+    event(
+        db, principal(db, admin), start=now + timedelta(days=2), title_en="MoHFW workshop", kind="offline_workshop",
+        mode="in_person", venue="Nirman Bhawan", stream_url=None,
+    )  # fmt: skip
+    make.person("DOHFW", email="viewer@dohfw.gov.in")
+    sign_in(client, "viewer@dohfw.gov.in")
+    expected = [
+        "Live now", "Tomorrow", "MoHFW workshop", "In five days",
+        "Ended 10 days ago", "Ended 20 days ago", "Ended 30 days ago",
+    ]  # fmt: skip
+    titles = [e["title_en"] for e in client.get("/api/v1/events").json()["items"]]
+    assert titles == expected
+    paged = []
+    for page in (1, 2, 3, 4):
+        got = client.get("/api/v1/events", params={"size": 2, "page": page}).json()
+        assert got["total"] == 7
+        paged += [e["title_en"] for e in got["items"]]
+    assert paged == expected
+    html = client.get("/events").text
+    assert [html.index(t) for t in expected] == sorted(html.index(t) for t in expected)
+    picker = html.split('data-testid="organiser-filter"')[1].split("</select>")[0]
+    assert "(MOHFW)" in picker and "(DOPT)" in picker and "(MHA)" not in picker  # only organisers of events
+    mine = client.get("/events", params={"org": "MOHFW", "kind": "offline_workshop"}).text
+    assert "MoHFW workshop" in mine and "Tomorrow" not in mine

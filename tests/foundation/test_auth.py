@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from saptah.auth import service as auth
@@ -46,7 +47,7 @@ def test_session_cookie_flags(client, make):
 def test_production_cookies_are_secure():
     from saptah.config import Settings
 
-    assert Settings(env="production", secret_key="x" * 40).secure_cookies is True
+    assert Settings(env="production", secret_key=secrets.token_urlsafe(32)).secure_cookies is True
 
 
 def test_rate_limit_per_account(client, make, settings):

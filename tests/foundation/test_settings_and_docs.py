@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from saptah.config import DEV_SECRET, Settings
+from saptah.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,8 +24,13 @@ def test_production_refuses_the_development_secret(monkeypatch):
     monkeypatch.setenv("SAPTAH_ENV", "production")
     with pytest.raises(ValidationError, match="SAPTAH_SECRET_KEY"):
         Settings()
-    monkeypatch.setenv("SAPTAH_SECRET_KEY", "a-real-secret-from-the-vault-0123456789")
-    assert Settings().secret_key != DEV_SECRET
+    for weak in ("dev", "short", "a-real-secret-from-the-vault-0123456789", "a" * 64, "0123456789" * 5):
+        monkeypatch.setenv("SAPTAH_SECRET_KEY", weak)
+        with pytest.raises(ValidationError, match="32 random bytes"):
+            Settings()
+    for strong in (secrets.token_urlsafe(32), secrets.token_hex(32)):
+        monkeypatch.setenv("SAPTAH_SECRET_KEY", strong)
+        assert Settings().secret_key == strong
 
 
 def test_env_prefix(monkeypatch):

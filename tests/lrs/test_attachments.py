@@ -175,3 +175,16 @@ def test_a_signature_with_another_algorithm_is_refused(client, auth):
     r = _post(client, auth, _multipart(s, [("application/octet-stream", bogus)]))
     assert r.status_code == 400
     assert "RS256" in r.json()["error"]["message"]
+
+
+def test_a_signature_matches_a_duration_to_the_hundredth_of_a_second(client, auth):
+    """IEEE 9274.1.1 4.2.7: precision beyond 0.01 s is not compared; a difference in the hundredths still is."""
+    s, jws = _signed(payload_changes={"result": {"duration": "P1DT12H36M0.12S"}})
+    s["result"] = {"duration": "P1DT12H36M0.1237S"}
+    r = _post(client, auth, _multipart(s, [("application/octet-stream", jws)]))
+    assert r.status_code == 200, r.text
+    s, jws = _signed(payload_changes={"result": {"duration": "P1DT12H36M0.12S"}})
+    s["result"] = {"duration": "P1DT12H36M0.13S"}
+    r = _post(client, auth, _multipart(s, [("application/octet-stream", jws)]))
+    assert r.status_code == 400
+    assert "does not match" in r.json()["error"]["message"]

@@ -87,3 +87,40 @@ def test_issuing_with_an_unknown_organisation_or_no_name_is_refused(client, make
     assert "NOPE" in r.text
     r = client.post("/lrs/clients", data={"name": "   ", "csrf_token": csrf(client)})
     assert r.status_code == 400
+
+
+def test_a_content_provider_manages_its_own_credentials_with_chosen_scopes(client, make):
+    provider = make.person("CP_KB", role=Role.CONTENT_PROVIDER)
+    other = make.person("CP_TAO", role=Role.CONTENT_PROVIDER)
+    sign_in(client, other.email)
+    theirs = client.post("/lrs/clients", data={"name": "TAO content", "csrf_token": csrf(client)})
+    their_id = re.search(r'action="/lrs/clients/(\d+)/revoke"', theirs.text).group(1)
+    client.cookies.clear()
+    sign_in(client, provider.email)
+    assert 'href="/lrs/clients"' in client.get("/").text
+    page = client.get("/lrs/clients")
+    assert page.status_code == 200 and "TAO content" not in page.text
+    scopes = page.text.split('data-testid="client-scopes"')[1].split("</fieldset>")[0]
+    assert (
+        'value="statements/write"' in scopes and 'value="all"' not in scopes and 'value="statements/read"' not in scopes
+    )
+    sent = {"name": "KB player", "scopes": ["statements/write"], "csrf_token": csrf(client)}
+    r = client.post("/lrs/clients", data=sent)
+    assert r.status_code == 200 and 'data-testid="issued-scopes">statements/write<' in r.text
+    assert 'data-copy="issued-secret"' in r.text
+    key = re.search(r'id="issued-key">([^<]+)<', r.text).group(1)
+    secret = re.search(r'id="issued-secret">([^<]+)<', r.text).group(1)
+    creds = _basic(key, secret)
+    assert client.post("/xapi/statements", json=statement(), headers=creds).status_code == 200
+    assert client.get("/xapi/statements", headers=creds).status_code == 403  # write only, as chosen
+    wider = client.post("/lrs/clients", data={"name": "x", "scopes": ["all"], "csrf_token": csrf(client)})
+    assert wider.status_code == 403
+    elsewhere = client.post(
+        "/lrs/clients", data={"name": "x", "org_code": "CP_TAO", "scopes": ["state"], "csrf_token": csrf(client)}
+    )
+    assert elsewhere.status_code == 403
+    assert client.post(f"/lrs/clients/{their_id}/revoke", data={"csrf_token": csrf(client)}).status_code == 404
+    mine = re.search(r'action="/lrs/clients/(\d+)/revoke"', r.text).group(1)
+    done = client.post(f"/lrs/clients/{mine}/revoke", data={"csrf_token": csrf(client)}, follow_redirects=False)
+    assert done.status_code == 303
+    assert client.post("/xapi/statements", json=statement(), headers=creds).status_code == 401

@@ -55,11 +55,38 @@ def test_put_on_an_existing_profile_without_conditions_is_409(client, auth, kind
     path, place, id_param = PLACES[kind]
     params = {**place, id_param: "p409"}
     h = {**auth, "Content-Type": "application/json"}
-    assert client.put(path, params=params, content=b'{"a": 1}', headers=h).status_code == 204
+    assert client.put(path, params=params, content=b'{"a": 1}', headers={**h, "If-None-Match": "*"}).status_code == 204
     r = client.put(path, params=params, content=b'{"a": 2}', headers=h)
     assert r.status_code == 409
     assert "If-Match" in r.json()["error"]["message"]
     assert client.get(path, params=params, headers=auth).json() == {"a": 1}
+
+
+@pytest.mark.parametrize("kind", ["activity_profile", "agent_profile"])
+def test_put_of_a_new_profile_without_conditions_is_400(client, auth, kind):
+    """xAPI 1.0.3 part 3, 3.1: a client MUST send If-Match or If-None-Match with a profile PUT."""
+    path, place, id_param = PLACES[kind]
+    params = {**place, id_param: "p400"}
+    h = {**auth, "Content-Type": "application/json"}
+    r = client.put(path, params=params, content=b'{"a": 1}', headers=h)
+    assert r.status_code == 400
+    assert "If-None-Match" in r.json()["error"]["message"]
+    assert client.get(path, params=params, headers=auth).status_code == 404
+    assert client.put(path, params=params, content=b'{"a": 1}', headers={**h, "If-None-Match": "*"}).status_code == 204
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_state_put_over_an_existing_document_needs_a_condition_only_in_2_0(client, auth, version):
+    """IEEE 9274.1.1 4.1.4 puts the state resource under the same concurrency rules as the profiles."""
+    path, place, id_param = PLACES["state"]
+    params = {**place, id_param: "s409"}
+    h = {**auth, "Content-Type": "application/json", "X-Experience-API-Version": version}
+    assert client.put(path, params=params, content=b'{"a": 1}', headers=h).status_code == 204
+    r = client.put(path, params=params, content=b'{"a": 2}', headers=h)
+    assert r.status_code == (409 if version == "2.0.0" else 204)
+    assert r.headers["X-Experience-API-Version"] == version
+    expected = {"a": 1} if version == "2.0.0" else {"a": 2}
+    assert client.get(path, params=params, headers=h).json() == expected
 
 
 @pytest.mark.parametrize("kind", sorted(PLACES))
@@ -105,7 +132,10 @@ def test_binary_documents_keep_their_content_type(client, auth):
     params = {**place, id_param: "image"}
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
     assert (
-        client.put(path, params=params, content=png, headers={**auth, "Content-Type": "image/png"}).status_code == 204
+        client.put(
+            path, params=params, content=png, headers={**auth, "Content-Type": "image/png", "If-None-Match": "*"}
+        ).status_code
+        == 204
     )
     got = client.get(path, params=params, headers=auth)
     assert got.content == png

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from saptah.core import signals
+from saptah.directory.models import Person
 from tests.lrs.helpers import COMPLETED, VOIDED, new_id, statement
 
 
@@ -273,3 +274,35 @@ def test_a_timestamp_without_an_offset_is_read_as_utc(client, make, auth, reader
     assert [(e.person_id, e.at) for e in seen.events] == [(person.id, datetime(2026, 10, 21, 10, 15, tzinfo=UTC))]
     since = client.get("/xapi/statements", params={"since": "2026-10-21T10:15:00", "limit": 1}, headers=reader)
     assert since.status_code == 200
+
+
+def test_a_bulk_upload_claims_the_earlier_statements_of_every_new_person(
+    client, db, make, auth, settings, factory, seen
+):
+    """The welcome job announces a whole chunk at once; each new person gets their own statements, by e-mail or
+    by account."""
+    from saptah.directory.models import Role
+    from tests.factories import sign_in
+    from tests.onboarding.helpers import csv_bytes, import_file, row
+
+    by_mail = statement("early.bird@mohfw.gov.in", COMPLETED, "https://example.org/c/a", id=new_id())
+    by_account = statement(verb=COMPLETED, activity="https://example.org/c/b", id=new_id())
+    by_account["actor"] = {"account": {"homePage": "https://hrms.mohfw.gov.in", "name": "HR-77"}}
+    stranger = statement("stranger@mohfw.gov.in", COMPLETED, "https://example.org/c/c", id=new_id())
+    assert client.post("/xapi/statements", json=[by_mail, by_account, stranger], headers=auth).status_code == 200
+    assert seen.events == []
+    sign_in(client, make.person("MOHFW", role=Role.MDO_ADMIN).email)
+    rows = [
+        row(email="early.bird@mohfw.gov.in", ext="HR-1"),
+        row(email="account.holder@mohfw.gov.in", ext="HR-77", extname="https://hrms.mohfw.gov.in"),
+        row(email="no.statements@mohfw.gov.in", ext="HR-3"),
+    ]
+    done = import_file(client, factory, settings, csv_bytes(rows))
+    assert (done["created"], done["welcomed"]) == (3, 3)
+    people = {p.email: p.id for p in db.query(Person).filter(Person.email.like("%@mohfw.gov.in"))}
+    claimed = sorted((e.person_id, e.statement_id) for e in seen.events)
+    expected = [
+        (people["early.bird@mohfw.gov.in"], by_mail["id"]),
+        (people["account.holder@mohfw.gov.in"], by_account["id"]),
+    ]
+    assert claimed == sorted(expected)

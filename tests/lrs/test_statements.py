@@ -259,7 +259,7 @@ def test_a_plain_post_with_remembered_credentials_is_answered_by_the_lean_route(
     r = client.post("/xapi/statements", json=second, headers=auth)
     assert r.status_code == 200 and r.json() == [second["id"]]
     assert r.headers["x-experience-api-version"] == "1.0.3" and r.headers["x-content-type-options"] == "nosniff"
-    assert answered == [None, [second["id"]]]
+    assert answered == [None, ([second["id"]], "1.0.3")]
     changed = {**second, "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"}}
     r = client.post("/xapi/statements", json=changed, headers=auth)
     assert r.status_code == 409 and answered[-1] is None

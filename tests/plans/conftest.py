@@ -22,14 +22,23 @@ _seq = itertools.count(1)
 
 REFERENCE = {
     "VIKSIT": "Overview of Viksit Bharat 2047",
-    "JANBHAG": "Jan Bhagidari",
+    "JANBHAG": "Jan Bhagidari (Bilingual)",
     "LEADKY": "Leading the Karmayogi Way",
-    "KYM_MOHFW": "Know Your Ministry - MoHFW",
+    "KYM_MOHFW": "Know Your Ministry- Ministry of Health and Family Welfare",
     "EMERGTECH": "Course on Emerging Technology",
     "YOGA": "Yoga Break at Workplace",
     "POSH": "Prevention of Sexual Harassment at Workplace",
     "RTI": "Right to Information Act",
     "CYBER": "Cyber Security Awareness",
+    # the courses the circulars name, with the catalogue's full titles
+    "YBREAK": "Y-Break Yoga at Workplace",
+    "POSH_W": "Prevention of Sexual Harassment of Women at Workplace",
+    "CONDUCT": "Code of Conduct for Government Employees",
+    "LIFE": "Orientation Module on Mission LiFE",
+    "CYBERSAFE": "Stay Safe in Cyber Space",
+    "NIHFW_YOGA": "Health and Well-being Perspective of Yoga",
+    "NIHFW_NATURO": "Health and Well-being Perspective of Naturopathy",
+    "NIHFW_METABOLIC": "Management of Metabolic Syndrome through Naturopathy",
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from saptah.core.db import utcnow
 from saptah.core.timeutil import ist_day
-from tests.browser.fixtures import sign_in_as
+from tests.browser.fixtures import sign_in_as, spent_time_on_modules
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def test_circular_to_plan_to_learning_to_compliance(live_server, page) -> None:
     form.locator("input[name=title]").fill("Karmayogi Saptah 2024: MoHFW courses")
     form.locator("input[name=circular_ref]").fill("MoHFW circular dated 14-10-2024")
     form.locator("input[name=circular_date]").fill("2024-10-14")
-    form.locator("button[type=submit]").click()
+    form.locator("button", has_text="Create draft").click()
     page.wait_for_load_state("networkidle")
     add = page.locator("[data-testid=add-item]")
     add.locator("input[name=course_codes]").fill("MOHFW-KNOW-MINISTRY")
@@ -67,6 +67,7 @@ def test_circular_to_plan_to_learning_to_compliance(live_server, page) -> None:
     page.wait_for_load_state("networkidle")
     if "/learn/" not in page.url:  # enrolling may open the player directly
         page.click("[data-testid=continue]")
+    spent_time_on_modules(live_server, "learner@saptah.demo", "Jan Bhagidari")
     while page.locator("[data-testid=mark-done]").count():
         page.click("[data-testid=mark-done]")
         page.wait_for_load_state("networkidle")
@@ -95,7 +96,7 @@ def test_circular_to_plan_to_learning_to_compliance(live_server, page) -> None:
         "Section Officer",
     )
     assert choice["Completed on"] == ist_day(utcnow()).strftime("%d-%m-%Y")
-    assert mine["Know Your Ministry – MoHFW"]["Status"] == "Not started"
+    assert mine["Know Your Ministry- Ministry of Health and Family Welfare"]["Status"] == "Not started"
 
 
 def test_a_large_xlsx_export_is_prepared_in_the_background_and_downloaded(live_server, page, monkeypatch) -> None:

@@ -9,7 +9,10 @@ from saptah.plans import status
 from saptah.plans.schemas import ItemStatus
 from tests.plans.conftest import PlanKit, at
 
-FIVE = ["YOGA", "POSH", "RTI", "CYBER", "VIKSIT"]
+# 12-09-2023: five iGOT courses for everyone (the five the reference catalogue lists from that circular)
+FIVE = ["POSH_W", "CONDUCT", "YBREAK", "LIFE", "CYBERSAFE"]
+# 05-08-2024: the courses developed by NIHFW
+NIHFW = ["NIHFW_YOGA", "NIHFW_NATURO", "NIHFW_METABOLIC"]
 
 
 def titles(rows: list) -> list[str]:
@@ -36,12 +39,12 @@ def test_12_09_2023_five_courses_for_all_within_one_month(kit: PlanKit, db) -> N
     assert len(status.my_learning(db, in_aiims.id, today=date(2023, 9, 20))) == 5
     assert status.my_learning(db, elsewhere.id, today=date(2023, 9, 20)) == []
 
-    kit.complete(in_dept, "YOGA", at(2023, 10, 1))
-    kit.complete(in_dept, "POSH", at(2023, 10, 20))
+    kit.complete(in_dept, "YBREAK", at(2023, 10, 1))
+    kit.complete(in_dept, "POSH_W", at(2023, 10, 20))
     after = {r.title: r.status for r in status.my_learning(db, in_dept.id, today=date(2023, 10, 25))}
-    assert after["Yoga Break at Workplace"] == ItemStatus.COMPLETED_ON_TIME
-    assert after["Prevention of Sexual Harassment at Workplace"] == ItemStatus.COMPLETED_LATE
-    assert after["Right to Information Act"] == ItemStatus.OVERDUE
+    assert after["Y-Break Yoga at Workplace"] == ItemStatus.COMPLETED_ON_TIME
+    assert after["Prevention of Sexual Harassment of Women at Workplace"] == ItemStatus.COMPLETED_LATE
+    assert after["Stay Safe in Cyber Space"] == ItemStatus.OVERDUE
 
 
 def test_14_09_2023_emerging_tech_for_all_and_prarambh_for_new_recruits(kit: PlanKit, db) -> None:
@@ -86,17 +89,21 @@ def test_14_09_2023_emerging_tech_for_all_and_prarambh_for_new_recruits(kit: Pla
     assert [o.code for o in row.options_left] == [kit.code("PR8")]
 
 
-def test_05_08_2024_four_courses_for_ministry_departments_and_autonomous_bodies(kit: PlanKit, db) -> None:
+def test_05_08_2024_nihfw_courses_for_ministry_departments_and_autonomous_bodies(kit: PlanKit, db) -> None:
     kit.plan(
-        title="Four courses by 30-09-2024",
+        title="NIHFW courses by 30-09-2024",
         circular_ref="MoHFW circular 05-08-2024",
-        items=[{"courses": [k], "deadline_date": date(2024, 9, 30)} for k in ("VIKSIT", "JANBHAG", "LEADKY", "CYBER")],
+        items=[{"courses": [k], "deadline_date": date(2024, 9, 30)} for k in NIHFW],
         publish_on=date(2024, 8, 5),
     )
     for code in ("MOHFW", "DOHFW", "DHR", "AIIMS_DELHI", "ICMR"):
         person = kit.make.person(code, joined_on=date(2018, 1, 1))
         rows = status.my_learning(db, person.id, today=date(2024, 8, 10))
-        assert len(rows) == 4, code
+        assert [r.title for r in rows] == [
+            "Health and Well-being Perspective of Yoga",
+            "Health and Well-being Perspective of Naturopathy",
+            "Management of Metabolic Syndrome through Naturopathy",
+        ], code
         assert {r.deadline for r in rows} == {date(2024, 9, 30)}
     outsider = kit.make.person("MHA")
     assert status.my_learning(db, outsider.id, today=date(2024, 8, 10)) == []
@@ -104,7 +111,7 @@ def test_05_08_2024_four_courses_for_ministry_departments_and_autonomous_bodies(
     # a person who moves into the ministry later is covered from then on
     outsider.org_id = directory.org_by_code(db, "DHR").id
     db.flush()
-    assert len(status.my_learning(db, outsider.id, today=date(2024, 8, 10))) == 4
+    assert len(status.my_learning(db, outsider.id, today=date(2024, 8, 10))) == len(NIHFW)
 
 
 def test_14_10_2024_know_your_ministry_plus_any_one_of_three(kit: PlanKit, db) -> None:
@@ -120,8 +127,8 @@ def test_14_10_2024_know_your_ministry_plus_any_one_of_three(kit: PlanKit, db) -
     learner = kit.make.person("DOHFW", joined_on=date(2019, 7, 1))
     rows = status.my_learning(db, learner.id, today=date(2024, 10, 15))
     assert [r.title for r in rows] == [
-        "Know Your Ministry - MoHFW",
-        "Any 1 of: Overview of Viksit Bharat 2047; Jan Bhagidari; Leading the Karmayogi Way",
+        "Know Your Ministry- Ministry of Health and Family Welfare",
+        "Any 1 of: Overview of Viksit Bharat 2047; Jan Bhagidari (Bilingual); Leading the Karmayogi Way",
     ]
     choice = rows[1]
     assert choice.mandatory and choice.choose_k == 1 and len(choice.options_left) == 3
@@ -136,6 +143,6 @@ def test_14_10_2024_know_your_ministry_plus_any_one_of_three(kit: PlanKit, db) -
 
     out = list(status.compliance_rows(db, plan, ["/"], today=date(2024, 10, 28), q=learner.full_name))
     assert [(r.item, r.status) for r in out] == [
-        ("Know Your Ministry - MoHFW", ItemStatus.OVERDUE),
+        ("Know Your Ministry- Ministry of Health and Family Welfare", ItemStatus.OVERDUE),
         (choice.title, ItemStatus.COMPLETED_ON_TIME),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 from datetime import date, timedelta
 
@@ -48,8 +49,11 @@ def test_my_learning_page_shows_why_deadline_and_options_left(kit: PlanKit, clie
     assert 'data-status="completed_on_time"' in page.text and 'data-status="not_started"' in page.text
     api = client.get("/api/v1/my/learning").json()
     assert [(r["title"], r["status"]) for r in api] == [
-        ("Know Your Ministry - MoHFW", "not_started"),
-        ("Any 1 of: Overview of Viksit Bharat 2047; Jan Bhagidari; Leading the Karmayogi Way", "completed_on_time"),
+        ("Know Your Ministry- Ministry of Health and Family Welfare", "not_started"),
+        (
+            "Any 1 of: Overview of Viksit Bharat 2047; Jan Bhagidari (Bilingual); Leading the Karmayogi Way",
+            "completed_on_time",
+        ),
     ]
     assert 'href="/my/learning"' in page.text  # the menu entry everyone has
 
@@ -106,6 +110,7 @@ def test_compliance_export_has_apar_columns_and_only_the_subtree(kit: PlanKit, c
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0] == [
         "Name",
+        "E-mail",
         "Designation",
         "Group",
         "Employee ID",
@@ -118,7 +123,7 @@ def test_compliance_export_has_apar_columns_and_only_the_subtree(kit: PlanKit, c
         "On time",
     ]
     asha = [x for x in rows[1:] if x[0] == "Asha Rao"]
-    assert [(x[3], x[8], x[10]) for x in asha] == [("'=1+2", "Completed on time", "Yes")] * 2
+    assert [(x[1], x[4], x[9], x[11]) for x in asha] == [(done.email, "'=1+2", "Completed on time", "Yes")] * 2
     assert not any(x[0] == "Bimal Das" for x in rows)  # DHR is outside the DoHFW admin's subtree
     x = client.get(f"/plans/compliance.xlsx?plan={plan.id}&status=completed_on_time")
     sheet = load_workbook(io.BytesIO(x.content)).active
@@ -171,19 +176,21 @@ def test_reminders_reach_smtp_once_per_person_item_and_kind(kit: PlanKit, db, se
     remind(db, settings, today=date(2024, 10, 20))  # the scheduler running twice
     send_due(db, settings)
     mails = smtp.to(late.email)
-    assert [m["Subject"] for m in mails] == ["Due in 7 days: Know Your Ministry - MoHFW"]
-    assert "MoHFW" in mails[0].get_content() and "/my/learning" in mails[0].get_content()
+    assert [m["Subject"].strip() for m in mails] == [
+        "Due in 7 days: Know Your Ministry- Ministry of Health and Family Welfare"
+    ]
+    assert "Health and Family Welfare" in mails[0].get_content() and "/my/learning" in mails[0].get_content()
     assert smtp.to(prompt.email) == []
 
     remind(db, settings, today=date(2024, 10, 26))
     remind(db, settings, today=date(2024, 10, 28))
     remind(db, settings, today=date(2024, 10, 29))
     send_due(db, settings)
-    subjects = [m["Subject"] for m in smtp.to(late.email)]
+    subjects = [m["Subject"].strip() for m in smtp.to(late.email)]  # a long subject is folded
     assert subjects == [
-        "Due in 7 days: Know Your Ministry - MoHFW",
-        "Due in 1 day: Know Your Ministry - MoHFW",
-        "Overdue: Know Your Ministry - MoHFW",
+        "Due in 7 days: Know Your Ministry- Ministry of Health and Family Welfare",
+        "Due in 1 day: Know Your Ministry- Ministry of Health and Family Welfare",
+        "Overdue: Know Your Ministry- Ministry of Health and Family Welfare",
     ]
     digests = [m for m in smtp.to(dohfw_admin.email) if m["Subject"].startswith("Weekly digest")]
     assert len(digests) == 1 and "Late Lal" in digests[0].get_content()
@@ -253,6 +260,32 @@ def test_home_panel_counts_open_and_overdue_items(kit: PlanKit, db) -> None:
     assert learning_panel(db, directory.load_principal(db, outsider.id)) is None
 
 
+def test_every_filter_on_the_compliance_page_applies_to_its_export(kit: PlanKit, client, db) -> None:
+    plan = saptah_plan(kit, today() + timedelta(days=5))
+    asha = kit.make.person("DOHFW", full_name="Asha Rao", employee_id="EMP7", email="asha@dohfw.gov.in")
+    kit.make.person("DOHFW", full_name="Ravi Kumar", employee_id="EMP8")
+    kit.make.person("DHR", full_name="Bimal Das")
+    kit.complete(asha, "KYM_MOHFW", utcnow())
+    db.commit()
+    sign_in(client, kit.admin.email)
+    page = client.get(f"/plans/compliance?plan={plan.id}").text
+    picker = page.split('data-testid="org-filter"')[1].split("</select>")[0]
+    assert "(DOHFW)" in picker and "(DHR)" in picker and "(MHA)" not in picker
+
+    def exported(**filters: str) -> list[list[str]]:
+        shown = client.get("/plans/compliance", params={"plan": plan.id, **filters}).text
+        link = "/plans/compliance.csv?" + shown.split('href="/plans/compliance.csv?')[1].split('"')[0]
+        got = client.get(html.unescape(link))  # the page's own export link
+        assert got.status_code == 200
+        return list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))[1:]
+
+    assert {r[0] for r in exported(org="DHR")} == {"Bimal Das"}
+    assert {r[0] for r in exported(q="EMP7")} == {"Asha Rao"}
+    done = exported(status="completed_on_time")
+    assert [(r[0], r[1], r[4]) for r in done] == [("Asha Rao", "asha@dohfw.gov.in", "EMP7")]
+    assert {r[0] for r in exported(org="DOHFW", status="not_started")} == {"Asha Rao", "Ravi Kumar"}
+
+
 def test_a_large_xlsx_export_is_prepared_by_a_job_for_its_requester_only(
     kit: PlanKit, client, db, factory, settings, monkeypatch
 ) -> None:
@@ -297,7 +330,7 @@ def test_a_large_xlsx_export_is_prepared_by_a_job_for_its_requester_only(
     assert values[0][0] == "Name" and {"Officer 0", "Officer 1", "Officer 2"} <= set(names)
     assert len(values) - 1 == 2 * len(names)  # every person of the subtree, once per mandatory item
     assert "Outside Person" not in names  # DHR is outside the DoHFW admin's subtree
-    assert any(v[1] == '\'=HYPERLINK("x")' for v in values[1:])  # stored as text, never a formula
+    assert any(v[2] == '\'=HYPERLINK("x")' for v in values[1:])  # stored as text, never a formula
     client.post("/sign-out", data={"csrf_token": csrf(client)})
     sign_in(client, other.email)
     assert client.get(job_url).status_code == 404 and client.get(job_url + "/file").status_code == 404

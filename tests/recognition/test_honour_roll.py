@@ -116,3 +116,24 @@ def test_pages_draft_is_hidden_until_published(client, db, make):
     page = client.get(roll_url).text
     assert "Honoured 0" in page and "published" in page
     assert client.get(f"/api/v1{roll_url}").json()["entries"][0]["name"] == "Honoured 0"
+
+
+def test_the_board_is_picked_from_a_list_not_typed_as_a_code(client, db, make):
+    c = campaign(db, "Board picker")
+    _people_with_scores(db, make, c, 2)
+    make.person("DOPT", role=Role.NATIONAL_ORGANISER, email="org.board@example.gov.in")
+    sign_in(client, "org.board@example.gov.in")
+    page = client.get(f"/campaigns/{c.id}/honour-rolls").text
+    picker = page.split('data-testid="board-picker"')[1].split("</select>")[0]
+    mohfw = make.org("MOHFW")
+    assert '<option value="n">National</option>' in picker
+    assert f'<option value="t{mohfw.id}">' in picker and "whole ministry/state" in picker
+    assert f'<option value="o{mohfw.id}">' in picker and "(MOHFW)" in picker
+    assert 'name="board" value=' not in page  # no free-text code box left
+    r = client.post(
+        f"/campaigns/{c.id}/honour-rolls",
+        data={"board": f"t{mohfw.id}", "size": "5", "csrf_token": csrf(client)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert "(whole ministry/state)" in client.get(r.headers["location"]).text

@@ -8,9 +8,11 @@ from saptah.campaigns import ledger
 from saptah.campaigns import service as campaigns
 from saptah.campaigns.schemas import RulesChangeIn
 from saptah.core import signals
+from saptah.directory.models import Role
 from saptah.jobs import service as jobs
 from saptah.recognition import karma, service
 from tests.campaigns.helpers import attend, campaign, complete, ist, totals
+from tests.factories import sign_in
 
 
 def points(db, person_id):
@@ -95,11 +97,35 @@ def test_cap_raised_by_the_campaign_during_the_week_applies_from_then_on(db, mak
     for i in range(5):
         complete(db, p.id, 300 + i, ist(2024, 10, 20, 9 + i))
     assert points(db, p.id)[0] == 20
-    campaigns.change_rules(db, campaign_id=c.id, actor_id=None, data=RulesChangeIn(reason="NLW", karma_monthly_cap=8))
+    raised = RulesChangeIn(reason="NLW", karma_monthly_cap=8, effective_at=ist(2024, 10, 21, 0))
+    campaigns.change_rules(db, campaign_id=c.id, actor_id=None, data=raised)
     complete(db, p.id, 305, ist(2024, 10, 21, 9))
     total, entries = points(db, p.id)
     assert total == 25 and entries[("course_completed", "course:304")] == 0  # the earlier one stays unpaid
     assert totals(db, c.id, p.id).karma == 25  # and the campaign's totals know the karma
+
+
+def test_completions_arriving_after_a_cap_raise_are_judged_by_the_cap_in_force_when_completed(client, db, make):
+    # NLW: the cap is 4 completions outside a plan a month; on 24 October it is raised to 6. Six completions made
+    # on 19-23 October reach the platform only afterwards (a provider's late batch): the cap of 4 applies to them.
+    c = campaign(db, "Cap as it stood")
+    p = make.person("DOHFW")
+    make.person("DOPT", role=Role.NATIONAL_ORGANISER, email="cap.organiser@example.gov.in")
+    db.commit()
+    sign_in(client, "cap.organiser@example.gov.in")
+    body = {"reason": "More from the 24th", "karma_monthly_cap": 6, "effective_at": "2024-10-24T00:00:00+05:30"}
+    assert client.post(f"/api/v1/campaigns/{c.id}/rules", json=body).status_code == 200
+    db.expire_all()  # the change was made by the app's own session
+    for i in range(6):
+        complete(db, p.id, 700 + i, ist(2024, 10, 19 + i % 5, 9 + i))
+    assert points(db, p.id)[0] == 20  # 4 × 5; not 30
+    complete(db, p.id, 710, ist(2024, 10, 24, 9))  # from the 24th the cap is 6: a fifth completion this month pays
+    assert points(db, p.id)[0] == 25
+    db.commit()
+    me = client.get(f"/api/v1/campaigns/{c.id}/progress/{p.id}").json()
+    assert me["karma"] == 25
+    versions = client.get(f"/api/v1/campaigns/{c.id}/history").json()
+    assert versions[0]["effective_at"].startswith("2024-10-23T18:30:00")
 
 
 def test_plan_course_on_time_ten_late_less_and_outside_cap(db, make):
@@ -165,7 +191,7 @@ def test_no_campaign_certificate_when_the_target_moved_out_of_reach_before_the_j
     c = campaign(db, "Moving target")
     p = make.person("DOHFW")
     complete(db, p.id, 1, ist(2024, 10, 20), 250)
-    change = RulesChangeIn(reason="Longer week", target_minutes=300)
+    change = RulesChangeIn(reason="Longer week", target_minutes=300, effective_at=ist(2024, 10, 19, 0))
     campaigns.change_rules(db, campaign_id=c.id, actor_id=None, data=change)
     ledger.recompute(db, c.id)
     run_jobs(db, factory, settings)

@@ -13,6 +13,7 @@ from saptah.analytics import exports, mdo, report, service
 from saptah.analytics.models import Report
 from saptah.analytics.schemas import Dashboard, DashboardOut, FigureOut, Filters, ReportOut, TableOut
 from saptah.core.errors import InvalidInput
+from saptah.web import openapi
 from saptah.web.deps import DB, CurrentPrincipal
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
@@ -60,10 +61,10 @@ def trend(db: DB, principal: CurrentPrincipal, f: FiltersDep) -> TableOut:
     return TableOut(key=t.key, title=t.title, header=t.header, rows=t.rows)
 
 
-@router.get("/tables/{key}.{fmt}")
+@router.get("/tables/{key}.{fmt}", response_class=Response, responses=openapi.files(openapi.CSV, openapi.XLSX))
 def export_table(db: DB, principal: CurrentPrincipal, key: str, fmt: str, f: FiltersDep) -> Response:
     """One dashboard table (or an MDO people list) as CSV or XLSX."""
-    return exports.response(db, service.resolve(db, principal, f), key, fmt)
+    return exports.response(db, service.resolve(db, principal, f), key, fmt, actor_id=principal.person_id)
 
 
 @router.get("/people/{kind}", response_model=TableOut)
@@ -103,7 +104,7 @@ def get_report(report_id: int, db: DB, principal: CurrentPrincipal) -> ReportOut
     return _report_out(report.visible_report(db, principal, report_id))
 
 
-@router.get("/reports/{report_id}/pdf")
+@router.get("/reports/{report_id}/pdf", response_class=Response, responses=openapi.files(openapi.PDF))
 def report_pdf(report_id: int, db: DB, principal: CurrentPrincipal) -> Response:
     """The report PDF, once written."""
     return exports.pdf_response(report.visible_report(db, principal, report_id))

@@ -20,8 +20,8 @@ from saptah.analytics.bulk import copy_rows
 from saptah.campaigns import ledger as campaign_ledger
 from saptah.campaigns import repository as campaign_repo
 from saptah.campaigns import service as campaigns
-from saptah.campaigns.credit import evaluate, summarise
-from saptah.campaigns.models import CampaignOrgDayTotal, CampaignScoreCount
+from saptah.campaigns.credit import judge, summarise
+from saptah.campaigns.models import BOARD_SIZE, CampaignOrgDayTotal, CampaignScoreCount
 from saptah.campaigns.schemas import RecordIn, Verdict
 from saptah.core.db import utcnow
 
@@ -62,7 +62,7 @@ class _Credit:
         verdicts: list[tuple[str, Verdict]] = []
         for fields in rows:
             rec = RecordIn(**dict(zip(campaign_repo.RECORD_FIELDS, fields, strict=True)))
-            v = evaluate(self.rules, rec)
+            v = judge(self.rules, rec)
             self.records += 1
             if v is not None:
                 verdicts.append((rec.source_key, v))
@@ -92,6 +92,7 @@ class _Credit:
         if s.score > 0:
             for board in ("n", f"t{top}", f"o{org_id}"):
                 self.scores[(board, s.score)] += 1
+                self.scores[(board, BOARD_SIZE)] += 1
         self.people += 1
         self.reached += int(s.reached_target_at is not None)
         if len(self.ledger) >= FLUSH:
@@ -131,9 +132,9 @@ def _records(session: Session, rules: Any) -> Iterator[Any]:
     bind = session.get_bind()
     if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
         with bind.connect() as conn, Session(bind=conn) as reader:
-            yield from campaign_repo.records_between(reader, rules.window_start, rules.window_end)
+            yield from campaign_repo.records_between(reader, *rules.span)
         return
-    yield from list(campaign_repo.records_between(session, rules.window_start, rules.window_end))
+    yield from list(campaign_repo.records_between(session, *rules.span))
 
 
 def credit_campaign(
@@ -141,14 +142,14 @@ def credit_campaign(
 ) -> dict[str, int]:
     """Rebuild one campaign's ledger and aggregates from its stored records (bulk writes); returns counts."""
     campaign = campaigns.get(session, campaign_id)
-    rules = campaigns.rules_of(campaign)
+    rules = campaigns.rule_book(session, campaign)
     campaign_repo.clear_campaign(session, campaign_id)
     work = _Credit(session, campaign_id, rules)
     current: tuple[int, int, str] | None = None
     batch: list[tuple[Any, ...]] = []
     for row in _records(session, rules):
         pid, org_id, path, *fields = row
-        if not rules.covers_path(path):
+        if not rules.latest.covers_path(path):
             continue
         if current is None or current[0] != pid:
             if current is not None:

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from saptah.analytics import mdo, service
 from saptah.analytics.models import Report
 from saptah.analytics.schemas import Scope, Table
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.core.errors import Conflict, InvalidInput, NotFound
 from saptah.core.exports import to_csv, to_xlsx
 
@@ -62,9 +64,23 @@ def render(session: Session, scope: Scope, key: str, fmt: str) -> tuple[bytes, s
     return body, f"{key}-campaign{scope.campaign_id}{org}-{scope.start}-{scope.end}.{fmt}"
 
 
-def response(session: Session, scope: Scope, key: str, fmt: str) -> Response:
-    """A download response for a table."""
+def _root(paths: list[str] | None) -> int | None:
+    """The organisation at the top of the reader's first subtree (a path is its ids: '/1/5/23/'); None: national."""
+    return int(paths[0].strip("/").split("/")[-1]) if paths else None
+
+
+def response(session: Session, scope: Scope, key: str, fmt: str, *, actor_id: int) -> Response:
+    """A download response for a table; a list of people is an export of personal data, recorded in the audit log."""
     body, name = render(session, scope, key, fmt)
+    if key in mdo.LISTS:
+        audit.record(
+            session,
+            act=Act.PERSONAL_DATA_EXPORT,
+            actor_id=actor_id,
+            org_id=scope.org_id or _root(scope.paths),
+            target=f"people list {key}",
+            details={"export": key, "format": fmt, "campaign_id": scope.campaign_id, "group": scope.group},
+        )
     return Response(body, media_type=FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

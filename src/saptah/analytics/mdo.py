@@ -64,6 +64,20 @@ def compliance(session: Session, scope: Scope, *, today: date) -> Table:
     return Table("compliance", "Compliance with mandated plans", header, rows)
 
 
+def _remind_key(scope: Scope, kind: str, person_id: int, day: date) -> str:
+    return f"analytics.remind:{scope.campaign_id}:{kind}:{person_id}:{day.isoformat()}"
+
+
+def reminder_counts(session: Session, scope: Scope, kind: str, *, today: date | None = None) -> tuple[int, int]:
+    """(people a press of "Remind" would reach now, people on the list already reminded today)."""
+    from saptah.notify import repository as outbox
+
+    day = today or ist_day(_now())
+    keys = [_remind_key(scope, kind, row[0], day) for row in people_rows(session, scope, kind, limit=None)]
+    already = outbox.count_keys(session, keys)
+    return len(keys) - already, already
+
+
 def remind(session: Session, *, scope: Scope, kind: str, base_url: str, today: date | None = None) -> int:
     """Queue one reminder e-mail per person on the list; a second click the same day queues nothing new."""
     from saptah.notify import repository as outbox
@@ -80,7 +94,7 @@ def remind(session: Session, *, scope: Scope, kind: str, base_url: str, today: d
             subject = f"{scope.campaign_name}: you are close to the target"
             lead = f"You have {minutes} credited minutes; {scope.target_minutes - minutes} more reach the target."
         body = f"Dear {name},\n\n{lead}\n\nContinue at {base_url}/my/week\n\nKarmayogi Saptah"
-        key = f"analytics.remind:{scope.campaign_id}:{kind}:{pid}:{day.isoformat()}"
+        key = _remind_key(scope, kind, pid, day)
         if outbox.by_key(session, key) is not None:
             continue
         notify.enqueue(session, to=email, subject=subject, body=body, kind=f"campaign_{kind}", dedupe_key=key)
@@ -88,13 +102,19 @@ def remind(session: Session, *, scope: Scope, kind: str, base_url: str, today: d
     return queued
 
 
-def request_reminders(session: Session, *, scope: Scope, kind: str, actor_id: int, base_url: str) -> int:
-    """Queue the reminder job for a list (the outbox gets one message per person); returns the job id."""
+def request_reminders(
+    session: Session, *, scope: Scope, kind: str, actor_id: int, base_url: str
+) -> tuple[int | None, int, int]:
+    """Queue the reminder job for a list (the outbox gets one message per person): (job id, or None when everyone
+    was already reminded today; people it will remind; people already reminded today)."""
     from saptah.jobs import service as jobs
 
     check_list(kind)
     if scope.org_id is None:
         raise InvalidInput("Choose an organisation before sending reminders.")
+    will, already = reminder_counts(session, scope, kind)
+    if will == 0:
+        return None, 0, already
     payload = {
         "campaign_id": scope.campaign_id,
         "org_id": scope.org_id,
@@ -109,7 +129,7 @@ def request_reminders(session: Session, *, scope: Scope, kind: str, actor_id: in
         created_by=actor_id,
         lock_key=f"{REMIND_JOB}:{scope.campaign_id}:{scope.org_id}:{kind}",
     )
-    return job.id
+    return job.id, will, already
 
 
 def run_reminders(session: Session, payload: dict[str, Any]) -> int:

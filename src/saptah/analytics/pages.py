@@ -74,7 +74,9 @@ def mdo_dashboard(request: Request, db: DB, principal: CurrentPrincipal, f: Filt
         return RedirectResponse("/dashboard", status_code=303)
     dash = service.dashboard(db, scope)
     ctx = _context(db, dash, mdo_view=True)
-    ctx["lists"] = {k: mdo.people_table(db, scope, k) for k in mdo.LISTS}
+    lists = {k: mdo.people_table(db, scope, k) for k in mdo.LISTS}
+    ctx["lists"] = lists
+    ctx["reminders"] = {k: mdo.reminder_counts(db, scope, k) for k, table in lists.items() if table.rows}
     ctx["compliance"] = mdo.compliance(db, scope, today=ist_day(utcnow()))
     return render(request, "dashboard.html", ctx)
 
@@ -82,13 +84,13 @@ def mdo_dashboard(request: Request, db: DB, principal: CurrentPrincipal, f: Filt
 @router.get("/dashboard/export/{key}.{fmt}")
 def export(db: DB, principal: CurrentPrincipal, key: str, fmt: str, f: FiltersDep) -> Response:
     """Download a table of the dashboard."""
-    return exports.response(db, service.resolve(db, principal, f), key, fmt)
+    return exports.response(db, service.resolve(db, principal, f), key, fmt, actor_id=principal.person_id)
 
 
 @router.get("/dashboard/mdo/export/{key}.{fmt}")
 def mdo_export(db: DB, principal: CurrentPrincipal, key: str, fmt: str, f: FiltersDep) -> Response:
     """Download a table or people list of an MDO dashboard."""
-    return exports.response(db, _mdo_scope(db, principal, f), key, fmt)
+    return exports.response(db, _mdo_scope(db, principal, f), key, fmt, actor_id=principal.person_id)
 
 
 @router.post("/dashboard/remind", dependencies=[CSRF])
@@ -104,10 +106,30 @@ def remind(
 ) -> Response:
     """Queue reminder e-mails to everyone on a people list (once a day per person and list)."""
     scope = service.resolve(db, principal, Filters(campaign=campaign, org=org, group=group or None))
-    mdo.request_reminders(db, scope=scope, kind=kind, actor_id=principal.person_id, base_url=settings.base_url)
+    job, will, already = mdo.request_reminders(
+        db, scope=scope, kind=kind, actor_id=principal.person_id, base_url=settings.base_url
+    )
     response = RedirectResponse(f"/dashboard/mdo?{scope.query()}", status_code=303)
-    flash(request, response, "Reminders to “{list}” are being queued; each person gets at most one a day.",
-          list=mdo.LISTS[kind])  # fmt: skip
+    name = mdo.LISTS[kind]
+    if job is None:
+        flash(
+            request,
+            response,
+            "No one was reminded: all {already} people on “{list}” were already reminded today.",
+            already=already,
+            list=name,
+        )
+    elif already:
+        flash(
+            request,
+            response,
+            "Reminding {will} people on “{list}” now; {already} already reminded today are skipped.",
+            will=will,
+            already=already,
+            list=name,
+        )
+    else:
+        flash(request, response, "Reminding {will} people on “{list}” now.", will=will, list=name)
     return response
 
 

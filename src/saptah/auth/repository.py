@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import String, any_, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from saptah.auth.models import ApiToken, LoginFailure, PasswordToken, UserSession
+from saptah.core import bulk
 
 
 def session_by_hash(session: Session, token_hash: str) -> UserSession | None:
@@ -59,3 +61,15 @@ def failures_since(session: Session, *, email: str | None = None, address: str |
 def clear_failures(session: Session, email: str) -> None:
     """Forget an account's failures after a good sign-in."""
     session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+
+
+def delete_person_secrets(session: Session, person_id: int, email: str) -> None:
+    """Remove a person's sessions, one-time links, API tokens and failed sign-ins (an erasure)."""
+    for model in (UserSession, PasswordToken, ApiToken):
+        session.execute(delete(model).where(model.person_id == person_id))
+    session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+
+
+def add_password_tokens(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert many one-time links at once (fresh random hashes: no conflicts)."""
+    bulk.copy_rows(session, PasswordToken.__table__, rows)  # type: ignore[arg-type]

@@ -91,27 +91,10 @@ def issue_password_link(session: Session, settings: Settings, *, person: Person,
         )
     )
     session.flush()
-    link = f"{settings.base_url}/set-password/{token}"
-    lang = person.preferred_language  # the e-mail is in the language kept in the person's profile
-    if purpose == "setup":
-        subject = translate("Welcome to Saptah: set your password", lang)
-        body = translate(
-            "Dear {name},\n\nYour organisation has registered you on Saptah for the National Learning Week.\n"
-            "Set your password here (valid for 7 days, once):\n{link}\n\nYour sign-in is {email}.\n",
-            lang,
-            name=person.full_name,
-            link=link,
-            email=person.email,
-        )
-    else:
-        subject = translate("Saptah: reset your password", lang)
-        body = translate(
-            "Dear {name},\n\nTo choose a new password open this link (valid for 2 hours, once):\n{link}\n\n"
-            "If you did not ask, ignore this e-mail.\n",
-            lang,
-            name=person.full_name,
-            link=link,
-        )
+    # the e-mail is in the language kept in the person's profile
+    subject, body = _link_mail(
+        settings, purpose, person.full_name, person.email, token, person.preferred_language or "en"
+    )
     outbox.enqueue(
         session,
         to=person.email,
@@ -121,6 +104,57 @@ def issue_password_link(session: Session, settings: Settings, *, person: Person,
         dedupe_key=f"pw:{token_hash(token)}",
     )
     return token
+
+
+def _link_mail(
+    settings: Settings, purpose: str, name: str, email: str, token: str, lang: str = "en"
+) -> tuple[str, str]:
+    link = f"{settings.base_url}/set-password/{token}"
+    if purpose == "setup":
+        subject = translate("Welcome to Saptah: set your password", lang)
+        body = translate(
+            "Dear {name},\n\nYour organisation has registered you on Saptah for the National Learning Week.\n"
+            "Set your password here (valid for 7 days, once):\n{link}\n\nYour sign-in is {email}.\n",
+            lang,
+            name=name,
+            link=link,
+            email=email,
+        )
+    else:
+        subject = translate("Saptah: reset your password", lang)
+        body = translate(
+            "Dear {name},\n\nTo choose a new password open this link (valid for 2 hours, once):\n{link}\n\n"
+            "If you did not ask, ignore this e-mail.\n",
+            lang,
+            name=name,
+            link=link,
+        )
+    return subject, body
+
+
+def issue_setup_links(session: Session, settings: Settings, people: Sequence[tuple[int, str, str]]) -> int:
+    """Set-password links for many new people (id, e-mail, name) at once: one write of tokens, one of e-mails.
+
+    The same links and messages as issue_password_link, written set-based (a bulk upload welcomes thousands a
+    second); the outbox still sends them at its own pace."""
+    if not people:
+        return 0
+    now = utcnow()
+    expires = now + LINK_LIFETIME["setup"]
+    tokens, messages = [], []
+    for person_id, email, name in people:
+        token = new_token()
+        hashed = token_hash(token)
+        subject, body = _link_mail(settings, "setup", name, email, token)
+        tokens.append(
+            {"token_hash": hashed, "person_id": person_id, "purpose": "setup", "created_at": now, "expires_at": expires}
+        )
+        messages.append(
+            {"dedupe_key": f"pw:{hashed}", "kind": "password_setup", "to_addr": email, "subject": subject, "body": body}
+        )
+    repo.add_password_tokens(session, tokens)
+    outbox.enqueue_many(session, messages, fresh_keys=True)  # keys hold the new tokens' hashes
+    return len(tokens)
 
 
 def request_reset(session: Session, settings: Settings, *, email: str) -> None:
@@ -181,4 +215,10 @@ def revoke_api_token(session: Session, *, person_id: int, token_id: int) -> None
     if row is None or row.person_id != person_id:
         raise NotFound("No such token.")
     row.revoked_at = utcnow()
+    session.flush()
+
+
+def forget_person(session: Session, event: signals.PersonErased) -> None:
+    """An erased person: end every session and token at once and forget their failed sign-ins."""
+    repo.delete_person_secrets(session, event.person_id, event.email)
     session.flush()

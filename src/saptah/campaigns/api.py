@@ -59,21 +59,26 @@ def extend(campaign_id: int, body: ExtendIn, db: DB, principal: CurrentPrincipal
     """Extend the window (a recorded act; credit is recomputed in the background)."""
     directory.require_national(principal)
     campaign = service.extend(
-        db, campaign_id=campaign_id, actor_id=principal.person_id, extended_to=body.extended_to, reason=body.reason
+        db,
+        campaign_id=campaign_id,
+        actor_id=principal.person_id,
+        extended_to=body.extended_to,
+        reason=body.reason,
+        effective_at=body.effective_at,
     )
     return campaign_out(campaign)
 
 
 @router.post("/{campaign_id}/rules", response_model=CampaignOut)
 def change_rules(campaign_id: int, body: RulesChangeIn, db: DB, principal: CurrentPrincipal) -> CampaignOut:
-    """Change rules from now on (a recorded act; credit is recomputed in the background)."""
+    """Change rules from a moment on, now by default (a recorded act; credit is recomputed in the background)."""
     directory.require_national(principal)
     return campaign_out(service.change_rules(db, campaign_id=campaign_id, actor_id=principal.person_id, data=body))
 
 
 @router.get("/{campaign_id}/history", response_model=list[RuleVersionOut])
 def history(campaign_id: int, db: DB, principal: CurrentPrincipal) -> list[RuleVersionOut]:
-    """Every recorded rule change: who, when, why."""
+    """Every rule version: who changed what, when, why, and from when it is in force."""
     service.get(db, campaign_id)
     return [RuleVersionOut.model_validate(v) for v in service.history(db, campaign_id)]
 

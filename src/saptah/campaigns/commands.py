@@ -1,4 +1,5 @@
-"""Campaign commands: `saptah recompute --campaign ID` rebuilds credit from the stored records."""
+"""Campaign commands: `saptah recompute --campaign ID` rebuilds credit from the original activity; `saptah check
+--campaign ID` verifies the campaign's invariants."""
 
 from __future__ import annotations
 
@@ -8,22 +9,21 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add `saptah recompute` to the CLI."""
+    """Add `saptah recompute` and `saptah check` to the CLI."""
     app.command("recompute")(recompute)
+    app.command("check")(check)
 
 
 def recompute(
     campaign: Annotated[int, typer.Option("--campaign", help="the campaign id (see /campaigns)")],
 ) -> None:
-    """Rebuild a campaign's credit ledger and aggregates from the stored records, with a progress bar."""
+    """Rebuild a campaign's credit ledger and aggregates from the original activity, with a progress bar."""
     from saptah.campaigns import ledger, service
     from saptah.campaigns import repository as repo
     from saptah.cli import _errors, _settings, console, factory_for, progress_bar
     from saptah.core.db import unit_of_work
-    from saptah.wiring import wire
 
     settings = _settings()
-    wire()
     with _errors(), unit_of_work(factory_for(settings)) as session:
         rules = service.rules_of(service.get(session, campaign))
         total = repo.count_records_between(session, rules.window_start, rules.window_end)
@@ -33,5 +33,39 @@ def recompute(
             bar.update(task, completed=total)
     console.print(
         f"Recomputed campaign {campaign}: {result['records']:,} records, {result['people']:,} people, "
-        f"{result['reached']:,} reached the target."
+        f"{result['reached']:,} reached the target; {result['repaired']:,} stored records made to agree with "
+        "their sources."
     )
+
+
+def check(
+    campaign: Annotated[int, typer.Option("--campaign", help="the campaign id (see /campaigns)")],
+) -> None:
+    """Verify a campaign's invariants, read-only, and print every violation; exit 1 when there is one."""
+    import time
+
+    from rich.markup import escape
+
+    from saptah.campaigns import check as checks
+    from saptah.campaigns import repository as repo
+    from saptah.campaigns import service
+    from saptah.cli import _errors, _settings, console, factory_for, progress_bar
+
+    started = time.monotonic()
+    with _errors(), factory_for(_settings())() as session:
+        repo.read_only(session)
+        rules = service.rules_of(service.get(session, campaign))
+        total = repo.count_records_between(session, rules.window_start, rules.window_end)
+        with progress_bar() as bar:
+            task = bar.add_task(f"check campaign {campaign}", total=total)
+            found, counts = checks.check(session, campaign, progress=lambda n: bar.update(task, completed=n))
+            bar.update(task, completed=total)
+        session.rollback()
+    for v in found:
+        console.print(f"[red]✗ {escape(v.kind)}:[/red] {escape(v.message)}", soft_wrap=True)
+    took = time.monotonic() - started
+    checked = f"{counts['records']:,} records of {counts['people']:,} people checked in {took:.1f} s"
+    if found:
+        console.print(f"Campaign {campaign}: {len(found):,} violation(s); {checked}.")
+        raise typer.Exit(1)
+    console.print(f"Campaign {campaign}: no violation; {checked}.")

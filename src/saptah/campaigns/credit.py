@@ -1,6 +1,8 @@
 """The credit rules as pure functions: a record and the rules give a verdict; a person's verdicts give totals.
 
-No database here, so live ingest and recompute share exactly the same arithmetic.
+No database here, so live ingest and recompute share exactly the same arithmetic. Rules are versioned: each
+record is judged by the version in force at its own moment (`judge`), and a person's totals apply each version's
+target and caps to what was earned while it was in force (`summarise`), whenever the records arrive.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from saptah.campaigns.schemas import CATEGORY, CampaignRules, RecordIn, Summary, Verdict
+from saptah.campaigns.schemas import CATEGORY, CampaignRules, RecordIn, RuleBook, Summary, Verdict
 from saptah.core.timeutil import fmt_ist, ist_day, ist_end, ist_start
 
 IST_OFFSET = timedelta(hours=5, minutes=30)  # India has kept +05:30, without daylight saving, since 1945
@@ -41,6 +43,11 @@ def outside_reason(rules: CampaignRules, rec: RecordIn) -> str:
     return f"Happened on {when} IST, after the campaign ended on {rules.last_day:%d-%m-%Y}."
 
 
+def judge(book: RuleBook, rec: RecordIn) -> Verdict | None:
+    """The credit one record earns by the rules in force when it happened; None outside the window."""
+    return evaluate(book.at(rec.occurred_at), rec)
+
+
 def evaluate(rules: CampaignRules, rec: RecordIn) -> Verdict | None:
     """The credit one record earns in a campaign; None when it falls outside the window."""
     if not in_window(rules, rec.occurred_at):
@@ -50,13 +57,17 @@ def evaluate(rules: CampaignRules, rec: RecordIn) -> Verdict | None:
         return Verdict(
             category, 0, rec.karma, True, f"{rec.karma} karma points: {rec.label or 'award'}.", rec.occurred_at
         )
-    if rules.competency_only and not rec.competency_linked:
-        return _no(category, rec, "Not linked to any competency; only competency-linked learning counts.")
     if rec.kind == "course":
+        if rules.competency_only and not rec.competency_linked:
+            return _no(category, rec, "Not linked to any competency; only competency-linked courses count.")
         if rec.minutes <= 0:
             return _no(category, rec, "The course declares no duration.")
         return Verdict(
             category, rec.minutes, 0, True, f"Course completed: its declared {rec.minutes} minutes.", rec.occurred_at
+        )
+    if rules.events_need_competency and not rec.competency_linked:
+        return _no(
+            category, rec, "The event is not tagged with any competency; this campaign counts only tagged events."
         )
     if rec.minutes <= 0:
         return _no(category, rec, "No attended minutes were recorded.")
@@ -77,21 +88,29 @@ def _earned_order(kv: tuple[str, Verdict]) -> tuple[datetime, str]:
     return kv[1].earned_at, kv[0]
 
 
-def summarise(rules: CampaignRules, verdicts: Iterable[tuple[str, Verdict]]) -> Summary:
+def summarise(book: RuleBook | CampaignRules, verdicts: Iterable[tuple[str, Verdict]]) -> Summary:
     """A person's totals from their (source, verdict) pairs, in the order they were earned.
 
-    The MDO-events cap is applied in that order, so the same verdicts always give the same totals. (Ingest calls
-    this twice per person and record, so the loop keeps to locals.)
+    The MDO-events cap is applied in that order, so the same verdicts always give the same totals. The target and
+    the cap are those in force when each verdict was earned (a target raised on the 24th does not take back a
+    target reached on the 22nd); the ranking is the latest version's. (Ingest calls this twice per person and
+    record, so the loop keeps to locals.)
     """
+    if isinstance(book, CampaignRules):
+        book = RuleBook.single(book)
     sums = {"courses": 0, "webinars": 0, "mdo_events": 0, "offline": 0, "karma": 0}
     days: dict[date, list[int]] = {}
-    target, cap, by_minutes = rules.target_minutes, rules.mdo_events_cap, rules.rank_by == "minutes"
+    first, by_minutes, versioned = book.versions[0], book.latest.rank_by == "minutes", bool(book.starts)
+    target, cap = first.target_minutes, first.mdo_events_cap
     mdo_used = total = completions = 0
     seen_active = False
     reached_at = score_at = None
     for _key, v in sorted(verdicts, key=_earned_order):
         if not v.counted:
             continue
+        if versioned:
+            rules = book.at(v.earned_at)
+            target, cap = rules.target_minutes, rules.mdo_events_cap
         category, add = v.category, v.minutes
         if category == "mdo_events":
             add = min(add, max(0, cap - mdo_used))

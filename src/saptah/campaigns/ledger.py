@@ -1,5 +1,5 @@
 """The credit ledger and its aggregates, written: live ingest of records (batched, queued to the end of a
-signals batch, locks in one global order) and recompute of a campaign from the stored records."""
+signals batch, locks in one global order) and recompute of a campaign from the original activity."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from saptah.campaigns import repository as repo
-from saptah.campaigns.credit import evaluate, footprint_diff, summarise
-from saptah.campaigns.models import Campaign
-from saptah.campaigns.schemas import CampaignRules, CampaignTargetsReached, RecordIn, Summary, Verdict
-from saptah.campaigns.service import rules_of
+from saptah.campaigns import sources
+from saptah.campaigns.credit import footprint_diff, judge, summarise
+from saptah.campaigns.models import BOARD_SIZE, Campaign
+from saptah.campaigns.schemas import CampaignTargetsReached, RecordIn, RuleBook, Summary, Verdict
+from saptah.campaigns.service import rule_book
 from saptah.core import bulk, signals
 from saptah.core.db import utcnow
 from saptah.core.errors import NotFound
@@ -85,11 +86,11 @@ class _Shared:
 def _credit(
     session: Session, campaign: Campaign, stored: Sequence[RecordIn], people: dict[int, tuple[int, str]]
 ) -> None:
-    rules = rules_of(campaign)
-    recs = [r for r in stored if r.person_id in people and rules.covers_path(people[r.person_id][1])]
+    book = rule_book(session, campaign)
+    recs = [r for r in stored if r.person_id in people and book.latest.covers_path(people[r.person_id][1])]
     shared = _Shared()
     for batch in _by_person(recs, BATCH):
-        _apply(session, campaign, rules, batch, people, shared)
+        _apply(session, campaign, book, batch, people, shared)
     shard = repo.pick_shard(session)  # concurrent ingests mostly write different rows: no queue on hot rows
     repo.add_org_days(session, campaign.id, shard, dict(shared.org_days))
     repo.add_score_counts(session, campaign.id, shard, dict(shared.scores))
@@ -111,12 +112,12 @@ def _by_person(recs: Sequence[RecordIn], size: int) -> Iterator[list[RecordIn]]:
 def _apply(
     session: Session,
     campaign: Campaign,
-    rules: CampaignRules,
+    book: RuleBook,
     recs: Sequence[RecordIn],
     people: dict[int, tuple[int, str]],
     shared: _Shared,
 ) -> None:
-    verdicts = {rec.source_key: evaluate(rules, rec) for rec in recs}
+    verdicts = {rec.source_key: judge(book, rec) for rec in recs}
     gone = [(r.person_id, r.source_key) for r in recs if verdicts[r.source_key] is None]
     touched = {r.person_id for r in recs if verdicts[r.source_key] is not None}
     touched |= repo.people_with_sources(session, campaign.id, gone) if gone else set()
@@ -126,7 +127,7 @@ def _apply(
     people = {pid: people[pid] for pid in touched}
     locked = repo.lock_totals(session, campaign.id, people)  # serialises concurrent ingest per person
     ledger = repo.ledger_for(session, campaign.id, sorted(people))
-    old = {pid: summarise(rules, rows.items()) for pid, rows in ledger.items()}
+    old = {pid: summarise(book, rows.items()) for pid, rows in ledger.items()}
     upserts: list[tuple[int, str, Verdict]] = []
     deletes: list[tuple[int, str]] = []
     for rec in recs:
@@ -141,7 +142,7 @@ def _apply(
         return
     repo.write_ledger(session, campaign.id, upserts, deletes)
     changed = {pid for pid, *_ in upserts} | {pid for pid, _ in deletes}
-    new = {pid: summarise(rules, ledger[pid].items()) for pid in changed}
+    new = {pid: summarise(book, ledger[pid].items()) for pid in changed}
     _write_aggregates(session, campaign, {pid: locked[pid] for pid in changed}, old, new, shared)
 
 
@@ -159,11 +160,14 @@ def _write_aggregates(
             acc = org_days[(org_id, day)]  # type: ignore[index]
             for i, d in enumerate(delta):
                 acc[i] += d
+        joined = (new[pid].score > 0) - (old[pid].score > 0)  # +1 onto the boards, -1 off them
         for board in ("n", f"t{top_id}", f"o{org_id}"):
             if old[pid].score > 0:
                 scores[(board, old[pid].score)] -= 1
             if new[pid].score > 0:
                 scores[(board, new[pid].score)] += 1
+            if joined:
+                scores[(board, BOARD_SIZE)] += joined
     repo.write_totals(session, campaign.id, {pid: totals_values(new[pid]) for pid in locked})
     shared.reached += [pid for pid in locked if old[pid].reached_target_at is None and new[pid].reached_target_at]
 
@@ -195,19 +199,56 @@ def totals_values(s: Summary) -> dict[str, Any]:
 
 
 def recompute(session: Session, campaign_id: int, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Rebuild a campaign's ledger and aggregates from the stored records, with the current rules."""
+    """Rebuild a campaign's ledger and aggregates from the original activity, each record judged by the rules in
+    force at its own moment (the same verdicts live ingest gave).
+
+    The stored records are compared with their sources on the way (`sources.reconcile`): missing or different
+    ones are written as the source says, those whose source is gone are deleted.
+    """
     from saptah.campaigns.rebuild import Rebuild
 
     campaign = repo.lock_campaign(session, campaign_id)
     if campaign is None:
         raise NotFound("No such campaign.")
-    rules = rules_of(campaign)
+    book = rule_book(session, campaign)
     before = repo.reached_people(session, campaign_id)
     repo.clear_campaign(session, campaign_id)
-    rebuild = Rebuild(session, campaign_id, rules, progress)
-    for row in repo.records_between(session, rules.window_start, rules.window_end):
-        rebuild.add(row)
-    result = rebuild.finish()
+    rebuild = Rebuild(session, campaign_id, book, progress)
+    repair = _Repair(session)
+    for person in sources.reconcile(session, *book.span):
+        repair.add(person)
+        rebuild.add(person.person_id, person.org_id, person.org_path, person.records)
+    repair.write()
+    result = rebuild.finish() | {"repaired": repair.count}
     campaign.computed_at = utcnow()
     _announce(session, campaign, sorted(pid for pid in rebuild.reached if pid not in before))
     return result
+
+
+class _Repair:
+    """Stored records made to agree with their sources: written in batches while reading on PostgreSQL (its
+    cursors do not see the transaction's later writes), at the end on SQLite."""
+
+    def __init__(self, session: Session) -> None:
+        self.session, self.count = session, 0
+        self.upserts: list[RecordIn] = []
+        self.deletes: list[str] = []
+        self.eager = repo.is_pg(session)
+
+    def add(self, person: sources.Person) -> None:
+        """Queue what this person's stored records need."""
+        if person.missing or person.changed or person.orphans:
+            self.upserts += person.missing
+            self.upserts += [rec for _, rec in person.changed]
+            self.deletes += [str(values[0]) for values in person.orphans]
+            if self.eager and len(self.upserts) + len(self.deletes) >= BATCH * 10:
+                self.write()
+
+    def write(self) -> None:
+        """Write what is queued."""
+        self.count += len(self.upserts) + len(self.deletes)
+        for start in range(0, len(self.upserts), BATCH):
+            repo.replace_records(self.session, self.upserts[start : start + BATCH])
+        for start in range(0, len(self.deletes), BATCH):
+            repo.delete_records(self.session, self.deletes[start : start + BATCH])
+        self.upserts, self.deletes = [], []

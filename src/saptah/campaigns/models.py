@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,7 +40,10 @@ class Campaign(Base):
 
 
 class CampaignRuleVersion(Base):
-    """A recorded act: who changed a campaign's rules, when, why, and the rules from then on."""
+    """A recorded act: who changed a campaign's rules, when, why, and the rules in force from `effective_at` on.
+
+    Records are judged by the version in force at their own moment; version 1 also rules everything earlier.
+    """
 
     __tablename__ = "campaign_rule_versions"
     __table_args__ = (UniqueConstraint("campaign_id", "version"),)
@@ -52,6 +56,12 @@ class CampaignRuleVersion(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Records of events an organisation organised. A literal (not bound) condition, so that the planner can use the
+# partial index below also in a prepared statement's generic plan.
+ORGANISED_KINDS = "kind IN ('mdo_event', 'offline')"
 
 
 class CampaignRecord(Base):
@@ -61,7 +71,15 @@ class CampaignRecord(Base):
     __table_args__ = (
         Index("ix_campaign_records_person", "person_id", "occurred_at"),
         Index("ix_campaign_records_occurred", "occurred_at"),
-        Index("ix_campaign_records_organiser", "organiser_org_id", "kind"),
+        # the organisation board's "events organised": only MDO and offline event records, all columns it reads
+        Index(
+            "ix_campaign_records_organised",
+            "organiser_org_id",
+            "object_id",
+            "occurred_at",
+            postgresql_where=text(ORGANISED_KINDS),
+            sqlite_where=text(ORGANISED_KINDS),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,11 +148,15 @@ class CampaignPersonTotal(Base):
     reached_target_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+BOARD_SIZE = 0  # the score under which campaign_score_counts keeps how many people are on the board
+
+
 class CampaignScoreCount(Base):
     """How many people hold each score on a board (n: national, t<id>: ministry/state, o<id>: organisation).
 
     Dense ranks are a count of the distinct scores above, read from this small table. A count is the sum over
-    its shards (see `shard` below).
+    its shards (see `shard` below). The row of score 0 (`BOARD_SIZE`; nobody with score 0 is on a board) counts
+    everyone on the board, so a board's size is a few rows, not a sum over its whole histogram.
     """
 
     __tablename__ = "campaign_score_counts"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -13,6 +13,7 @@ from saptah.campaigns import service
 from saptah.campaigns.schemas import CampaignCreate, RulesChangeIn
 from saptah.core.errors import InvalidInput, SaptahError
 from saptah.core.modules import optional_module
+from saptah.core.timeutil import IST
 from saptah.directory import service as directory
 from saptah.web.deps import CSRF, DB, CurrentPrincipal
 from saptah.web.flash import flash
@@ -49,6 +50,7 @@ def create(
     rank_by: Annotated[str, Form()] = "minutes",
     org_codes: Annotated[str, Form(max_length=2000)] = "",
     description: Annotated[str, Form(max_length=2000)] = "",
+    events_need_competency: Annotated[bool, Form()] = False,
 ) -> Response:
     """Create a campaign from the form (national organisers)."""
     directory.require_national(principal)
@@ -63,6 +65,7 @@ def create(
             karma_monthly_cap=karma_monthly_cap,
             rank_by=rank_by,
             org_codes=codes,
+            events_need_competency=events_need_competency,
         )
     except ValidationError as exc:
         raise InvalidInput(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from exc
@@ -75,7 +78,7 @@ def campaign(request: Request, db: DB, principal: CurrentPrincipal, campaign_id:
     """A campaign: my bar, breakdown, ranks, what counted and why; the organiser's acts and their record."""
     ctx = service.progress(db, campaign_id, principal.person_id)
     _name_courses(db, [*ctx["lines"], *ctx["outside"]])
-    ctx["history"] = service.history(db, campaign_id) if principal.is_national else []
+    ctx["history"] = service.history(db, campaign_id)
     return render(request, "campaign.html", ctx)
 
 
@@ -112,8 +115,10 @@ def change_rules(
     target_minutes: Annotated[int | None, Form(ge=1, le=100_000)] = None,
     karma_monthly_cap: Annotated[int | None, Form(ge=0, le=1000)] = None,
     rank_by: Annotated[str, Form()] = "",
+    events_need_competency: Annotated[str, Form(pattern="^(|yes|no)$")] = "",
+    effective_at: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    """Change rules from now on (national organisers)."""
+    """Change rules from a moment on (national organisers); the moment is IST wall-clock time, blank for now."""
     directory.require_national(principal)
     try:
         data = RulesChangeIn(
@@ -121,11 +126,23 @@ def change_rules(
             target_minutes=target_minutes,
             karma_monthly_cap=karma_monthly_cap,
             rank_by=rank_by or None,
+            events_need_competency={"yes": True, "no": False}.get(events_need_competency),
+            effective_at=_ist_moment(effective_at),
         )
     except ValidationError as exc:
         raise InvalidInput("Give a reason (at least 3 characters) and valid values.") from exc
     service.change_rules(db, campaign_id=campaign_id, actor_id=principal.person_id, data=data)
     return _changed(request, campaign_id)
+
+
+def _ist_moment(value: str) -> datetime | None:
+    """A datetime-local form value read as IST wall-clock time, in UTC; blank is None."""
+    if not value.strip():
+        return None
+    try:
+        return datetime.fromisoformat(value.strip()).replace(tzinfo=IST).astimezone(UTC)
+    except ValueError as exc:
+        raise InvalidInput("Give the moment the change takes effect as a date and time (IST).") from exc
 
 
 def _name_courses(session: Any, lines: list[Any]) -> None:

@@ -1,21 +1,27 @@
-"""The bulk path of recompute: stream records person by person, write ledger and aggregates in large batches.
+"""The bulk path of recompute: take records person by person, write ledger and aggregates in large batches.
 
-It uses the same `evaluate` and `summarise` as live ingest, so both give identical results.
+It uses the same `judge` and `summarise` as live ingest, so both give identical results.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from saptah.campaigns import repository as repo
-from saptah.campaigns.credit import evaluate, summarise
-from saptah.campaigns.models import CampaignOrgDayTotal, CampaignPersonTotal, CampaignScoreCount, CreditLedger
-from saptah.campaigns.schemas import CampaignRules, RecordIn, Verdict
+from saptah.campaigns.credit import judge, summarise
+from saptah.campaigns.models import (
+    BOARD_SIZE,
+    CampaignOrgDayTotal,
+    CampaignPersonTotal,
+    CampaignScoreCount,
+    CreditLedger,
+)
+from saptah.campaigns.schemas import RecordIn, RuleBook, Verdict
 from saptah.core.bulk import copy_rows
 
 FLUSH_ROWS = 20000
@@ -25,9 +31,9 @@ class Rebuild:
     """Accumulates one campaign's rebuild; feed rows ordered by person, then call finish()."""
 
     def __init__(
-        self, session: Session, campaign_id: int, rules: CampaignRules, progress: Callable[[int], None] | None
+        self, session: Session, campaign_id: int, book: RuleBook, progress: Callable[[int], None] | None
     ) -> None:
-        self.session, self.campaign_id, self.rules, self.progress = session, campaign_id, rules, progress
+        self.session, self.campaign_id, self.book, self.progress = session, campaign_id, book, progress
         self.person: tuple[int, int, str] | None = None
         self.verdicts: list[tuple[str, Verdict]] = []
         self.ledger: list[dict[str, Any]] = []
@@ -37,20 +43,21 @@ class Rebuild:
         self.reached: list[int] = []
         self.records = self.people = 0
 
-    def add(self, row: Any) -> None:
-        """One streamed row: person id, organisation id and path, then the record's fields."""
-        pid, org_id, path, *fields = row
-        if not self.rules.covers_path(path):
+    def add(self, pid: int, org_id: int, path: str, recs: Sequence[RecordIn]) -> None:
+        """Every record of one person (each person once), with their organisation's id and path; each record is
+        judged by the rule version in force at its own moment."""
+        book = self.book
+        if not book.latest.covers_path(path):
             return
-        if self.person is None or self.person[0] != pid:
-            self._flush_person()
-            self.person = (pid, org_id, path)
-        rec = RecordIn(*fields)
-        verdict = evaluate(self.rules, rec)
-        self.records += 1
-        if verdict is not None:
-            self.verdicts.append((rec.source_key, verdict))
-            self.ledger.append(repo._ledger_row(self.campaign_id, pid, rec.source_key, verdict))
+        self._flush_person()
+        self.person = (pid, org_id, path)
+        campaign_id, verdicts, ledger = self.campaign_id, self.verdicts, self.ledger
+        for rec in recs:
+            verdict = judge(book, rec)
+            if verdict is not None:
+                verdicts.append((rec.source_key, verdict))
+                ledger.append(repo._ledger_row(campaign_id, pid, rec.source_key, verdict))
+        self.records += len(recs)
 
     def _flush_person(self) -> None:
         if self.person is None or not self.verdicts:
@@ -59,7 +66,7 @@ class Rebuild:
 
         pid, org_id, path = self.person
         top = repo.top_org_id(path)
-        summary = summarise(self.rules, self.verdicts)
+        summary = summarise(self.book, self.verdicts)
         self.totals.append(
             {"campaign_id": self.campaign_id, "person_id": pid, "org_id": org_id, "top_org_id": top, "org_path": path}
             | totals_values(summary)
@@ -71,6 +78,7 @@ class Rebuild:
         if summary.score > 0:
             for board in ("n", f"t{top}", f"o{org_id}"):
                 self.scores[(board, summary.score)] += 1
+                self.scores[(board, BOARD_SIZE)] += 1
         if summary.reached_target_at is not None:
             self.reached.append(pid)
         self.people += 1

@@ -8,11 +8,13 @@ from dataclasses import fields
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, delete, func, or_, select, tuple_
+from sqlalchemy import Table, and_, case, delete, func, or_, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from saptah.campaigns.models import (
+    BOARD_SIZE,
+    ORGANISED_KINDS,
     Campaign,
     CampaignOrgDayTotal,
     CampaignOrgSize,
@@ -47,6 +49,15 @@ def dialect_insert(session: Session, table: Any) -> Any:
 def is_pg(session: Session) -> bool:
     """True on PostgreSQL (row locks mean something there)."""
     return session.get_bind().dialect.name == "postgresql"
+
+
+def read_only(session: Session) -> None:
+    """Make the session's transaction refuse writes (`saptah check` changes nothing, by construction)."""
+    if is_pg(session):
+        session.execute(text("SET TRANSACTION READ ONLY"))
+    else:
+        session.execute(text("PRAGMA query_only = ON"))
+        session.info["query_only"] = True
 
 
 def get_campaign(session: Session, campaign_id: int) -> Campaign | None:
@@ -111,6 +122,25 @@ def upsert_records(session: Session, records: Sequence[RecordIn]) -> list[Record
     )
     rows = bulk.run(session, stmt.returning(*[t.c[f] for f in RECORD_FIELDS]), params)
     return [RecordIn(*row) for row in rows]
+
+
+def replace_records(session: Session, records: Sequence[RecordIn]) -> None:
+    """Store records as given, replacing what is stored (recompute: the source is right, whatever was merged)."""
+    if not records:
+        return
+    t = tbl(CampaignRecord)
+    ins, params = bulk.insert_rows(session, t, [{f: getattr(r, f) for f in RECORD_FIELDS} for r in records])
+    stmt = ins.on_conflict_do_update(
+        index_elements=["source_key"], set_={f: ins.excluded[f] for f in RECORD_FIELDS if f != "source_key"}
+    )
+    bulk.run(session, stmt, params)
+
+
+def delete_records(session: Session, source_keys: Sequence[str]) -> None:
+    """Delete records whose source is gone."""
+    if source_keys:
+        r = CampaignRecord
+        session.execute(delete(r).where(bulk.among(session, r.source_key, list(source_keys))))
 
 
 def person_orgs(session: Session, person_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
@@ -350,6 +380,15 @@ def score_counts_of(session: Session, campaign_id: int) -> dict[tuple[str, int],
     return {(b, s): int(n) for b, s, n in session.execute(stmt.having(func.sum(c.people) != 0))}
 
 
+def board_people(session: Session, campaign_id: int, board: str) -> int:
+    """How many people have a score on one board: its size row (one per shard), read by the unique index."""
+    c = CampaignScoreCount
+    stmt = select(func.coalesce(func.sum(c.people), 0)).where(
+        c.campaign_id == campaign_id, c.board == board, c.score == BOARD_SIZE
+    )
+    return int(session.scalar(stmt) or 0)
+
+
 def ledger_lines(session: Session, campaign_id: int, person_id: int) -> list[tuple[CreditLedger, str | None]]:
     """A person's ledger rows in a campaign with the record's label, newest first."""
     c = CreditLedger
@@ -441,12 +480,6 @@ def org_rollup(session: Session, campaign_id: int) -> dict[int, tuple[int, int, 
     return {org: (int(m or 0), int(n or 0), int(a or 0), int(r or 0)) for org, m, n, a, r in session.execute(stmt)}
 
 
-def org_sizes(session: Session, campaign_id: int) -> dict[int, int]:
-    """Snapshotted registered people per organisation."""
-    c = CampaignOrgSize
-    return dict(session.execute(select(c.org_id, c.registered).where(c.campaign_id == campaign_id)).all())
-
-
 def refresh_org_sizes(session: Session, campaign_id: int) -> int:
     """Snapshot registered (active) people per organisation; returns how many organisations have staff."""
     session.execute(delete(CampaignOrgSize).where(CampaignOrgSize.campaign_id == campaign_id))
@@ -464,16 +497,19 @@ def events_organised(session: Session, start: datetime, end: datetime) -> dict[i
     r = CampaignRecord
     stmt = (
         select(r.organiser_org_id, func.count(func.distinct(r.object_id)))
-        .where(r.kind.in_(("mdo_event", "offline")), r.organiser_org_id.is_not(None))
+        .where(text(ORGANISED_KINDS), r.organiser_org_id.is_not(None))
         .where(r.occurred_at >= start, r.occurred_at <= end)
         .group_by(r.organiser_org_id)
     )
     return {int(org): int(n) for org, n in session.execute(stmt) if org is not None}
 
 
-def orgs_named(session: Session, org_ids: Iterable[int]) -> dict[int, Organisation]:
-    """Organisations by id."""
-    ids = list(org_ids)
-    if not ids:
-        return {}
-    return {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
+def sized_orgs(session: Session, campaign_id: int) -> list[Any]:
+    """Organisations with a size snapshot: rows of id, code, name_en, path and registered (one join, Core rows)."""
+    s, o = CampaignOrgSize, Organisation
+    stmt = (
+        select(o.id, o.code, o.name_en, o.path, s.registered)
+        .join(o, o.id == s.org_id)
+        .where(s.campaign_id == campaign_id, s.registered > 0)
+    )
+    return list(session.execute(stmt))

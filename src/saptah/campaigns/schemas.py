@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from saptah.core.timeutil import ist_end, ist_start
 
@@ -32,7 +33,8 @@ class CampaignRules(BaseModel):
     karma_monthly_cap: int = Field(4, ge=0, le=1000, description="completions outside a plan earning karma, a month")
     rank_by: Literal["minutes", "karma"] = "minutes"
     mdo_events_cap: int = Field(240, ge=0, le=100_000, description="most minutes an MDO's own events credit a person")
-    competency_only: bool = True
+    competency_only: bool = Field(True, description="only courses linked to a competency count")
+    events_need_competency: bool = Field(False, description="events count only when tagged with a competency")
     org_ids: list[int] | None = None  # None: every organisation takes part
     org_paths: list[str] | None = None  # resolved from org_ids when saved
 
@@ -62,6 +64,39 @@ class CampaignRules(BaseModel):
     def covers_path(self, org_path: str) -> bool:
         """True when an organisation with this path takes part."""
         return self.org_paths is None or any(org_path.startswith(p) for p in self.org_paths)
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """A campaign's rule versions in the order they take effect; a moment is judged by the version in force then.
+
+    The first version also rules every moment before the second takes effect (a campaign may be set up after
+    the records it credits); `latest` holds board-wide choices (ranking, participating organisations).
+    """
+
+    starts: tuple[datetime, ...]  # when each version after the first takes effect (UTC), ascending
+    versions: tuple[CampaignRules, ...]  # one more than `starts`
+
+    @classmethod
+    def single(cls, rules: CampaignRules) -> RuleBook:
+        """A book of one version."""
+        return cls((), (rules,))
+
+    def at(self, moment: datetime) -> CampaignRules:
+        """The rules in force at a moment."""
+        if not self.starts:
+            return self.versions[0]
+        return self.versions[bisect_right(self.starts, moment)]
+
+    @property
+    def latest(self) -> CampaignRules:
+        """The newest version."""
+        return self.versions[-1]
+
+    @property
+    def span(self) -> tuple[datetime, datetime]:
+        """The widest window any version gives: records outside it never credit."""
+        return min(r.window_start for r in self.versions), max(r.window_end for r in self.versions)
 
 
 @dataclass(frozen=True)
@@ -140,6 +175,7 @@ class CampaignCreate(BaseModel):
     rank_by: Literal["minutes", "karma"] = "minutes"
     mdo_events_cap: int = Field(240, ge=0, le=100_000)
     competency_only: bool = True
+    events_need_competency: bool = False
     org_codes: list[str] | None = Field(None, description="participating subtrees; omit for every organisation")
 
 
@@ -150,19 +186,24 @@ class ExtendIn(BaseModel):
 
     extended_to: date
     reason: str = Field(min_length=3, max_length=1000)
+    effective_at: AwareDatetime | None = Field(
+        None, description="when the extension takes effect; default: the end of the current window, or now if sooner"
+    )
 
 
 class RulesChangeIn(BaseModel):
-    """Change some rules from now on; omitted fields stay as they are."""
+    """Change some rules from a moment on (default: now); omitted fields stay as they are."""
 
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=3, max_length=1000)
+    effective_at: AwareDatetime | None = Field(None, description="when the change takes effect; default: now")
     target_minutes: int | None = Field(None, ge=1, le=100_000)
     karma_monthly_cap: int | None = Field(None, ge=0, le=1000)
     rank_by: Literal["minutes", "karma"] | None = None
     mdo_events_cap: int | None = Field(None, ge=0, le=100_000)
     competency_only: bool | None = None
+    events_need_competency: bool | None = None
 
 
 class CampaignOut(BaseModel):
@@ -186,6 +227,7 @@ class RuleVersionOut(BaseModel):
     reason: str | None
     changed_by: int | None
     changed_at: datetime
+    effective_at: datetime
 
 
 class LedgerLine(BaseModel):

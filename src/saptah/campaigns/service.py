@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.campaigns import repository as repo
-from saptah.campaigns.credit import evaluate, outside_reason
+from saptah.campaigns.credit import in_window, judge, outside_reason
 from saptah.campaigns.models import Campaign, CampaignRuleVersion
 from saptah.campaigns.schemas import (
     CATEGORY,
@@ -21,10 +23,12 @@ from saptah.campaigns.schemas import (
     CampaignRules,
     LedgerLine,
     RecordIn,
+    RuleBook,
     RulesChangeIn,
 )
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound
+from saptah.core.timeutil import fmt_ist
 from saptah.directory import service as directory
 
 DEFAULT_KARMA_CAP = 4
@@ -32,8 +36,22 @@ RECOMPUTE_JOB = "campaigns.recompute"
 
 
 def rules_of(campaign: Campaign) -> CampaignRules:
-    """The campaign's current rules."""
+    """The campaign's current rules (its newest version)."""
     return CampaignRules.model_validate(campaign.rules)
+
+
+def rule_book(session: Session, campaign: Campaign) -> RuleBook:
+    """Every version of the campaign's rules with the moment it takes effect (one query once rules changed)."""
+    if campaign.rules_version <= 1:
+        return RuleBook.single(rules_of(campaign))
+    versions = sorted(repo.rule_versions(session, campaign.id), key=lambda v: v.version)
+    return book_of([(v.effective_at, v.rules) for v in versions])
+
+
+def book_of(versions: Sequence[tuple[datetime, dict[str, Any]]]) -> RuleBook:
+    """A rule book from (effective moment, rules) in version order; the first version's moment does not matter."""
+    rules = tuple(CampaignRules.model_validate(r) for _at, r in versions)
+    return RuleBook(tuple(at for at, _r in versions[1:]), rules)
 
 
 def status(campaign: Campaign, now: datetime | None = None) -> str:
@@ -66,7 +84,7 @@ def current(session: Session, now: datetime | None = None) -> Campaign | None:
 
 
 def history(session: Session, campaign_id: int) -> list[CampaignRuleVersion]:
-    """Every recorded rule change, newest first."""
+    """Every recorded rule version with the moment it took effect, newest first."""
     return repo.rule_versions(session, campaign_id)
 
 
@@ -86,48 +104,96 @@ def create(session: Session, *, actor_id: int | None, data: CampaignCreate) -> C
         raise InvalidInput(_first_error(exc)) from exc
     campaign = Campaign(name=data.name.strip(), description=data.description, rules=_dump(rules), created_by=actor_id)
     repo.add(session, campaign)
-    _record_version(session, campaign, rules, "Campaign created", None, actor_id)
+    _record_version(session, campaign, rules, "Campaign created", None, actor_id, Act.CAMPAIGN_CREATE)
     repo.refresh_org_sizes(session, campaign.id)
     _enqueue_recompute(session, campaign, actor_id)
     return campaign
 
 
-def extend(session: Session, *, campaign_id: int, actor_id: int | None, extended_to: date, reason: str) -> Campaign:
-    """Extend the window to a later last day: a recorded act; credit is recomputed from the stored records."""
+def extend(
+    session: Session,
+    *,
+    campaign_id: int,
+    actor_id: int | None,
+    extended_to: date,
+    reason: str,
+    effective_at: datetime | None = None,
+) -> Campaign:
+    """Extend the window to a later last day: a recorded act; credit is recomputed from the stored records.
+
+    An extension only concerns the days after the old last day, so by default it takes effect when the old window
+    ends (or now, if that is sooner): activity on the added days counts even when the extension is decided later.
+    """
     campaign = get(session, campaign_id)
     rules = rules_of(campaign)
     if extended_to <= rules.last_day:
         raise InvalidInput(f"The window already runs to {rules.last_day:%d-%m-%Y}; pick a later day.")
     new = rules.model_copy(update={"extended_to": extended_to})
     change = f"Window extended from {rules.last_day:%d-%m-%Y} to {extended_to:%d-%m-%Y}"
-    return _apply_rules(session, campaign, new, change, reason, actor_id)
+    if effective_at is None:
+        floor = _latest_effective(session, campaign)
+        effective_at = max(min(utcnow(), rules.window_end), floor) if floor else min(utcnow(), rules.window_end)
+    return _apply_rules(session, campaign, new, change, reason, actor_id, effective_at, Act.CAMPAIGN_EXTEND)
 
 
 def change_rules(session: Session, *, campaign_id: int, actor_id: int | None, data: RulesChangeIn) -> Campaign:
-    """Change rules from now on (target, karma cap, ranking, caps): a recorded act, then a recompute."""
+    """Change rules from a moment on (default now): target, karma cap, ranking, caps, the event-tag rule.
+
+    A recorded act, then a recompute; records from before that moment keep being judged by the earlier rules.
+    """
     campaign = get(session, campaign_id)
     rules = rules_of(campaign)
-    updates = data.model_dump(exclude={"reason"}, exclude_none=True)
+    updates = data.model_dump(exclude={"reason", "effective_at"}, exclude_none=True)
     updates = {k: v for k, v in updates.items() if getattr(rules, k) != v}
     if not updates:
         raise InvalidInput("Nothing changes: every value given is already the rule.")
     change = "; ".join(f"{k.replace('_', ' ')}: {getattr(rules, k)} → {v}" for k, v in sorted(updates.items()))
-    return _apply_rules(session, campaign, rules.model_copy(update=updates), change, data.reason, actor_id)
+    new = rules.model_copy(update=updates)
+    return _apply_rules(
+        session, campaign, new, change, data.reason, actor_id, data.effective_at or utcnow(), Act.CAMPAIGN_RULES
+    )
+
+
+def _latest_effective(session: Session, campaign: Campaign) -> datetime | None:
+    """When the newest version after the first took effect (the first rules everything before the second)."""
+    if campaign.rules_version <= 1:
+        return None
+    return max(v.effective_at for v in repo.rule_versions(session, campaign.id) if v.version > 1)
 
 
 def _apply_rules(
-    session: Session, campaign: Campaign, rules: CampaignRules, change: str, reason: str, actor_id: int | None
+    session: Session,
+    campaign: Campaign,
+    rules: CampaignRules,
+    change: str,
+    reason: str,
+    actor_id: int | None,
+    effective_at: datetime,
+    act: Act,
 ) -> Campaign:
+    floor = _latest_effective(session, campaign)
+    if floor is not None and effective_at < floor:
+        raise InvalidInput(
+            f"Rules cannot take effect before the version in force from {fmt_ist(floor, '%d-%m-%Y %H:%M')} IST."
+        )
     campaign.rules = _dump(CampaignRules.model_validate(_dump(rules)))
     campaign.rules_version += 1
-    _record_version(session, campaign, rules, change, reason.strip(), actor_id)
+    _record_version(session, campaign, rules, change, reason.strip(), actor_id, act, effective_at)
     _enqueue_recompute(session, campaign, actor_id)
     return campaign
 
 
 def _record_version(
-    session: Session, campaign: Campaign, rules: CampaignRules, change: str, reason: str | None, actor_id: int | None
+    session: Session,
+    campaign: Campaign,
+    rules: CampaignRules,
+    change: str,
+    reason: str | None,
+    actor_id: int | None,
+    act: Act,
+    effective_at: datetime | None = None,
 ) -> None:
+    now = utcnow()
     version = CampaignRuleVersion(
         campaign_id=campaign.id,
         version=campaign.rules_version,
@@ -135,8 +201,17 @@ def _record_version(
         change=change[:300],
         reason=reason,
         changed_by=actor_id,
+        changed_at=now,
+        effective_at=effective_at or now,
     )
     repo.add(session, version)
+    audit.record(
+        session,
+        act=act,
+        actor_id=actor_id,
+        target=f"campaign {campaign.id}",
+        details={"version": campaign.rules_version, "change": change[:300], "reason": reason},
+    )
 
 
 def _enqueue_recompute(session: Session, campaign: Campaign, actor_id: int | None) -> None:
@@ -163,13 +238,29 @@ def _first_error(exc: ValueError) -> str:
 
 def karma_monthly_caps(session: Session, moments: Sequence[datetime]) -> list[int]:
     """Completions outside a plan that earn karma in a month, at each moment: the highest cap of the campaigns
-    running then (the default without one); the campaigns are read once."""
-    listed = repo.list_campaigns(session) if moments else []
+    running then, by the rules in force then (the default without one); the campaigns are read once."""
+    books = [rule_book(session, c) for c in repo.list_campaigns(session)] if moments else []
     out = []
     for at in moments:
-        caps = [rules_of(c).karma_monthly_cap for c in listed if status(c, at) == "running"]
+        caps = [r.karma_monthly_cap for r in (b.at(at) for b in books) if in_window(r, at)]
         out.append(max(caps) if caps else DEFAULT_KARMA_CAP)
     return out
+
+
+def event_tag_rule(session: Session, at: datetime | None = None) -> list[str]:
+    """Names of the campaigns that count events only when tagged with a competency: those whose window holds
+    the moment, by the rules in force then; without a moment, those not yet closed, by their newest rules."""
+    names = []
+    for campaign in repo.list_campaigns(session):
+        if at is None:
+            rules = rules_of(campaign)
+            if rules.events_need_competency and status(campaign) != "closed":
+                names.append(campaign.name)
+            continue
+        rules = rule_book(session, campaign).at(at)
+        if rules.events_need_competency and in_window(rules, at):
+            names.append(campaign.name)
+    return names
 
 
 def reached_of(session: Session, campaign_id: int, person_ids: Sequence[int]) -> dict[int, tuple[int, datetime]]:
@@ -186,13 +277,14 @@ def progress(session: Session, campaign_id: int, person_id: int) -> dict[str, An
     """A person's bar, breakdown, ranks, and every line that counted or did not (with why)."""
     campaign = get(session, campaign_id)
     rules = rules_of(campaign)
+    book = rule_book(session, campaign)
     total = repo.get_total(session, campaign_id, person_id)
     lines = [_line(row.source_key, label, row) for row, label in repo.ledger_lines(session, campaign_id, person_id)]
     outside = []
     for rec in repo.records_of_person(session, person_id):
         near = rules.window_start - OUTSIDE_MARGIN <= rec.occurred_at <= rules.window_end + OUTSIDE_MARGIN
-        if rec.kind != "karma" and near and evaluate(rules, rec) is None:
-            outside.append(_outside_line(rules, rec))
+        if rec.kind != "karma" and near and judge(book, rec) is None:
+            outside.append(_outside_line(book.at(rec.occurred_at), rec))
     minutes = total.total_minutes if total else 0
     ranks: dict[str, int | None] = {"national": None, "organisation": None}
     if total is not None and total.score > 0:
@@ -288,7 +380,7 @@ def board_around(
 
 def board_size(session: Session, campaign_id: int, board: str) -> int:
     """How many people have a score on a board."""
-    return sum(n for (b, _s), n in repo.score_counts_of(session, campaign_id).items() if b == board)
+    return repo.board_people(session, campaign_id, board)
 
 
 def band_of(registered: int) -> str:
@@ -300,18 +392,17 @@ def org_board(session: Session, campaign_id: int) -> dict[str, list[dict[str, An
     """Organisations by size band, ranked by share of staff who reached the target."""
     campaign = get(session, campaign_id)
     rules = rules_of(campaign)
-    sizes = repo.org_sizes(session, campaign_id)
     rollup = repo.org_rollup(session, campaign_id)
     events = repo.events_organised(session, rules.window_start, rules.window_end)
-    orgs = repo.orgs_named(session, sizes)
     bands: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in BANDS}
-    for org_id, registered in sizes.items():
-        if registered <= 0 or org_id not in orgs or not rules.covers_path(orgs[org_id].path):
+    for org in repo.sized_orgs(session, campaign_id):
+        org_id, registered = org.id, org.registered
+        if not rules.covers_path(org.path):
             continue
         minutes, completions, active, reached = rollup.get(org_id, (0, 0, 0, 0))
         bands[band_of(registered)].append(
             {
-                "org": orgs[org_id],
+                "org": org,
                 "registered": registered,
                 "reached": reached,
                 "active": active,

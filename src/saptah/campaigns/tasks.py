@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from saptah.campaigns import ledger, service
+from saptah.campaigns import ledger, service, sources
 from saptah.campaigns.schemas import RecordIn
 from saptah.core import signals
 from saptah.core.db import unit_of_work
@@ -25,7 +26,7 @@ def course_record(event: signals.CourseCompleted) -> RecordIn:
         occurred_at=event.completed_at,
         minutes=event.duration_minutes,
         competency_linked=event.competency_linked,
-        label=f"Course #{event.course_id}",
+        label=event.title or f"Course #{event.course_id}",
     )
 
 
@@ -41,8 +42,18 @@ def attendance_record(event: signals.EventAttendanceRecorded) -> RecordIn:
         competency_linked=event.competency_linked,
         attended=event.attended,
         organiser_org_id=event.organiser_org_id,
-        label=f"Event #{event.event_id}",
+        label=event.title or f"Event #{event.event_id}",
     )
+
+
+def course_records(session: Session, start: datetime, end: datetime) -> Iterator[RecordIn]:
+    """The records of every completion in [start, end], from the catalogue's stored completions."""
+    return map(course_record, signals.replay(session, signals.CourseCompleted, start, end))
+
+
+def attendance_records(session: Session, start: datetime, end: datetime) -> Iterator[RecordIn]:
+    """The records of every event attendance sent in [start, end], from the events' attendance rows."""
+    return map(attendance_record, signals.replay(session, signals.EventAttendanceRecorded, start, end))
 
 
 def on_course_completed(session: Session, event: signals.CourseCompleted) -> None:
@@ -71,6 +82,8 @@ def register() -> None:
     signals.subscribe(signals.CourseCompleted, on_course_completed)
     signals.subscribe(signals.EventAttendanceRecorded, on_attendance)
     jobs.register(service.RECOMPUTE_JOB, run_recompute)
+    sources.register("course", course_records)
+    sources.register("event", attendance_records)
     entry = (N_("Campaigns"), "/campaigns", ())
     if entry not in NAV:
         NAV.append(entry)

@@ -6,11 +6,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from saptah.catalog import learning, service
 from saptah.catalog import repository as repo
-from saptah.catalog import service
 from saptah.catalog.repository import CourseFilter
-from saptah.catalog.schemas import BulkEnrolIn, CompletionOut, CourseOut, CoursePage, EnrolmentOut, RatingIn
-from saptah.web.deps import DB, CurrentPrincipal
+from saptah.catalog.schemas import (
+    BulkEnrolIn,
+    CompletionOut,
+    CourseOut,
+    CoursePage,
+    EnrolmentOut,
+    RatingIn,
+    ShortCompletionOut,
+    TimeOnTaskOut,
+)
+from saptah.web.deps import DB, CurrentPrincipal, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -33,6 +42,12 @@ def search(
     f = CourseFilter(q, competency, provider, language, category, min_minutes, max_minutes)
     total, rows = service.search(db, f, page=page, size=size)
     return CoursePage(total=total, page=page, size=size, items=[CourseOut.model_validate(c) for c in rows])
+
+
+@router.get("/courses/picker")
+def picker(db: DB, principal: CurrentPrincipal, q: Annotated[str, Query(max_length=100)] = "") -> list[dict[str, Any]]:
+    """Live courses matching what was typed (title words or the start of the code), for the course picker."""
+    return service.pick(db, q)
 
 
 @router.get("/courses/{course_id}", response_model=CourseOut)
@@ -73,6 +88,21 @@ def my_completions(db: DB, principal: CurrentPrincipal) -> list[CompletionOut]:
         if done is not None:
             out.append(CompletionOut.model_validate(done))
     return out
+
+
+@router.get("/courses/{course_id}/time-on-task", response_model=TimeOnTaskOut)
+def time_on_task(db: DB, principal: CurrentPrincipal, settings: SettingsDep, course_id: int) -> TimeOnTaskOut:
+    """For the course's provider and national organisers: its completions in the Saptah player whose time on task
+    was under the share of the declared duration each module requires."""
+    rules = learning.time_rules(settings)
+    course, total, rows = service.short_completions(db, principal=principal, course_id=course_id, rules=rules)
+    return TimeOnTaskOut(
+        course_id=course.id,
+        declared_minutes=course.duration_minutes,
+        required_share=rules.module_share,
+        completions=total,
+        short=[ShortCompletionOut.model_validate(r) for r in rows],
+    )
 
 
 @router.get("/competencies")

@@ -212,15 +212,17 @@ def _replace_modules(session: Session, course: Course, data: CourseIn) -> None:
         session.delete(old)
     session.flush()
     session.add_all(
-        CourseModule(course_id=course.id, position=i, title=m.title, kind=m.kind, body=m.body, url=m.url)
+        CourseModule(
+            course_id=course.id, position=i, title=m.title, kind=m.kind, body=m.body, url=m.url, minutes=m.minutes
+        )
         for i, m in enumerate(data.modules, start=1)
     )
     session.flush()
 
 
-def export_courses(session: Session, *, fmt: str) -> tuple[bytes, str]:
-    """Every course as CSV or JSON, in the import format; returns (content, media type)."""
-    courses = repo.all_courses(session)
+def export_courses(session: Session, *, fmt: str, live_only: bool = False) -> tuple[bytes, str]:
+    """Every course (or every live one) as CSV or JSON, in the import format; returns (content, media type)."""
+    courses = repo.all_courses(session, ["live"] if live_only else None)
     comps = repo.competencies_of(session, [c.id for c in courses])
     orgs = {o.id: o.code for o in directory.repo.subtree(session, None) if o.type == OrgType.CONTENT_PROVIDER.value}
     rows = [_export_row(c, orgs.get(c.provider_org_id, ""), [x.code for x in comps.get(c.id, [])]) for c in courses]

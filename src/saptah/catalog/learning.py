@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,11 +12,27 @@ from saptah.catalog import repository as repo
 from saptah.catalog import service
 from saptah.catalog.models import AssessmentAttempt, Course, CourseModule, Enrolment, LaunchKind, ModuleProgress
 from saptah.catalog.service import VERB_COMPLETED, VERB_FAILED, VERB_PASSED
+from saptah.catalog.time_on_task import (
+    PLAYBACK_SPEED,
+    ModuleNeed,
+    TimeRules,
+    add_watched,
+    declared_minutes,
+    need,
+    parse_intervals,
+    plays_inline,
+)
+from saptah.config import Settings
 from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound
 
 MAX_PING_SECONDS = 60  # the page reports at most once a minute; more is not believed
+
+
+def time_rules(settings: Settings) -> TimeRules:
+    """The time-on-task shares the settings require."""
+    return TimeRules(module_share=settings.module_min_share, video_share=settings.video_min_share)
 
 
 @dataclass
@@ -34,6 +50,7 @@ class PlayerState:
     attempts_left: int = 0
     passed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    needs: dict[int, ModuleNeed] = field(default_factory=dict)  # each module's time on task and what is left
 
     @property
     def all_modules_done(self) -> bool:
@@ -55,7 +72,9 @@ def _native(session: Session, course_id: int) -> Course:
     return course
 
 
-def state(session: Session, *, person_id: int, course_id: int, module_id: int | None = None) -> PlayerState:
+def state(
+    session: Session, *, person_id: int, course_id: int, module_id: int | None = None, rules: TimeRules = TimeRules()
+) -> PlayerState:
     """The learner's place in a native course; opening a module records it as the resume point."""
     course = _native(session, course_id)
     enrolment = _enrolment(session, person_id, course)
@@ -84,7 +103,28 @@ def state(session: Session, *, person_id: int, course_id: int, module_id: int | 
         assessment=assessment,
         attempts_left=max(0, max_attempts - len(attempts)),
         passed=any(a.passed for a in attempts),
+        needs=needs_of(course, modules, progress, rules),
     )
+
+
+def needs_of(
+    course: Course, modules: list[CourseModule], progress: dict[int, ModuleProgress], rules: TimeRules
+) -> dict[int, ModuleNeed]:
+    """Each module's time on task against what it declares."""
+    minutes = declared_minutes([m.minutes for m in modules], course.duration_minutes)
+    out = {}
+    for m, declared in zip(modules, minutes, strict=True):
+        row = progress.get(m.id)
+        watched = [(a, b) for a, b in (row.watched or [])] if row is not None else []
+        spent = (row.seconds_in_use or 0) if row is not None else 0
+        out[m.id] = need(
+            rules,
+            declared_minutes=declared,
+            spent_seconds=spent,
+            watched=watched,
+            inline_video=plays_inline(m.kind, m.url),
+        )
+    return out
 
 
 def _pick(modules: list[CourseModule], done: set[int], wanted: int | None) -> CourseModule | None:
@@ -95,34 +135,56 @@ def _pick(modules: list[CourseModule], done: set[int], wanted: int | None) -> Co
 
 
 def ping(
-    session: Session, *, person_id: int, course_id: int, module_id: int, seconds: int, at: datetime | None = None
-) -> int:
-    """Add the seconds the page was open and in use; returns the module's total.
+    session: Session,
+    *,
+    person_id: int,
+    course_id: int,
+    module_id: int,
+    seconds: int,
+    watched: str = "",
+    rules: TimeRules = TimeRules(),
+    now: datetime | None = None,
+    at: datetime | None = None,
+) -> ModuleNeed:
+    """Add the seconds the page was visible (and an inline video's watched ranges); returns the module's standing.
 
+    No more is believed than the time that passed: the enrolment's `last_active_at` is the moment up to which time
+    was credited, so pings sent faster, or from two tabs, share one clock (at most a minute before the first).
     `at` is when a ping kept on the device while offline was made: it is judged by the same rule as a live ping
     at that moment (never later than now, never before the last counted activity).
     """
     if not 0 < seconds <= 3600:
         raise InvalidInput("seconds must be between 1 and 3600.")
+    try:
+        reported = parse_intervals(watched)
+    except ValueError as exc:
+        raise InvalidInput(f"watched: {exc}") from exc
     course = _native(session, course_id)
     enrolment = _enrolment(session, person_id, course)
     module = _module_of(session, course, module_id)
-    now = utcnow()
+    now = now or utcnow()
     if at is not None:
         now = max(min(at, now), enrolment.last_active_at or at)
-    allowed = MAX_PING_SECONDS
-    if enrolment.last_active_at is not None:  # two tabs cannot count double: no more than the time that passed
-        allowed = min(allowed, max(0, int((now - enrolment.last_active_at).total_seconds()) + 5))
-    credited = min(seconds, allowed)
-    row = repo.module_progress(session, person_id, course.id).get(module.id)
+    start = now - timedelta(seconds=MAX_PING_SECONDS)
+    if enrolment.last_active_at is not None and enrolment.last_active_at > start:
+        start = min(enrolment.last_active_at, now)
+    credited = min(seconds, int((now - start).total_seconds()))
+    progress = repo.module_progress(session, person_id, course.id)
+    row = progress.get(module.id)
     if row is None:
         row = ModuleProgress(person_id=person_id, course_id=course.id, module_id=module.id, seconds_in_use=0)
         repo.add(session, row)
-    row.seconds_in_use += credited
+        progress[module.id] = row
+    row.seconds_in_use = (row.seconds_in_use or 0) + credited
     enrolment.seconds_in_use += credited
-    enrolment.last_active_at = now
+    enrolment.last_active_at = start + timedelta(seconds=credited)
+    modules = repo.modules_of(session, course.id)
+    if reported and plays_inline(module.kind, module.url):
+        length = declared_minutes([m.minutes for m in modules], course.duration_minutes)[modules.index(module)] * 60
+        old = [(a, b) for a, b in (row.watched or [])]
+        row.watched = [[a, b] for a, b in add_watched(old, reported, length=length, budget=credited * PLAYBACK_SPEED)]
     session.flush()
-    return row.seconds_in_use
+    return needs_of(course, modules, progress, rules)[module.id]
 
 
 def _module_of(session: Session, course: Course, module_id: int) -> CourseModule:
@@ -132,12 +194,24 @@ def _module_of(session: Session, course: Course, module_id: int) -> CourseModule
     return module
 
 
-def mark_done(session: Session, *, person_id: int, course_id: int, module_id: int) -> PlayerState:
-    """Mark a module done, update progress, and complete the course when its rule is met."""
+class NotYet(Conflict):
+    """A module marked done before enough time was spent on it (or enough of its video watched)."""
+
+
+def mark_done(
+    session: Session, *, person_id: int, course_id: int, module_id: int, rules: TimeRules = TimeRules()
+) -> PlayerState:
+    """Mark a module done once its time on task suffices, update progress, and complete the course when its rule is
+    met; refused (NotYet, with what is left) before then."""
     course = _native(session, course_id)
     enrolment = _enrolment(session, person_id, course)
     module = _module_of(session, course, module_id)
-    row = repo.module_progress(session, person_id, course.id).get(module.id)
+    progress = repo.module_progress(session, person_id, course.id)
+    row = progress.get(module.id)
+    if row is None or row.done_at is None:
+        standing = needs_of(course, repo.modules_of(session, course.id), progress, rules)[module.id]
+        if not standing.ready:
+            raise NotYet(f"Not yet: {standing.message()}")
     if row is None:
         row = ModuleProgress(person_id=person_id, course_id=course.id, module_id=module.id)
         repo.add(session, row)
@@ -146,18 +220,21 @@ def mark_done(session: Session, *, person_id: int, course_id: int, module_id: in
     nxt = _next_module(repo.modules_of(session, course.id), module)
     enrolment.last_module_id = nxt.id if nxt else module.id
     session.flush()
-    _update_progress(session, person_id, course)
-    return state(session, person_id=person_id, course_id=course.id)
+    _update_progress(session, person_id, course, rules)
+    return state(session, person_id=person_id, course_id=course.id, rules=rules)
 
 
 def _next_module(modules: list[CourseModule], module: CourseModule) -> CourseModule | None:
     return next((m for m in modules if m.position > module.position), None)
 
 
-def _update_progress(session: Session, person_id: int, course: Course) -> None:
+def _update_progress(session: Session, person_id: int, course: Course, rules: TimeRules) -> None:
+    """Progress, and the completion once every module was really taken (its time on task suffices) and the
+    assessment, if any, passed: only then does the course credit its declared duration."""
     modules = repo.modules_of(session, course.id)
     progress = repo.module_progress(session, person_id, course.id)
-    done = sum(1 for m in modules if progress.get(m.id) and progress[m.id].done_at)
+    needs = needs_of(course, modules, progress, rules)
+    done = sum(1 for m in modules if progress.get(m.id) and progress[m.id].done_at and needs[m.id].ready)
     passed = any(a.passed for a in repo.attempts(session, person_id, course.id))
     steps = len(modules) + (1 if course.assessment else 0)
     finished = done + (1 if course.assessment and passed else 0)
@@ -172,7 +249,7 @@ def _update_progress(session: Session, person_id: int, course: Course) -> None:
 
 
 def submit_assessment(
-    session: Session, *, person_id: int, course_id: int, answers: list[int | None]
+    session: Session, *, person_id: int, course_id: int, answers: list[int | None], rules: TimeRules = TimeRules()
 ) -> AssessmentAttempt:
     """Score an attempt; refuses when modules are unfinished, the test is passed, or attempts have run out."""
     course = _native(session, course_id)
@@ -183,7 +260,7 @@ def submit_assessment(
     questions = test["questions"]
     if len(answers) != len(questions):
         raise InvalidInput(f"Answer all {len(questions)} questions.")
-    st = state(session, person_id=person_id, course_id=course.id)
+    st = state(session, person_id=person_id, course_id=course.id, rules=rules)
     if not st.all_modules_done:
         raise Conflict("Finish every module before taking the assessment.")
     if st.passed:
@@ -201,7 +278,7 @@ def submit_assessment(
         answers=list(answers),
     )
     repo.add(session, attempt)
-    _update_progress(session, person_id, course)
+    _update_progress(session, person_id, course, rules)
     return attempt
 
 

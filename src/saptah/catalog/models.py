@@ -133,6 +133,7 @@ class CourseModule(Base):
     kind: Mapped[str] = mapped_column(String(10), default="text")  # text | video | pdf
     body: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(1000))
+    minutes: Mapped[int | None] = mapped_column(Integer)  # declared; None: an even share of the course's duration
 
 
 class Collection(Base):
@@ -208,6 +209,7 @@ class ModuleProgress(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
     module_id: Mapped[int] = mapped_column(ForeignKey("course_modules.id", ondelete="CASCADE"))
     seconds_in_use: Mapped[int] = mapped_column(Integer, default=0)
+    watched: Mapped[list[list[float]] | None] = mapped_column(JSON)  # an inline video's watched ranges, in seconds
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

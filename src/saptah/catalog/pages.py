@@ -81,6 +81,7 @@ def courses(
         "course_comps": repo.competencies_of(db, [c.id for c in rows]),
         "programs": repo.collections(db) if page == 1 and not q else [],
         "query": request.url.query,
+        "is_admin": service.may_read_catalogue(principal),
     }
     return render(request, "courses.html", ctx)
 
@@ -185,19 +186,35 @@ def launch(db: DB, principal: CurrentPrincipal, course_id: int) -> Response:
 
 @router.get("/learn/{course_id}", response_class=HTMLResponse)
 def player(
-    request: Request, db: DB, principal: CurrentPrincipal, course_id: int, module: Annotated[int | None, Query()] = None
+    request: Request,
+    db: DB,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    course_id: int,
+    module: Annotated[int | None, Query()] = None,
 ) -> Response:
-    """The native player: the current module (or where you left off), progress and the assessment."""
+    """The native player: the current module (or where you left off), its time on task, progress, the assessment."""
     course = service.visible_course(db, principal, course_id)
-    st = learning.state(db, person_id=principal.person_id, course_id=course.id, module_id=module)
+    rules = learning.time_rules(settings)
+    st = learning.state(db, person_id=principal.person_id, course_id=course.id, module_id=module, rules=rules)
     return render(request, "player.html", {"st": st, "course": course})
 
 
 @router.post("/learn/{course_id}/modules/{module_id}/done", dependencies=[CSRF])
-def module_done(db: DB, principal: CurrentPrincipal, course_id: int, module_id: int) -> Response:
-    """Mark a module done and move on."""
+def module_done(
+    request: Request, db: DB, principal: CurrentPrincipal, settings: SettingsDep, course_id: int, module_id: int
+) -> Response:
+    """Mark a module done and move on; too early, the player says what is left (409)."""
     course = service.visible_course(db, principal, course_id)
-    st = learning.mark_done(db, person_id=principal.person_id, course_id=course.id, module_id=module_id)
+    rules = learning.time_rules(settings)
+    try:
+        st = learning.mark_done(
+            db, person_id=principal.person_id, course_id=course.id, module_id=module_id, rules=rules
+        )
+    except learning.NotYet as exc:
+        st = learning.state(db, person_id=principal.person_id, course_id=course.id, module_id=module_id, rules=rules)
+        ctx = {"st": st, "course": course, "error": exc.message}
+        return render(request, "player.html", ctx, status_code=exc.status_code)
     if st.completed_at is not None:
         return RedirectResponse(f"/courses/{course.id}?done=1", status_code=303)
     if st.all_modules_done and st.assessment:
@@ -210,16 +227,22 @@ def ping(
     db: DB,
     principal: CurrentPrincipal,
     course_id: int,
+    settings: SettingsDep,
     module_id: Annotated[int, Form()],
     seconds: Annotated[int, Form()],
+    watched: Annotated[str, Form(max_length=4000)] = "",
     kept_at: Annotated[int | None, Form(ge=0)] = None,
 ) -> Response:
-    """The player page reports the time it was open and in use (`kept_at`: epoch ms of a ping sent late)."""
+    """The player page reports the time it was visible, and an inline video's watched ranges ("0-31.5,40-62");
+    `kept_at` (epoch ms) is when a ping kept on the device while offline was made."""
     at = datetime.fromtimestamp(kept_at / 1000, UTC) if kept_at is not None else None
-    total = learning.ping(
-        db, person_id=principal.person_id, course_id=course_id, module_id=module_id, seconds=seconds, at=at
-    )
-    return JSONResponse({"module_seconds": total})
+    standing = learning.ping(
+        db, person_id=principal.person_id, course_id=course_id, module_id=module_id, seconds=seconds, watched=watched,
+        rules=learning.time_rules(settings), at=at,
+    )  # fmt: skip
+    body: dict[str, object] = {"module_seconds": standing.spent_seconds, "watched_seconds": standing.watched_seconds}
+    body |= {"left_seconds": standing.left_seconds, "message": standing.message()}
+    return JSONResponse(body)
 
 
 @router.post("/learn/{course_id}/assessment", dependencies=[CSRF])
@@ -232,7 +255,10 @@ async def assessment(request: Request, db: DB, principal: CurrentPrincipal, cour
     for i in range(count):
         raw = form.get(f"q{i}")
         answers.append(int(raw) if isinstance(raw, str) and raw.isdigit() else None)
-    attempt = learning.submit_assessment(db, person_id=principal.person_id, course_id=course.id, answers=answers)
+    rules = learning.time_rules(request.app.state.settings)
+    attempt = learning.submit_assessment(
+        db, person_id=principal.person_id, course_id=course.id, answers=answers, rules=rules
+    )
     # post/redirect/get: the result is shown once on the player page, which a reload simply shows again
     response = RedirectResponse(f"/learn/{course.id}#assessment", status_code=303)
     if attempt.passed:
@@ -240,6 +266,17 @@ async def assessment(request: Request, db: DB, principal: CurrentPrincipal, cour
     else:
         flash(request, response, "You scored {score}%: not passed.", kind="error", score=attempt.score_percent)
     return response
+
+
+@router.get("/courses/{course_id}/time-on-task", response_class=HTMLResponse)
+def time_on_task(
+    request: Request, db: DB, principal: CurrentPrincipal, settings: SettingsDep, course_id: int
+) -> Response:
+    """For the course's managers: native completions whose time on task was unusually short."""
+    rules = learning.time_rules(settings)
+    course, total, rows = service.short_completions(db, principal=principal, course_id=course_id, rules=rules)
+    ctx = {"course": course, "total": total, "rows": rows, "share": rules.module_share}
+    return render(request, "time_on_task.html", ctx)
 
 
 @router.get("/programs/{collection_id}", response_class=HTMLResponse)
@@ -272,11 +309,19 @@ async def import_upload(
     return render(request, "import.html", {"columns": importer.CSV_COLUMNS, "result": result}, status_code=status)
 
 
+@router.get("/catalog/mine", response_class=HTMLResponse)
+def my_courses(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
+    """A content provider's own courses and how their learners are doing."""
+    return render(request, "provider_courses.html", {"rows": service.my_courses(db, principal)})
+
+
 @router.get("/catalog/export.{fmt}")
 def export(db: DB, principal: CurrentPrincipal, fmt: str) -> Response:
-    """Every course in the import format (CSV or JSON)."""
-    service.require_publisher(principal)
-    content, media = importer.export_courses(db, fmt=fmt)
+    """Every course in the import format (CSV or JSON): publishers, and admins choosing courses for plans."""
+    if not service.may_read_catalogue(principal):
+        service.require_publisher(principal)
+    publisher = principal.is_national or principal.home_role == "content_provider"
+    content, media = importer.export_courses(db, fmt=fmt, live_only=not publisher)  # drafts stay with publishers
     headers = {"Content-Disposition": f'attachment; filename="courses.{fmt}"'}
     return Response(content, media_type=media, headers=headers)
 

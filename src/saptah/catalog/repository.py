@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, literal_column, select, text, update
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, literal_column, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,12 +22,14 @@ from saptah.catalog.models import (
     CourseCompetency,
     CourseCompletion,
     CourseModule,
+    CourseStatus,
     Enrolment,
     LaunchKind,
     ModuleProgress,
     Rating,
 )
 from saptah.core.pairs import pairs_in
+from saptah.directory.models import Organisation
 
 # Letters and digits, with the combining vowel signs of Indic and Arabic scripts (Python's \w splits "तनाव").
 WORD = re.compile(r"[\w\u0600-\u06ff\u0900-\u0dff]+")
@@ -459,6 +462,26 @@ def competency_linked(session: Session, course_ids: Sequence[int]) -> set[int]:
     return set(session.scalars(stmt))
 
 
+def course_facts(session: Session) -> dict[int, tuple[int, str, bool]]:
+    """Every course's duration, title and whether it builds a competency (what a completion credits)."""
+    linked = set(session.scalars(select(CourseCompetency.course_id).distinct()))
+    rows = session.execute(select(Course.id, Course.duration_minutes, Course.title_en))
+    return {cid: (minutes, title, cid in linked) for cid, minutes, title in rows}
+
+
+def completions_between(session: Session, start: datetime, end: datetime) -> Iterable[Any]:
+    """Completions in [start, end] ordered by person and course, streamed as Core rows: person_id, course_id,
+    completed_at, assessment_passed, source."""
+    c = CourseCompletion
+    stmt = (
+        select(c.person_id, c.course_id, c.completed_at, c.assessment_passed, c.source)
+        .where(c.completed_at >= start, c.completed_at <= end)
+        .order_by(c.person_id, c.course_id)
+        .execution_options(yield_per=20000)
+    )
+    return session.connection().execute(stmt)
+
+
 def insert_enrolments(session: Session, rows: list[dict[str, object]]) -> set[tuple[int, int]]:
     """Insert enrolments, skipping any a concurrent transaction stored first; returns the (person, course) added."""
     if not rows:
@@ -473,3 +496,77 @@ def insert_enrolments(session: Session, rows: list[dict[str, object]]) -> set[tu
     stmt = stmt.returning(table.c.person_id, table.c.course_id)  # type: ignore[assignment]
     result = session.connection().execute(stmt, rows)
     return {(r[0], r[1]) for r in result}
+
+
+def pick_courses(session: Session, q: str, *, limit: int) -> list[tuple[Course, str]]:
+    """Live courses for a picker, with their provider's name: every word of `q` in the title (as typed, so
+    'yog' finds Yoga), or the code starting with it; title order."""
+    words = [w for w in q.lower().split() if w][:8]
+    if not words:
+        return []
+    in_title = and_(*[func.lower(Course.title_en).contains(w, autoescape=True) for w in words])
+    by_code = func.upper(Course.code).startswith(q.strip().upper(), autoescape=True)
+    stmt = (
+        select(Course, Organisation.name_en)
+        .join(Organisation, Organisation.id == Course.provider_org_id)
+        .where(Course.status == CourseStatus.LIVE.value, or_(in_title, by_code))
+        .order_by(by_code.desc(), Course.title_en, Course.id)
+        .limit(limit)
+    )
+    return [(c, name) for c, name in session.execute(stmt).tuples()]
+
+
+def provider_course_stats(
+    session: Session, org_ids: Sequence[int] | None
+) -> list[tuple[Course, int, int, float, float | None, int]]:
+    """Each course of these providers (None: all) with its enrolments, completions, average seconds on task of
+    the enrolled, average rating and number of ratings: one grouped subquery per figure."""
+    enrolled = (
+        select(Enrolment.course_id, func.count().label("n"), func.avg(Enrolment.seconds_in_use).label("secs"))
+        .group_by(Enrolment.course_id)
+        .subquery()
+    )
+    completed = (
+        select(CourseCompletion.course_id, func.count().label("n")).group_by(CourseCompletion.course_id).subquery()
+    )
+    rated = (
+        select(Rating.course_id, func.avg(Rating.stars).label("avg"), func.count().label("n"))
+        .group_by(Rating.course_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Course,
+            func.coalesce(enrolled.c.n, 0),
+            func.coalesce(completed.c.n, 0),
+            func.coalesce(enrolled.c.secs, 0),
+            rated.c.avg,
+            func.coalesce(rated.c.n, 0),
+        )
+        .outerjoin(enrolled, enrolled.c.course_id == Course.id)
+        .outerjoin(completed, completed.c.course_id == Course.id)
+        .outerjoin(rated, rated.c.course_id == Course.id)
+        .order_by(Course.title_en, Course.id)
+    )
+    if org_ids is not None:
+        stmt = stmt.where(Course.provider_org_id.in_(list(org_ids)))
+    return [
+        (c, int(e), int(d), float(s or 0), float(a) if a is not None else None, int(n))
+        for c, e, d, s, a, n in session.execute(stmt).tuples()
+    ]
+
+
+def completions_with_time(session: Session, course_id: int, *, limit: int = 5000) -> list[tuple[int, datetime, int]]:
+    """A course's completions in the native player with the time on task its enrolment recorded, shortest first:
+    (person id, completed at, seconds)."""
+    stmt = (
+        select(CourseCompletion.person_id, CourseCompletion.completed_at, Enrolment.seconds_in_use)
+        .join(
+            Enrolment,
+            (Enrolment.person_id == CourseCompletion.person_id) & (Enrolment.course_id == CourseCompletion.course_id),
+        )
+        .where(CourseCompletion.course_id == course_id, CourseCompletion.source == "native")
+        .order_by(Enrolment.seconds_in_use, CourseCompletion.person_id)
+        .limit(limit)
+    )
+    return [(r[0], r[1], int(r[2] or 0)) for r in session.execute(stmt)]

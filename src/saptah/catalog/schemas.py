@@ -50,6 +50,7 @@ class ModuleIn(BaseModel):
     kind: str = Field("text", pattern="^(text|video|pdf)$")
     body: str | None = Field(None, max_length=20000)
     url: str | None = Field(None, max_length=1000, pattern=r"^https?://")
+    minutes: int | None = Field(None, ge=1, le=10_000, description="declared; default: an even share of the course")
 
 
 class QuestionIn(BaseModel):
@@ -209,3 +210,25 @@ class CompletionOut(BaseModel):
     completed_at: datetime
     source: str
     assessment_passed: bool
+
+
+class ShortCompletionOut(BaseModel):
+    """A native completion whose time on task was unusually short."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    person_id: int
+    name: str
+    email: str
+    completed_at: datetime
+    minutes_on_task: float
+
+
+class TimeOnTaskOut(BaseModel):
+    """A course's native completions and those with unusually short time on task."""
+
+    course_id: int
+    declared_minutes: int
+    required_share: float
+    completions: int
+    short: list[ShortCompletionOut]

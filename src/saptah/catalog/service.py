@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +20,7 @@ from saptah.catalog.models import (
     Rating,
 )
 from saptah.catalog.repository import CourseFilter
+from saptah.catalog.time_on_task import TimeRules, unusually_short
 from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -70,6 +71,11 @@ def require_publisher(principal: Principal) -> None:
     """Only content providers and national organisers publish and import courses."""
     if not (principal.is_national or principal.home_role == "content_provider"):
         raise Forbidden("This is for content providers and national organisers.")
+
+
+def may_read_catalogue(principal: Principal) -> bool:
+    """Admins, organisers and providers see course codes and may export the whole catalogue."""
+    return principal.is_national or principal.home_role in ("mdo_admin", "mdo_leader", "content_provider")
 
 
 TRANSITIONS = {"draft": {"live"}, "live": {"retired"}, "retired": {"live"}}
@@ -153,6 +159,20 @@ def save_competency(
     comp.description = (description or "").strip()[:2000] or None
     repo.add(session, comp)
     return comp
+
+
+def competency_choices(session: Session) -> list[tuple[str, str]]:
+    """The active competencies as (code, "area: theme – sub-theme") for pickers, in dictionary order."""
+    out = []
+    for c in repo.competencies(session):
+        name = f"{c.theme} – {c.sub_theme}" if c.sub_theme else c.theme
+        out.append((c.code, f"{c.area.title()}: {name}"))
+    return out
+
+
+def known_competency_codes(session: Session, codes: Sequence[str]) -> list[str]:
+    """Which of these competency codes the dictionary holds."""
+    return sorted(repo.competencies_by_codes(session, codes))
 
 
 def is_competency_linked(session: Session, course: Course | int) -> bool:
@@ -248,7 +268,7 @@ def complete_course(
         return stored
     linked = is_competency_linked(session, course)
     event = signals.CourseCompleted(
-        person_id, course.id, at, course.duration_minutes, linked, assessment_passed, source
+        person_id, course.id, at, course.duration_minutes, linked, assessment_passed, source, course.title_en
     )
     signals.publish(session, event)
     _issue_certificate(session, course, person_id, at)
@@ -310,6 +330,7 @@ def complete_courses(session: Session, completions: Sequence[CompletionIn], *, s
                 course.id in linked,
                 c.assessment_passed or c.passed_later,  # completed, then passed in the same batch: passed
                 source,
+                course.title_en,
             ),
         )
     _issue_certificates(session, fresh)
@@ -399,3 +420,74 @@ def rate(session: Session, *, person_id: int, course_id: int, stars: int, review
         return rate(session, person_id=person_id, course_id=course.id, stars=stars, review=review)
     signals.publish(session, signals.CourseRated(person_id, course.id, rating.created_at or utcnow()))
     return rating
+
+
+PICK_LIMIT = 20
+
+
+def pick(session: Session, q: str) -> list[dict[str, object]]:
+    """Courses for a search-as-you-type picker: code, title, duration and provider of the best matches."""
+    return [
+        {"id": c.id, "code": c.code, "title": c.title_en, "minutes": c.duration_minutes, "provider": provider}
+        for c, provider in repo.pick_courses(session, q, limit=PICK_LIMIT)
+    ]
+
+
+def provider_orgs(principal: Principal) -> list[int] | None:
+    """The provider organisations whose courses this person publishes (None: every one, a national organiser)."""
+    require_publisher(principal)
+    if principal.is_national:
+        return None
+    return [s.org_id for s in principal.scopes if s.role == "content_provider" and s.org_id is not None]
+
+
+def my_courses(session: Session, principal: Principal) -> list[dict[str, object]]:
+    """A provider's own courses with their learners' figures: enrolments, completions, average minutes on task
+    (of those enrolled, from the native player's time in use) and ratings where there are any."""
+    return [
+        {
+            "course": c, "enrolments": enrolled, "completions": done, "avg_minutes": round(secs / 60, 1),
+            "completion_pct": round(100 * done / enrolled, 1) if enrolled else 0.0,
+            "rating": round(avg, 1) if avg is not None else None, "ratings": rated,
+        }
+        for c, enrolled, done, secs, avg, rated in repo.provider_course_stats(session, provider_orgs(principal))
+    ]  # fmt: skip
+
+
+def completions_between(session: Session, start: datetime, end: datetime) -> Iterator[signals.CourseCompleted]:
+    """Every completion in [start, end] announced again from the stored completions, ordered by person: what the
+    campaign engine rebuilds course credit from (the course's duration, title and competencies as they are now)."""
+    facts = repo.course_facts(session)
+    for pid, course_id, at, passed, source in repo.completions_between(session, start, end):
+        minutes, title, linked = facts[course_id]
+        yield signals.CourseCompleted(pid, course_id, at, minutes, linked, passed, source, title)
+
+
+@dataclass(frozen=True)
+class ShortCompletion:
+    """A native completion whose time on task was unusually short."""
+
+    person_id: int
+    name: str
+    email: str
+    completed_at: datetime
+    minutes_on_task: float
+
+
+def short_completions(
+    session: Session, *, principal: Principal, course_id: int, rules: TimeRules
+) -> tuple[Course, int, list[ShortCompletion]]:
+    """For the course's managers: its native completions, and those whose time on task was under the share of the
+    declared duration the player requires (completed before the rule, or by a fast-forwarded video)."""
+    course = get_course(session, course_id)
+    if not may_manage(principal, course):
+        raise Forbidden("Only the course's provider and national organisers see its completions' time on task.")
+    rows = repo.completions_with_time(session, course.id)
+    short = [r for r in rows if unusually_short(r[2], course.duration_minutes, rules)]
+    people = directory.repo.people_by_ids(session, [pid for pid, _at, _s in short])
+    out = [
+        ShortCompletion(pid, people[pid].full_name, people[pid].email, at, round(seconds / 60, 1))
+        for pid, at, seconds in short
+        if pid in people
+    ]
+    return course, len(rows), out

@@ -22,6 +22,7 @@ from saptah.web.i18n import N_
 NAV_ENTRIES = [
     (N_("Courses"), "/courses", ()),
     (N_("My certificates"), "/my/certificates", ()),
+    (N_("My courses"), "/catalog/mine", ("content_provider",)),
     (N_("Import courses"), "/catalog/import", ("content_provider", "national_organiser")),
     (N_("Competencies"), "/competencies", ("national_organiser",)),
     (N_("Certificates"), "/certificates/manage", ("mdo_admin", "mdo_leader", "national_organiser")),
@@ -31,10 +32,12 @@ NAV_ENTRIES = [
 def register() -> None:
     """Subscribe to LRS statements; add the menu entries and the home panel."""
     from saptah.catalog import learning
+    from saptah.catalog import service as catalog
     from saptah.web.templating import HOME_PANELS, NAV
 
     signals.subscribe(signals.LearningStatement, learning.on_learning_statement)
     signals.subscribe(signals.LearningStatements, learning.on_learning_statements)
+    signals.replay_from(signals.CourseCompleted, catalog.completions_between)
     for entry in NAV_ENTRIES:
         if entry not in NAV:
             NAV.append(entry)
@@ -121,4 +124,61 @@ def _seed_learning(session: Session, rng: random.Random, people: int) -> None:
             service.enrol(session, person_id=person_id, course_id=course.id)
             if rng.random() < 0.6:
                 at = now - timedelta(days=rng.randint(0, 6), minutes=rng.randint(0, 600))
+                if course.launch_kind == "native" and _took_modules(session, person_id, course, at):
+                    passed = bool(course.assessment)
+                    service.complete_course(
+                        session,
+                        person_id=person_id,
+                        course_id=course.id,
+                        at=at,
+                        source="native",
+                        assessment_passed=passed,
+                    )
+                    continue
                 service.complete_course(session, person_id=person_id, course_id=course.id, at=at, source="bulk")
+
+
+def _took_modules(session: Session, person_id: int, course: Any, at: Any) -> bool:
+    """A demo learner's plausible time on each module of a native course (60-130 % of its declared minutes), ending
+    at `at`, and a passed assessment if it has one; False when the course has no modules."""
+    from saptah.catalog.models import AssessmentAttempt, ModuleProgress
+    from saptah.catalog.time_on_task import declared_minutes
+
+    modules = repo.modules_of(session, course.id)
+    if not modules:
+        return False
+    timing = random.Random(
+        person_id * 100_003 + course.id
+    )  # its own stream: the demo's other choices stay as they were
+    spent = [
+        int(m * 60 * timing.uniform(0.6, 1.3))
+        for m in declared_minutes([x.minutes for x in modules], course.duration_minutes)
+    ]
+    clock = at - timedelta(seconds=sum(spent) + 120)
+    for module, seconds in zip(modules, spent, strict=True):
+        done = clock + timedelta(seconds=seconds)
+        session.add(
+            ModuleProgress(
+                person_id=person_id, course_id=course.id, module_id=module.id, seconds_in_use=seconds,
+                first_seen_at=clock, done_at=done,
+            )
+        )  # fmt: skip
+        clock = done
+    enrolment = repo.get_enrolment(session, person_id, course.id)
+    if enrolment is not None:
+        enrolment.seconds_in_use, enrolment.last_active_at = sum(spent), clock
+    if course.assessment:
+        answers = [q["answer"] for q in course.assessment["questions"]]
+        session.add(
+            AssessmentAttempt(
+                person_id=person_id,
+                course_id=course.id,
+                attempt_no=1,
+                score_percent=100,
+                passed=True,
+                answers=answers,
+                submitted_at=clock,
+            )
+        )
+    session.flush()
+    return True

@@ -1,7 +1,8 @@
-"""Password hashing (Argon2) and opaque tokens stored only as hashes."""
+"""Password hashing (Argon2), opaque tokens stored only as hashes, and values signed with the secret key."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -42,3 +43,19 @@ def token_hash(token: str) -> str:
 def same(a: str, b: str) -> bool:
     """Constant-time comparison."""
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def sign(secret: str, value: str) -> str:
+    """`value` with an HMAC-SHA256 of it under the secret key (`value.mac`; value must hold no dot)."""
+    return f"{value}.{_mac(secret, value)}"
+
+
+def signed_by(secret: str, token: str) -> bool:
+    """Whether `token` was made by `sign` with this secret key."""
+    value, _dot, mac = token.rpartition(".")
+    return bool(value) and same(mac, _mac(secret, value))
+
+
+def _mac(secret: str, value: str) -> str:
+    digest = hmac.new(secret.encode(), value.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")

@@ -7,7 +7,7 @@ without importing the campaign engine; the engine subscribes when the app is wir
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,10 +25,39 @@ def subscribe(event_type: type, handler: Handler) -> None:
         _handlers[event_type].append(handler)
 
 
+class Unheard(RuntimeError):
+    """An event was published that nobody subscribes to: the process was not wired (`saptah.wiring.wire`).
+
+    A bug, never a person's error: the publisher's transaction rolls back, so nothing is marked as sent whose
+    credit was not written.
+    """
+
+
 def publish(session: Session, event: object) -> None:
-    """Run every handler of the event inside the caller's transaction."""
-    for handler in list(_handlers[type(event)]):
+    """Run every handler of the event inside the caller's transaction; refuse an event nobody hears."""
+    handlers = _handlers.get(type(event))
+    if not handlers:
+        raise Unheard(f"{type(event).__name__} was published but nothing subscribes to it: call saptah.wiring.wire().")
+    for handler in list(handlers):
         handler(session, event)
+
+
+Replay = Callable[[Session, datetime, datetime], Iterable[Any]]
+_replays: dict[type, Replay] = {}
+
+
+def replay_from(event_type: type, source: Replay) -> None:
+    """Name the function that announces again, from what its domain stores, every event of a type that happened
+    in [start, end], ordered by person: the original activity that `campaigns` recompute and check rebuild from."""
+    _replays[event_type] = source
+
+
+def replay(session: Session, event_type: type, start: datetime, end: datetime) -> Iterable[Any]:
+    """The stored events of a type in [start, end], ordered by person (see `replay_from`)."""
+    source = _replays.get(event_type)
+    if source is None:
+        raise Unheard(f"No domain replays {event_type.__name__}: call saptah.wiring.wire().")
+    return source(session, start, end)
 
 
 _BATCH = "saptah.signals.batch"
@@ -62,8 +91,9 @@ def batch(session: Session) -> Iterator[None]:
 
 
 def clear() -> None:
-    """Forget all handlers (tests)."""
+    """Forget all handlers and replays (tests)."""
     _handlers.clear()
+    _replays.clear()
 
 
 T = TypeVar("T")
@@ -115,6 +145,22 @@ class PersonOnboarded:
 
 
 @dataclass(frozen=True)
+class PersonErased:
+    """A person's personal data was erased on request (DPDP Act): each domain scrubs what it holds of them.
+
+    The person's row stays (anonymised, never signing in again), so their learning keeps counting in every
+    total. `email`, `name` and `actor_ifis` are what they were before, for the domains that keep copies of them
+    (e-mails sent, xAPI actors, nominations, certificates).
+    """
+
+    person_id: int
+    email: str
+    name: str
+    actor_ifis: tuple[str, ...]
+    erased_email: str
+
+
+@dataclass(frozen=True)
 class CourseEnrolled:
     """A person enrolled in a course (self or bulk); published once per person and course."""
 
@@ -137,6 +183,7 @@ class CourseCompleted:
     competency_linked: bool
     assessment_passed: bool
     source: str  # native | xapi | bulk
+    title: str | None = None  # the course's title, for "what counted"
 
 
 @dataclass(frozen=True)
@@ -174,6 +221,7 @@ class EventAttendanceRecorded:
     organiser_org_id: int | None
     competency_linked: bool
     at: datetime  # when the attendance happened (event start), for windows and IST days
+    title: str | None = None  # the event's title, for "what counted"
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,36 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.core import signals
 from saptah.core.db import utcnow
-from saptah.core.errors import Forbidden, InvalidInput, NotFound
+from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from saptah.core.security import MIN_PASSWORD_LENGTH, hash_password
 from saptah.directory import repository as repo
 from saptah.directory.models import Group, Organisation, OrgType, Person, Role, RoleChange, RoleGrant
 from saptah.directory.schemas import Principal, Scope
 
 ADMIN_ROLES = (Role.MDO_ADMIN, Role.MDO_LEADER)
+ERASED_NAME = "Erased person"
+ERASED_STATUS = "erased"
+# every personal field of a person but name and e-mail (replaced) and organisation and group (kept: totals count
+# by them, and neither identifies anyone)
+PERSONAL_FIELDS = (
+    "mobile",
+    "designation",
+    "gender",
+    "category",
+    "dob",
+    "mother_tongue",
+    "employee_id",
+    "office_pin",
+    "external_system_id",
+    "external_system_name",
+    "tags",
+    "joined_on",
+    "password_hash",
+)
 GRANTABLE_BY_LEADER = (Role.MDO_ADMIN, Role.MDO_LEADER)
 
 
@@ -185,6 +206,15 @@ def grant_role(
         expires_on=expires_on,
     )
     repo.add(session, grant, change)
+    audit.record(
+        session,
+        act=Act.ROLE_GRANT,
+        actor_id=actor.person_id if actor else None,
+        org_id=org_id,
+        target_person_id=person.id,
+        target=f"person {person.id}",
+        details={"role": role.value, "over": org.code if org else "national", "expires_on": expires_on},
+    )
     return grant
 
 
@@ -208,6 +238,15 @@ def revoke_role(
             org_id=grant.org_id,
         ),
     )
+    audit.record(
+        session,
+        act=Act.ROLE_REVOKE,
+        actor_id=actor.person_id if actor else None,
+        org_id=grant.org_id,
+        target_person_id=person.id,
+        target=f"person {person.id}",
+        details={"role": role.value, "over": org.code if org else "national"},
+    )
 
 
 def _check_may_grant(actor: Principal, role: Role, org: Organisation | None) -> None:
@@ -217,6 +256,46 @@ def _check_may_grant(actor: Principal, role: Role, org: Organisation | None) -> 
         raise Forbidden("Only national organisers grant that role.")
     if org is None or not actor.covers(org.path, Role.MDO_LEADER):
         raise Forbidden("MDO leaders grant admin roles only inside their own organisation.")
+
+
+def erase_person(session: Session, *, person: Person) -> signals.PersonErased:
+    """Remove a person's personal data for good; their row stays, anonymous, so every total stays the same.
+
+    Name and e-mail are replaced, every other personal field is emptied, roles are revoked and the account can
+    never sign in again. PersonErased tells the other domains to scrub their copies (sessions, e-mails, xAPI
+    actors, certificates, nominations).
+    """
+    if person.status == ERASED_STATUS:
+        raise Conflict("This person's personal data has already been erased.")
+    ifis = ["mbox:mailto:" + person.email.lower()]
+    if person.external_system_name and person.external_system_id:
+        ifis.append(f"account:{person.external_system_name}|{person.external_system_id}")
+    event = signals.PersonErased(
+        person_id=person.id,
+        email=person.email,
+        name=person.full_name,
+        actor_ifis=tuple(ifis),
+        erased_email=f"erased-{person.id}@erased.invalid",
+    )
+    person.full_name, person.email, person.status = ERASED_NAME, event.erased_email, ERASED_STATUS
+    for name in PERSONAL_FIELDS:
+        setattr(person, name, None)
+    now = utcnow()
+    for grant, _path in repo.active_grants(session, person.id, date.today()):
+        grant.revoked_at = now
+        repo.add(
+            session,
+            RoleChange(actor_id=None, person_id=person.id, action="revoke", role=grant.role, org_id=grant.org_id),
+        )
+    session.flush()
+    signals.publish(session, event)
+    return event
+
+
+def orgs_in_scope(session: Session, principal: Principal) -> list[Organisation]:
+    """The organisations an admin may pick (their subtrees, in tree order); everything for a national organiser."""
+    require_admin(principal)
+    return repo.subtree(session, admin_paths(principal))
 
 
 def set_language(session: Session, person_id: int, lang: str) -> None:

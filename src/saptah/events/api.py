@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
@@ -13,10 +12,13 @@ from pydantic import ValidationError
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from saptah.core import jsonin
 from saptah.core.errors import Forbidden, NotAuthenticated, PayloadTooLarge
 from saptah.core.security import same
+from saptah.directory.schemas import Principal
 from saptah.events import attendance, service
 from saptah.events import presence as presence_path
+from saptah.events.models import Event
 from saptah.events.schemas import (
     EventCreated,
     EventIn,
@@ -29,6 +31,7 @@ from saptah.events.schemas import (
     PingIn,
     PingOut,
 )
+from saptah.web import openapi
 from saptah.web.deps import CSRF_COOKIE, DB, SESSION_COOKIE, CurrentPrincipal
 from saptah.web.lean import replay
 
@@ -54,20 +57,25 @@ def list_events(
         db, kind=kind, theme=theme, org_code=org, day_from=day_from, day_to=day_to, language=language, q=q,
         page=page, size=size,
     )  # fmt: skip
-    return EventPage(total=total, page=page, size=size, items=[EventOut.model_validate(e) for e in rows])
+    return EventPage(total=total, page=page, size=size, items=[_out(db, principal, e) for e in rows])
 
 
 @router.post("/events", response_model=EventCreated, status_code=201)
 def create_event(body: EventIn, db: DB, principal: CurrentPrincipal) -> EventCreated:
     """Schedule an event (central kinds: national organisers; others: MDO admins for their subtree)."""
     event, warnings = service.create_event(db, principal, body)
-    return EventCreated(event=EventOut.model_validate(event), warnings=warnings)
+    return EventCreated(event=_out(db, principal, event), warnings=warnings)
+
+
+def _out(db: DB, principal: Principal, event: Event) -> EventOut:
+    out = EventOut.model_validate(event)
+    return out.model_copy(update={"stream_url": service.stream_url_for(db, principal, event)})
 
 
 @router.get("/events/{event_id}", response_model=EventOut)
 def get_event(event_id: int, db: DB, principal: CurrentPrincipal) -> EventOut:
-    """One event."""
-    return EventOut.model_validate(service.get_event(db, event_id))
+    """One event (a closed event's stream address only for its invitation list and its organisers)."""
+    return _out(db, principal, service.get_event(db, event_id))
 
 
 @router.patch("/events/{event_id}", response_model=EventOut)
@@ -194,18 +202,19 @@ def _plain_body(content_type: str, raw: bytes) -> PingIn | None:
     if content_type.split(";", 1)[0].strip().lower() != "application/json" or len(raw) > MAX_PING_BYTES:
         return None
     try:
-        return PingIn.model_validate(json.loads(raw))
-    except (ValueError, ValidationError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return PingIn.model_validate(jsonin.loads(raw))
+    except (ValueError, ValidationError):  # refused JSON (jsonin.BadJSON) is a ValueError: the routed one says why
         return None
 
 
 lean_routes = [("POST", r"/api/v1/events/(?P<event_id>[0-9]{1,9})/presence", presence_lean)]
 
 
-@router.get("/events/{event_id}/event.ics")
+@router.get("/events/{event_id}/event.ics", response_class=Response, responses=openapi.files(openapi.ICS))
 def event_ics(event_id: int, request: Request, db: DB, principal: CurrentPrincipal) -> Response:
     """The event for a calendar app."""
     event = service.get_event(db, event_id)
-    body = service.ics(event, request.app.state.settings.base_url)
+    stream_url = service.stream_url_for(db, principal, event)
+    body = service.ics(event, request.app.state.settings.base_url, stream_url=stream_url)
     headers = {"Content-Disposition": f'attachment; filename="saptah-event-{event.id}.ics"'}
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)

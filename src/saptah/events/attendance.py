@@ -6,7 +6,7 @@ Part of the events service (split out to keep modules small); no HTTP here, only
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,11 +63,15 @@ Merged = Attendance | LiveRow
 
 def credit_kind(event: Event) -> str:
     """The campaign engine's kind for an event: webinar | mdo_event | offline."""
-    if event.kind in (EventKind.CENTRAL_WEBINAR, EventKind.INAUGURAL):
+    return _credit_kind(event.kind, event.mode)
+
+
+def _credit_kind(kind: str, mode: str) -> str:
+    if kind in (EventKind.CENTRAL_WEBINAR, EventKind.INAUGURAL):
         return "webinar"
-    if event.kind == EventKind.MDO_WEBINAR:
+    if kind == EventKind.MDO_WEBINAR:
         return "mdo_event"
-    return "offline" if event.mode == "in_person" else "mdo_event"
+    return "offline" if mode == "in_person" else "mdo_event"
 
 
 def live_seconds(row: Merged) -> int:
@@ -267,8 +271,20 @@ def _announce(session: Session, event: Event, person_id: int, minutes: int, atte
             organiser_org_id=event.organiser_org_id,
             competency_linked=bool(event.competencies),
             at=event.starts_at,
+            title=event.title_en,
         ),
     )
+
+
+def sent_between(session: Session, start: datetime, end: datetime) -> Iterator[signals.EventAttendanceRecorded]:
+    """Every attendance total sent to the campaign engine for events starting in [start, end], announced again
+    from the attendance rows, ordered by person: what the campaign engine rebuilds event credit from."""
+    for pid, eid, minutes, attended, kind, mode, org, comps, title, at in attendance_repo.sent_between(
+        session, start, end
+    ):
+        yield signals.EventAttendanceRecorded(
+            pid, eid, minutes, attended, _credit_kind(kind, mode), org, bool(comps), at, title
+        )
 
 
 def publish(session: Session, event: Event, row: Attendance) -> None:

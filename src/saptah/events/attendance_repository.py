@@ -7,7 +7,7 @@ Split from repository.py (which keeps the calendar, registrations, nominations a
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -333,3 +333,20 @@ def attendance_of(session: Session, person_id: int) -> list[tuple[Attendance, Ev
         .order_by(Event.starts_at.desc())
     )
     return [(a, e) for a, e in session.execute(stmt).tuples()]
+
+
+def sent_between(session: Session, start: datetime, end: datetime) -> Iterable[Any]:
+    """Attendance rows of events starting in [start, end] whose total was sent to the campaign engine, ordered by
+    person and event, streamed: person_id, event_id, the sent minutes and attended flag, and the event's kind,
+    mode, organiser, competencies, title and start."""
+    ev = Event.__table__
+    cols = (_ATT.c.person_id, _ATT.c.event_id, _ATT.c.published_minutes, _ATT.c.published_attended)
+    event_cols = (ev.c.kind, ev.c.mode, ev.c.organiser_org_id, ev.c.competencies, ev.c.title_en, ev.c.starts_at)
+    stmt = (
+        select(*cols, *event_cols)
+        .join(ev, ev.c.id == _ATT.c.event_id)
+        .where(ev.c.starts_at >= start, ev.c.starts_at <= end, _ATT.c.published_minutes >= 0)
+        .order_by(_ATT.c.person_id, _ATT.c.event_id)
+        .execution_options(yield_per=20000)
+    )
+    return session.connection().execute(stmt)

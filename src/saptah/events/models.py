@@ -83,7 +83,9 @@ class Event(Base):
     competencies: Mapped[list[str]] = mapped_column(JSON, default=list)
     recording_url: Mapped[str | None] = mapped_column(String(500))
     access: Mapped[str] = mapped_column(String(10), default="open")  # open | closed (invitation list)
-    nomination_quota: Mapped[int | None] = mapped_column(Integer)  # per ministry; None: no nominations
+    nomination_quota: Mapped[int | None] = mapped_column(Integer)  # per quota unit; None: no nominations
+    # the level the quota applies to: "department" (each ministry or department has its own seats) or "ministry"
+    nomination_unit: Mapped[str] = mapped_column(String(12), default="department", server_default="ministry")
     nomination_levels: Mapped[list[str]] = mapped_column(JSON, default=list)
     summary: Mapped[str | None] = mapped_column(Text)  # what a Samuhik Charcha discussed
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -72,6 +72,7 @@ def calendar(
     ctx = _common(db, principal, rows)
     ctx.update(total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), filters=filters, themes=THEMES)
     ctx["may_schedule"] = principal.is_national or directory.admin_paths(principal) != []
+    ctx["organisers"] = service.organisers(db)
     return render(request, "events_calendar.html", ctx)
 
 
@@ -85,12 +86,18 @@ def _common(db: Any, principal: Principal, rows: list[Event]) -> dict[str, Any]:
 def new_event(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
     """The form to schedule an event."""
     directory.require_admin(principal)
-    return render(request, "events_form.html", _form_ctx(principal, {}, None))
+    return render(request, "events_form.html", _form_ctx(db, principal, {}, None, []))
 
 
-def _form_ctx(principal: Principal, values: dict[str, Any], error: str | None) -> dict[str, Any]:
+def _form_ctx(
+    db: Any, principal: Principal, values: dict[str, Any], error: str | None, codes: list[str]
+) -> dict[str, Any]:
     kinds = {k: v for k, v in KIND_LABELS.items() if principal.is_national or k not in service.CENTRAL_KINDS}
-    return {"values": values, "error": error, "kinds": kinds, "themes": THEMES, "modes": [m.value for m in EventMode]}
+    ctx: dict[str, Any] = {"values": values, "error": error, "kinds": kinds, "themes": THEMES}
+    ctx["modes"] = [m.value for m in EventMode]
+    ctx["orgs"] = directory.orgs_in_scope(db, principal)
+    ctx.update(competencies=service.competency_choices(db), chosen=set(codes), tag_rule=service.event_tag_rule(db))
+    return ctx
 
 
 @router.post("/events/new", response_class=HTMLResponse, dependencies=[CSRF])
@@ -99,19 +106,21 @@ async def create_event(request: Request, db: DB, principal: CurrentPrincipal) ->
     directory.require_admin(principal)
     form = await request.form()
     values = {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    codes = [str(v) for v in form.getlist("competencies")]
     try:
-        data = EventIn(**_event_fields(values, form.getlist("nomination_levels")))
+        data = EventIn(**_event_fields(values, form.getlist("nomination_levels"), codes))
         event, warnings = service.create_event(db, principal, data)
     except ValidationError as exc:
-        return render(request, "events_form.html", _form_ctx(principal, values, _explain(exc)), status_code=400)
+        ctx = _form_ctx(db, principal, values, _explain(exc), codes)
+        return render(request, "events_form.html", ctx, status_code=400)
     except SaptahError as exc:
-        ctx = _form_ctx(principal, values, exc.message)
+        ctx = _form_ctx(db, principal, values, exc.message, codes)
         return render(request, "events_form.html", ctx, status_code=exc.status_code)
     query = "?created=1" + "".join(f"&warn={i}" for i in range(len(warnings)))
     return RedirectResponse(f"/events/{event.id}{query}", status_code=303)
 
 
-def _event_fields(values: dict[str, str], levels: list[Any]) -> dict[str, Any]:
+def _event_fields(values: dict[str, str], levels: list[Any], codes: list[str]) -> dict[str, Any]:
     def opt(name: str) -> str | None:
         return values.get(name, "").strip() or None
 
@@ -130,9 +139,10 @@ def _event_fields(values: dict[str, str], levels: list[Any]) -> dict[str, Any]:
         "venue": opt("venue"),
         "capacity": opt("capacity"),
         "language": values.get("language", "English") or "English",
-        "competencies": [c for c in values.get("competencies", "").replace(",", " ").split() if c],
+        "competencies": [c for v in codes for c in v.replace(",", " ").split() if c],
         "access": values.get("access", "open"),
         "nomination_quota": opt("nomination_quota"),
+        "nomination_unit": values.get("nomination_unit") or "department",
         "nomination_levels": [str(v) for v in levels],
     }
 
@@ -197,6 +207,7 @@ def event_page(
     ctx["nominations"] = service.nominations_for(db, principal, event) if (manager or ctx["quota"]) else []
     ctx["imports"] = repo.imports_of(db, event.id) if manager else []
     ctx["ends"] = fmt_ist(service.ends_at(event), "%H:%M")
+    ctx["tag_rule"] = service.event_tag_rule(db, event.starts_at)
     return render(request, "events_event.html", ctx)
 
 
@@ -205,7 +216,8 @@ def event_ics(db: DB, principal: CurrentPrincipal, settings: SettingsDep, event_
     """Download the event for a calendar app."""
     event = service.get_event(db, event_id)
     headers = {"Content-Disposition": f'attachment; filename="saptah-event-{event.id}.ics"'}
-    return Response(service.ics(event, settings.base_url), media_type="text/calendar; charset=utf-8", headers=headers)
+    body = service.ics(event, settings.base_url, stream_url=service.stream_url_for(db, principal, event))
+    return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
 
 
 @router.post("/events/{event_id}/register", dependencies=[CSRF])

@@ -6,12 +6,13 @@ Per-person attendance rows and viewer-minute counters are queried in attendance_
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
+from saptah.directory.models import Organisation
 from saptah.events.models import Attendance, AttendanceImport, Event, Nomination, Registration
 
 
@@ -56,6 +57,35 @@ def calendar_query(
         like = f"%{q.strip()}%"
         stmt = stmt.where(or_(Event.title_en.ilike(like), Event.title_hi.ilike(like), Event.speakers.ilike(like)))
     return stmt.order_by(Event.starts_at, Event.id)
+
+
+def live_first_page(
+    session: Session, stmt: Select[Event], *, now: datetime, longest: timedelta, page: int, size: int
+) -> tuple[int, list[Event]]:
+    """One page of a calendar query ordered live now, then upcoming (soonest first), then past (latest first)."""
+    base = stmt.order_by(None)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    recent = session.scalars(base.where(Event.starts_at <= now, Event.starts_at > now - longest))
+    live = sorted(
+        (e for e in recent if e.starts_at + timedelta(minutes=e.duration_minutes) > now),
+        key=lambda e: (e.starts_at, e.id),
+    )
+    live_ids = [e.id for e in live]
+    offset = (page - 1) * size
+    rows = live[offset : offset + size]
+    offset = max(0, offset - len(live))
+    upcoming = base.where(Event.starts_at > now).order_by(Event.starts_at, Event.id)
+    past = base.where(Event.starts_at <= now, Event.id.not_in(live_ids) if live_ids else true())
+    for part in (upcoming, past.order_by(Event.starts_at.desc(), Event.id.desc())):
+        if len(rows) == size:
+            break
+        taken = list(session.scalars(part.offset(offset).limit(size - len(rows))))
+        if not taken:
+            offset = max(0, offset - (session.scalar(select(func.count()).select_from(part.subquery())) or 0))
+            continue
+        rows.extend(taken)
+        offset = 0
+    return total, rows
 
 
 def search_events(session: Session, stmt: Select[Event], *, page: int, size: int) -> tuple[int, list[Event]]:
@@ -220,3 +250,18 @@ def people_by(
     if full_name is not None:
         stmt = stmt.where(func.lower(Person.full_name) == full_name.strip().lower())
     return list(session.scalars(stmt.limit(2)))
+
+
+def scrub_nominations(session: Session, person_id: int, *, name: str, email: str) -> None:
+    """Replace the copies of a person's particulars on their nominations (an erasure)."""
+    session.execute(
+        update(Nomination)
+        .where(Nomination.person_id == person_id)
+        .values(full_name=name, email=email, designation=None, mobile=None)
+    )
+
+
+def organisers(session: Session) -> list[Organisation]:
+    """Organisations with at least one event that is not cancelled, in tree order."""
+    ids = select(Event.organiser_org_id).where(Event.cancelled_at.is_(None)).distinct()
+    return list(session.scalars(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.path)))

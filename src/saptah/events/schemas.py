@@ -31,6 +31,7 @@ class EventIn(BaseModel):
     competencies: list[str] = Field(default_factory=list, max_length=20)
     access: str = Field("open", pattern=r"^(open|closed)$")
     nomination_quota: int | None = Field(None, ge=1, le=1000)
+    nomination_unit: str = Field("department", pattern=r"^(department|ministry)$")
     nomination_levels: list[str] = Field(default_factory=list, max_length=10)
 
 
@@ -67,6 +68,7 @@ class EventOut(BaseModel):
     recording_url: str | None
     access: str
     nomination_quota: int | None
+    nomination_unit: str
     nomination_levels: list[str]
     summary: str | None
 

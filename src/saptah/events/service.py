@@ -8,6 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
+from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from saptah.core.exports import to_csv, to_xlsx
@@ -24,6 +27,9 @@ from saptah.events.schemas import EventIn, EventUpdate
 CENTRAL_KINDS = (EventKind.CENTRAL_WEBINAR.value, EventKind.INAUGURAL.value)
 GRACE = timedelta(minutes=10)  # presence after the end is counted this long, never longer
 INAUGURAL_QUOTA = 6
+
+
+LONGEST_EVENT_MINUTES = 1440  # EventIn's limit: an event that started longer ago than this has ended
 
 
 def ends_at(event: Event) -> datetime:
@@ -98,6 +104,7 @@ def create_event(session: Session, principal: Principal, data: EventIn) -> tuple
         competencies=sorted({c.strip().upper() for c in data.competencies if c.strip()}),
         access=data.access,
         nomination_quota=quota,
+        nomination_unit=data.nomination_unit,
         nomination_levels=levels,
     )
     repo.add(session, event)
@@ -141,6 +148,19 @@ def _check_fields(session: Session, data: EventIn) -> None:
     if bad_levels:
         raise InvalidInput(f"Unknown nomination level {bad_levels[0]}; use: {', '.join(LEVELS)}.")
     check_competencies(session, data.competencies)
+
+
+def competency_choices(session: Session) -> list[tuple[str, str]]:
+    """The catalogue's competencies as (code, name) for the event form; none when the catalogue is not installed."""
+    catalog = optional_module("saptah.catalog.service")
+    return catalog.competency_choices(session) if catalog is not None else []
+
+
+def event_tag_rule(session: Session, at: datetime | None = None) -> list[str]:
+    """The campaigns that count an event only when it is tagged with a competency (at the event's start, or any
+    campaign not yet closed); none when the campaign engine is not installed."""
+    campaigns = optional_module("saptah.campaigns.service")
+    return campaigns.event_tag_rule(session, at) if campaigns is not None else []
 
 
 def check_competencies(session: Session, codes: Sequence[str]) -> None:
@@ -206,7 +226,13 @@ def calendar(
         language=language,
         q=q,
     )
-    return repo.search_events(session, stmt, page=page, size=size)
+    longest = timedelta(minutes=LONGEST_EVENT_MINUTES)
+    return repo.live_first_page(session, stmt, now=utcnow(), longest=longest, page=page, size=size)
+
+
+def organisers(session: Session) -> list[Any]:
+    """Organisations that organise events (the calendar's organiser picker), in tree order."""
+    return repo.organisers(session)
 
 
 def register(session: Session, principal: Principal, event: Event) -> Registration:
@@ -257,11 +283,38 @@ def may_watch(session: Session, person_id: int, event: Event) -> bool:
     return event.access == "open" or repo.get_registration(session, event.id, person_id) is not None
 
 
+def stream_url_for(session: Session, principal: Principal, event: Event) -> str | None:
+    """The stream address as `principal` may see it: a closed event's only for those the watch page lets in
+    (its invitation list) and those who run it; None for anyone else."""
+    if may_watch(session, principal.person_id, event) or may_manage(session, principal, event):
+        return event.stream_url
+    return None
+
+
 def ministry_of(session: Session, org: Organisation) -> Organisation:
     """The ministry an organisation belongs to (itself when none is above it)."""
     for part in [p for p in org.path.split("/") if p]:
         ancestor = people.get_org(session, int(part))
         if ancestor is not None and ancestor.type in ("ministry", "state"):
+            return ancestor
+    return org
+
+
+QUOTA_UNIT_TYPES = {
+    "ministry": ("ministry", "state"),
+    "department": ("department", "state_department", "ministry", "state"),
+}
+
+
+def quota_unit(session: Session, event: Event, org: Organisation) -> Organisation:
+    """The organisation whose seats a nomination from `org` uses: its ministry (or state), or, when the organiser
+    chose per department, the nearest department (else the ministry) above or at it."""
+    if event.nomination_unit != "department":
+        return ministry_of(session, org)
+    types = QUOTA_UNIT_TYPES["department"]
+    for part in reversed([p for p in org.path.split("/") if p]):
+        ancestor = people.get_org(session, int(part))
+        if ancestor is not None and ancestor.type in types:
             return ancestor
     return org
 
@@ -276,7 +329,7 @@ def nominate(
     mobile: str | None = None,
     designation: str | None = None,
 ) -> Nomination:
-    """An MDO admin nominates one of their own officers, within the ministry's quota."""
+    """An MDO admin nominates one of their own officers, within their ministry's or department's quota."""
     if event.nomination_quota is None:
         raise InvalidInput("This event does not take nominations.")
     if not (principal.has(Role.MDO_ADMIN) or principal.is_national):
@@ -292,7 +345,7 @@ def nominate(
     locked = repo.get_event(session, event.id, lock=True) or event  # serialise quota checks per event
     if repo.get_nomination(session, locked.id, person.id) is not None:
         raise Conflict(f"{person.full_name} is already nominated.")
-    ministry = ministry_of(session, org)
+    ministry = quota_unit(session, locked, org)
     used = repo.count_nominations(session, locked.id, ministry.id)
     if used >= (locked.nomination_quota or 0):
         raise Conflict(f"{ministry.name_en} has used all {locked.nomination_quota} nominations for this event.")
@@ -314,12 +367,13 @@ def nominate(
 
 
 def nominations_for(session: Session, principal: Principal, event: Event) -> list[Nomination]:
-    """All nominations for organisers; an MDO admin sees their ministries' nominations."""
+    """All nominations for organisers; an MDO admin sees those of the quota units (ministries or departments)
+    their organisations nominate under."""
     if may_manage(session, principal, event) and (principal.is_national or event.kind not in CENTRAL_KINDS):
         return repo.nominations(session, event.id)
     paths = directory.admin_paths(principal) or []
-    ministries = {ministry_of(session, o).id for o in people.subtree(session, paths) if o.path in paths}
-    return repo.nominations(session, event.id, sorted(ministries))
+    units = {quota_unit(session, event, o).id for o in people.subtree(session, paths)}
+    return repo.nominations(session, event.id, sorted(units))
 
 
 def quota_left(session: Session, principal: Principal, event: Event) -> tuple[str, int] | None:
@@ -329,7 +383,7 @@ def quota_left(session: Session, principal: Principal, event: Event) -> tuple[st
     scope = next((s for s in principal.scopes if s.role == Role.MDO_ADMIN and s.org_id), None)
     if scope is None or scope.org_id is None:
         return None
-    ministry = ministry_of(session, _org(session, scope.org_id))
+    ministry = quota_unit(session, event, _org(session, scope.org_id))
     return ministry.name_en, event.nomination_quota - repo.count_nominations(session, event.id, ministry.id)
 
 
@@ -345,7 +399,16 @@ def export_nominations(session: Session, principal: Principal, event: Event, fmt
         [names.get(n.ministry_id, ""), n.level, n.full_name, n.designation, n.mobile, n.email, fmt_ist(n.created_at)]
         for n in sorted(rows, key=lambda n: (names.get(n.ministry_id, ""), n.full_name))
     ]
-    return export(NOMINATION_HEADER, data, fmt, sheet="Nominations")
+    body = export(NOMINATION_HEADER, data, fmt, sheet="Nominations")
+    audit.record(
+        session,
+        act=Act.PERSONAL_DATA_EXPORT,
+        actor_id=principal.person_id,
+        org_id=event.organiser_org_id,
+        target=f"event {event.id} nominations",
+        details={"export": "nominations", "format": fmt, "rows": len(data)},
+    )
+    return body
 
 
 def export(header: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, *, sheet: str = "Sheet1") -> bytes:
@@ -357,8 +420,8 @@ def export(header: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, *, sh
     raise InvalidInput("Export format must be csv or xlsx.")
 
 
-def ics(event: Event, base_url: str) -> bytes:
-    """The event as an iCalendar file for any calendar app."""
+def ics(event: Event, base_url: str, *, stream_url: str | None) -> bytes:
+    """The event as an iCalendar file for any calendar app (with the stream address the reader may see)."""
     from icalendar import Calendar
     from icalendar import Event as IcsEvent
 
@@ -373,7 +436,7 @@ def ics(event: Event, base_url: str) -> bytes:
     item.add("dtstamp", event.created_at)
     link = f"{base_url.rstrip('/')}/events/{event.id}"
     item.add("url", link)
-    where = [x for x in (event.venue, event.stream_url) if x]
+    where = [x for x in (event.venue, stream_url) if x]
     if where:
         item.add("location", " / ".join(where))
     speakers = (event.speakers or "").replace("\n", ", ")
@@ -382,3 +445,8 @@ def ics(event: Event, base_url: str) -> bytes:
         item.add("status", "CANCELLED")
     cal.add_component(item)
     return bytes(cal.to_ical())
+
+
+def forget_nominee(session: Session, event: signals.PersonErased) -> None:
+    """An erased person: the copies of their name, e-mail, designation and mobile on nominations go."""
+    repo.scrub_nominations(session, event.person_id, name=directory.ERASED_NAME, email=event.erased_email)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from saptah.core import signals
 from saptah.core.db import unit_of_work, utcnow
 from saptah.core.timeutil import IST
 from saptah.directory import repository as people
@@ -23,11 +24,13 @@ NAV_ENTRIES = [
     (N_("Event reports"), "/events/reports", ("mdo_admin", "mdo_leader", "national_organiser")),
 ]
 
+INAUGURAL_VENUE = "Dr. Ambedkar International Centre, 15 Janpath, New Delhi"
+INAUGURAL_MINUTES = 240  # half a day, from 10:00 AM
 # (day of Oct 2024, hour, minute, title, speaker, theme): the 24 central webinars of the week
 WEBINARS = [
     (
         19,
-        11,
+        10,
         0,
         "Inaugural address: Karmayogi Saptah and Viksit Bharat @2047",
         "Dr. Jitendra Singh",
@@ -88,7 +91,14 @@ HINDI_TITLES = {
     "TB Mukt Bharat: programme management": "टीबी मुक्त भारत: कार्यक्रम प्रबंधन",
     "Samuhik Charcha: Citizen-first health services": "सामूहिक चर्चा: नागरिक-प्रथम स्वास्थ्य सेवाएँ",
     "Workshop: e-Office and file management": "कार्यशाला: ई-ऑफ़िस और फ़ाइल प्रबंधन",
+    "Mission Karmayogi and citizen-centric governance": "मिशन कर्मयोगी और नागरिक-केंद्रित शासन",
+    "Viksit Bharat @2047: role of the civil services": "विकसित भारत @2047: सिविल सेवाओं की भूमिका",
 }
+# (days ago, title, speaker): central webinars of the running week, already held
+THIS_WEEK = [
+    (2, "Mission Karmayogi and citizen-centric governance", "Adil Zainulbhai"),
+    (1, "Viksit Bharat @2047: role of the civil services", "V. Srinivas"),
+]
 
 
 def register() -> None:
@@ -102,6 +112,8 @@ def register() -> None:
     if home_panel not in HOME_PANELS:
         HOME_PANELS.append(home_panel)
     jobs.register("events.finalise", run_finalise, every=timedelta(minutes=1))
+    signals.subscribe(signals.PersonErased, service.forget_nominee)
+    signals.replay_from(signals.EventAttendanceRecorded, attendance.sent_between)
     jobs.register_frequent("events.credit", publish_all_due)  # live credit reaches the campaign within seconds
 
 
@@ -141,7 +153,8 @@ def seed_demo(session: Session, rng: random.Random, *, people: int, progress: Ca
     for day, hour, minute, title, speaker, theme in WEBINARS:
         start = datetime(2024, 10, day, hour, minute, tzinfo=IST)
         made.append(_event(session, "central_webinar", title, theme, speaker, dopt.id, organiser, start, 60))
-    made[0].kind = "inaugural"
+    made[0].kind = "inaugural"  # 10:00 AM at Dr. Ambedkar International Centre, half a day (the DoPT letter)
+    made[0].duration_minutes, made[0].mode, made[0].venue = INAUGURAL_MINUTES, "hybrid", INAUGURAL_VENUE
     made[0].nomination_quota = service.INAUGURAL_QUOTA
     made[0].nomination_levels = list(service.LEVELS)
     now = utcnow().replace(second=0, microsecond=0)
@@ -158,15 +171,45 @@ def seed_demo(session: Session, rng: random.Random, *, people: int, progress: Ca
     charcha.summary = "Officers discussed queue-free OPD registration, grievance redressal and ABHA adoption."
     _event(session, "offline_workshop", "Workshop: e-Office and file management", "Technology", "NIC trainers",
            mohfw.id, admin, now + timedelta(days=3), 180, mode="in_person")  # fmt: skip
+    week = [  # this week's central webinars, ended, for the running campaign
+        _event(
+            session, "central_webinar", title, "Governance", speaker, dopt.id, organiser, now - timedelta(days=days), 60
+        )
+        for days, title, speaker in THIS_WEEK
+    ]
     session.flush()
     _seed_attendance(session, rng, made[-3:], people)
-    progress(len(made) + 5)
+    _seed_attendance(session, rng, [*week, charcha], people)
+    learner = _person(session, "learner@saptah.demo")
+    if learner is not None:
+        _attend(session, week[-1], learner, 45)
+    progress(len(made) + 5 + len(week))
     assert live.id
 
 
 def _person(session: Session, email: str) -> int | None:
     person = people.get_person_by_email(session, email)
     return person.id if person else None
+
+
+THEME_COMPETENCIES = {  # the demo tags each event with the competencies its theme builds
+    "Indian Knowledge Systems": ["DOM-YOGA", "BEH-SELF"],
+    "Infrastructure": ["FUN-PROJECT", "FUN-PROCURE"],
+    "Inspirational stories": ["BEH-LEAD", "BEH-EMPATHY"],
+    "Economy": ["FUN-FINANCE", "FUN-POLICY"],
+    "Technology": ["FUN-DIGITAL", "FUN-AI"],
+    "Citizen centricity": ["BEH-CITIZEN", "BEH-EMPATHY"],
+    "Finance": ["FUN-FINANCE"],
+    "Geopolitics": ["FUN-POLICY"],
+    "Agriculture": ["FUN-POLICY", "FUN-DATA"],
+    "Health": ["DOM-HEALTH"],
+    "Education": ["BEH-COMM"],
+    "Climate / Disaster Management": ["DOM-ENV", "DOM-DISASTER"],
+    "International Affairs": ["FUN-POLICY", "BEH-COMM"],
+    "Governance": ["DOM-GOV", "BEH-INTEGRITY"],
+    "Leadership": ["BEH-LEAD", "BEH-DECIDE"],
+    "Wellness": ["BEH-SELF", "DOM-YOGA"],
+}
 
 
 def _event(
@@ -177,8 +220,8 @@ def _event(
         kind=kind, title_en=title, title_hi=HINDI_TITLES.get(title), theme=theme, speakers=speaker or None,
         organiser_org_id=org_id, created_by=by,
         starts_at=start, duration_minutes=minutes, mode=mode, stream_url=STREAM if mode != "in_person" else None,
-        venue="Nirman Bhawan, New Delhi" if mode != "online" else None, language="English", competencies=[],
-        access="open", nomination_levels=[],
+        venue="Nirman Bhawan, New Delhi" if mode != "online" else None, language="English",
+        competencies=THEME_COMPETENCIES.get(theme, ["DOM-GOV"]), access="open", nomination_levels=[],
     )  # fmt: skip
     session.add(event)
     session.flush()
@@ -190,16 +233,20 @@ def _seed_attendance(session: Session, rng: random.Random, events: list[Event], 
     ids = [pid for (pid,) in session.execute(people_ids_query(min(count, 400)))]
     for event in events:
         for pid in rng.sample(ids, k=min(len(ids), 60)):
-            minutes = rng.randint(5, event.duration_minutes)
-            row = Attendance(event_id=event.id, person_id=pid, org_id=_org_of(session, pid), tabs={}, pings=minutes)
-            row.closed_seconds = minutes * 60
-            row.last_minute = minutes
-            session.add(row)
-            session.add(Registration(event_id=event.id, person_id=pid, source="self"))
-            session.flush()
-            attendance._update_totals(event, row)
-            attendance.publish(session, event, row)
-            attendance.count_viewers(session, event, range(minutes), pid)
+            _attend(session, event, pid, rng.randint(5, event.duration_minutes))
+
+
+def _attend(session: Session, event: Event, pid: int, minutes: int) -> None:
+    """A finished live session of `minutes`, registered, counted and sent to the campaign engine."""
+    row = Attendance(event_id=event.id, person_id=pid, org_id=_org_of(session, pid), tabs={}, pings=minutes)
+    row.closed_seconds = minutes * 60
+    row.last_minute = minutes
+    session.add(row)
+    session.add(Registration(event_id=event.id, person_id=pid, source="self"))
+    session.flush()
+    attendance._update_totals(event, row)
+    attendance.publish(session, event, row)
+    attendance.count_viewers(session, event, range(minutes), pid)
 
 
 def people_ids_query(limit: int) -> Any:

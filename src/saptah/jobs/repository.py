@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from saptah.jobs.models import Job, JobFile
@@ -20,6 +20,19 @@ def next_claimable(session: Session, stale_before: datetime) -> Job | None:
         .with_for_update(skip_locked=True)
     )
     return session.scalar(stmt)
+
+
+def claim(session: Session, job_id: int, *, stale_before: datetime, now: datetime) -> bool:
+    """Mark a job running for the caller if it is queued or its runner stopped beating: one statement, so two
+    processes taking the same job over cannot both succeed."""
+    stmt = (
+        update(Job)
+        .where(Job.id == job_id)
+        .where(or_(Job.status == "queued", and_(Job.status == "running", Job.heartbeat_at < stale_before)))
+        .values(status="running", attempts=Job.attempts + 1, started_at=now, heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
 def active_with_key(session: Session, lock_key: str) -> Job | None:

@@ -132,6 +132,16 @@ def claim(factory: sessionmaker[Session]) -> tuple[int, str, dict[str, Any]] | N
         return job.id, job.kind, dict(job.payload)
 
 
+def claim_job(session: Session, job_id: int) -> bool:
+    """Take one given job for this process, atomically: a queued one, or a running one whose heartbeat is stale
+    (the process running it died, e.g. killed). False when it is done, failed, or alive in another process."""
+    now = utcnow()
+    if not repo.claim(session, job_id, stale_before=now - STALE_AFTER, now=now):
+        return False
+    session.expire_all()  # the claimed row changed under the session's identity map
+    return True
+
+
 def run_one(factory: sessionmaker[Session], settings: Settings) -> bool:
     """Claim and run one job; False when there was nothing to do."""
     claimed = claim(factory)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
+from saptah.core import jsonin
 from saptah.core.db import utcnow
 from saptah.core.errors import InvalidInput
 from saptah.lrs import clients, query, service
@@ -21,7 +22,7 @@ from saptah.lrs.formats import accept_languages, http_date, iso
 from saptah.lrs.group_commit import group_commit
 from saptah.lrs.lean import statements_lean
 from saptah.lrs.schemas import IRI_RE
-from saptah.lrs.xapi_http import Body, XapiRoute, caller, finish, params_of
+from saptah.lrs.xapi_http import Body, XapiRoute, caller, finish, params_of, version_of
 from saptah.web.deps import DB
 
 router = APIRouter(prefix="/xapi", tags=["xapi"], route_class=XapiRoute, include_in_schema=False)
@@ -30,7 +31,7 @@ router = APIRouter(prefix="/xapi", tags=["xapi"], route_class=XapiRoute, include
 @router.get("/about")
 def about() -> Response:
     """The xAPI versions this LRS speaks."""
-    return JSONResponse({"version": ["1.0.3", "1.0.2", "1.0.1", "1.0.0"], "extensions": {}})
+    return JSONResponse({"version": ["2.0.0", "1.0.3", "1.0.2", "1.0.1", "1.0.0"], "extensions": {}})
 
 
 def _statement_body(request: Request, body: bytes) -> tuple[Any, dict[str, Part]]:
@@ -41,9 +42,9 @@ def _statement_body(request: Request, body: bytes) -> tuple[Any, dict[str, Part]
     elif not ctype.lower().startswith("application/json"):
         raise InvalidInput("Statements must be sent as application/json or multipart/mixed.")
     try:
-        return json.loads(body), parts
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("The statements are not valid JSON.") from exc
+        return jsonin.loads(body), parts
+    except jsonin.BadJSON as exc:
+        raise InvalidInput(f"The statements are not valid JSON: {exc}") from exc
 
 
 @router.api_route("/statements", methods=["GET", "HEAD", "PUT", "POST"])
@@ -54,6 +55,7 @@ def statements(request: Request, db: DB, body: Body) -> Response:
     if request.method in ("GET", "HEAD"):
         return finish(request, _get_statements(request, db, who, params))
     raw, parts = _statement_body(request, body)
+    version = version_of(request)
     if request.method == "PUT":
         statement_id = params.pop("statementId", None)
         if not statement_id:
@@ -62,11 +64,11 @@ def statements(request: Request, db: DB, body: Body) -> Response:
             raise InvalidInput(f"Unknown query parameter '{sorted(params)[0]}'.")
         if not re.fullmatch(r"[0-9a-fA-F-]{36}", statement_id):
             raise InvalidInput("statementId must be a UUID.")
-        service.store_statements(db, raw, who, parts=parts, put_id=statement_id.lower())
+        service.store_statements(db, raw, who, parts=parts, put_id=statement_id.lower(), version=version)
         return Response(status_code=204)
     if params:
         raise InvalidInput(f"Unknown query parameter '{sorted(params)[0]}'.")
-    checked = service.check_statements(raw, who, parts=parts)
+    checked = service.check_statements(raw, who, parts=parts, version=version)
     if service.groupable(checked, who, parts):  # shares a transaction with the POSTs waiting at the same moment
         db.commit()  # this request's transaction only read the credentials: hold no lock while the group writes
         return JSONResponse(group_commit(request.app.state).store(checked, who))
@@ -89,7 +91,7 @@ def _get_statements(request: Request, db: Session, who: clients.Caller, params: 
                 raise InvalidInput(f"'{sorted(extra)[0]}' cannot be combined with {single_param}.")
             _f, _l, fmt, attachments = query.build_filters({k: v for k, v in params.items() if k != single_param}, who)
             text, stored = query.single(db, who, params[single_param], voided=voided)
-            rendered = query.render([text], fmt, languages)
+            rendered = query.render(db, [text], fmt, languages)
             return _respond(db, rendered, rendered[0].encode(), attachments, _headers(stored))
     if "more" in params:
         if len(params) > 1:
@@ -102,7 +104,7 @@ def _get_statements(request: Request, db: Session, who: clients.Caller, params: 
     if page.more is not None:
         token = query.encode_more(filters, limit, fmt, attachments, int(page.more))
         more = "/xapi/statements?more=" + token
-    rendered = query.render(page.bodies, fmt, languages)
+    rendered = query.render(db, page.bodies, fmt, languages)
     text = '{"statements":[' + ",".join(rendered) + '],"more":' + json.dumps(more) + "}"
     return _respond(db, rendered, text.encode(), attachments, _headers(page.last_stored))
 
@@ -143,7 +145,7 @@ def agents(request: Request, db: DB) -> Response:
     if params:
         raise InvalidInput(f"Unknown query parameter '{sorted(params)[0]}'.")
     query.parse_agent(text)
-    agent = json.loads(text)
+    agent = jsonin.loads(text)
     person: dict[str, Any] = {"objectType": "Person"}
     for key in ("name", "mbox", "mbox_sha1sum", "openid", "account"):
         if key in agent:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
+from saptah.core import jsonin
 from saptah.core.errors import InvalidInput
 from saptah.lrs import documents
 from saptah.lrs.formats import http_date
 from saptah.lrs.query import parse_agent
 from saptah.lrs.schemas import IRI_RE, UUID_RE, parse_timestamp
-from saptah.lrs.xapi_http import Body, XapiRoute, caller, finish, params_of
+from saptah.lrs.xapi_http import Body, XapiRoute, caller, finish, params_of, version_of
 from saptah.web.deps import DB
 
 router = APIRouter(route_class=XapiRoute, include_in_schema=False)
@@ -76,9 +75,9 @@ def _handle(kind: str, request: Request, db: Session, body: bytes) -> Response:
     content_type = request.headers.get("content-type", "application/octet-stream")
     if method == "POST" and content_type.split(";")[0].strip() == "application/json":
         try:
-            json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInput("The document is not valid JSON.") from exc
+            jsonin.loads(body)
+        except jsonin.BadJSON as exc:
+            raise InvalidInput(f"The document is not valid JSON: {exc}") from exc
     documents.write(
         db,
         who,
@@ -88,6 +87,7 @@ def _handle(kind: str, request: Request, db: Session, body: bytes) -> Response:
         merge=method == "POST",
         if_match=request.headers.get("if-match"),
         if_none_match=request.headers.get("if-none-match"),
+        version=version_of(request),
     )
     return Response(status_code=204)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,11 +93,32 @@ def _b64(segment: str) -> bytes:
         raise InvalidInput("The statement signature is not valid base64url JWS.") from exc
 
 
+_SECONDS_RE = re.compile(r"(\d+)(?:\.(\d+))?S$")
+
+
+def _hundredths(duration: Any) -> Any:
+    """A duration with its seconds cut to 0.01 s: finer precision is not compared (IEEE 9274.1.1, 4.2.7)."""
+    if not isinstance(duration, str):
+        return duration
+    found = _SECONDS_RE.search(duration)
+    if found is None:
+        return duration
+    fraction = (found.group(2) or "")[:2].rstrip("0")
+    return duration[: found.start()] + found.group(1) + ("." + fraction if fraction else "") + "S"
+
+
 def _comparable(statement: dict[str, Any], keep_id: bool) -> dict[str, Any]:
     drop = {"authority", "stored", "version", "attachments"}
     if not keep_id:
         drop |= {"id"}
-    return {k: v for k, v in statement.items() if k not in drop}
+    out = {k: v for k, v in statement.items() if k not in drop}
+    result = out.get("result")
+    if isinstance(result, dict) and "duration" in result:
+        out["result"] = {**result, "duration": _hundredths(result["duration"])}
+    obj = out.get("object")
+    if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
+        out["object"] = _comparable(obj, keep_id=True)
+    return out
 
 
 def verify_signature(statement: dict[str, Any], jws: bytes) -> None:

@@ -10,9 +10,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.core.db import utcnow
-from saptah.core.errors import InvalidInput, NotAuthenticated, NotFound
+from saptah.core.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from saptah.core.security import new_token, same, token_hash
+from saptah.directory.models import Role
+from saptah.directory.schemas import Principal
 from saptah.lrs import repository as repo
 from saptah.lrs.models import LrsClient
 
@@ -36,6 +40,53 @@ class Caller:
         return "all" in self.scopes or scope in self.scopes
 
 
+PROVIDER_SCOPES = ("statements/write", "statements/read/mine", "state", "profile", "define")
+
+
+def provider_orgs(principal: Principal) -> list[int] | None:
+    """The provider organisations whose clients this person manages (None: every one, a national organiser)."""
+    if principal.is_national:
+        return None
+    ids = [s.org_id for s in principal.scopes if s.role == Role.CONTENT_PROVIDER and s.org_id is not None]
+    if not ids:
+        raise Forbidden("LRS credentials are managed by content providers and national organisers.")
+    return ids
+
+
+def issue_for(
+    session: Session, principal: Principal, *, name: str, org_id: int | None, scopes: list[str]
+) -> tuple[LrsClient, str]:
+    """A provider issues credentials for its own organisation with scopes it may hold; organisers any."""
+    mine = provider_orgs(principal)
+    chosen = [s for s in dict.fromkeys(scopes) if s]
+    if not chosen:
+        raise InvalidInput("Choose at least one scope.")
+    if mine is not None:
+        if org_id is None:
+            org_id = mine[0]
+        if org_id not in mine:
+            raise Forbidden("You can issue credentials only for your own organisation.")
+        outside = [s for s in chosen if s not in PROVIDER_SCOPES]
+        if outside:
+            raise Forbidden(f"Scope {outside[0]} is for national organisers; choose from {', '.join(PROVIDER_SCOPES)}.")
+    return create_client(session, name=name, org_id=org_id, scopes=" ".join(chosen), created_by=principal.person_id)
+
+
+def revoke_for(session: Session, principal: Principal, client_id: int) -> LrsClient:
+    """Revoke one of the principal's own clients (another organisation's is a 404)."""
+    mine = provider_orgs(principal)
+    client = repo.get_client(session, client_id)
+    if client is None or (mine is not None and client.org_id not in mine):
+        raise NotFound("No such LRS client.")
+    return revoke_client(session, client_id, actor_id=principal.person_id)
+
+
+def clients_for(session: Session, principal: Principal) -> list[LrsClient]:
+    """The clients the principal manages, newest first."""
+    mine = provider_orgs(principal)
+    return [c for c in repo.list_clients(session) if mine is None or c.org_id in mine]
+
+
 def create_client(
     session: Session, *, name: str, org_id: int | None, scopes: str = DEFAULT_SCOPES, created_by: int | None = None
 ) -> tuple[LrsClient, str]:
@@ -52,17 +103,32 @@ def create_client(
         name=name, key=key, secret_hash=token_hash(secret), org_id=org_id, scopes=scopes, created_by=created_by
     )
     repo.add(session, client)
+    audit.record(
+        session,
+        act=Act.LRS_CLIENT_CREATE,
+        actor_id=created_by,
+        org_id=org_id,
+        target=f"LRS client {client.id} ({key})",
+        details={"scopes": scopes},
+    )
     return client, secret
 
 
-def revoke_client(session: Session, client_id: int) -> LrsClient:
-    """Revoke a client's credentials at once."""
+def revoke_client(session: Session, client_id: int, *, actor_id: int | None = None) -> LrsClient:
+    """Revoke a client's credentials at once (actor None: the command line or the system)."""
     client = repo.get_client(session, client_id)
     if client is None:
         raise NotFound("No such LRS client.")
     if client.revoked_at is None:
         client.revoked_at = utcnow()
         session.flush()
+        audit.record(
+            session,
+            act=Act.LRS_CLIENT_REVOKE,
+            actor_id=actor_id,
+            org_id=client.org_id,
+            target=f"LRS client {client.id} ({client.key})",
+        )
     _AUTHENTICATED.clear()
     return client
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from saptah.core import jsonin
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from saptah.lrs.clients import Caller
@@ -97,9 +98,9 @@ def _is_json(content_type: str) -> bool:
 
 def _json_object(content: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{what} is not valid JSON.") from exc
+        value = jsonin.loads(content)
+    except jsonin.BadJSON as exc:
+        raise InvalidInput(f"{what} is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise InvalidInput(f"{what} must be a JSON object to be merged.")
     return value
@@ -115,14 +116,21 @@ def write(
     merge: bool,
     if_match: str | None,
     if_none_match: str | None,
+    version: str = "1.0.3",
 ) -> None:
     """PUT (replace) or POST (merge JSON objects) a document, honouring If-Match / If-None-Match."""
     _scope(caller, key)
     m = _model(key.kind)
     doc: Doc | None = session.scalars(select(m).where(*_where(key, True))).first()
     _check_preconditions(doc, if_match, if_none_match)
-    if not merge and doc is not None and key.kind != "state" and if_match is None and if_none_match is None:
-        raise Conflict("This document exists: send If-Match with its ETag (or If-None-Match: *) to replace it.")
+    if not merge and if_match is None and if_none_match is None:
+        # xAPI 1.0.3 part 3, 3.1 and IEEE 9274.1.1 4.1.4: a profile PUT must carry If-Match or If-None-Match,
+        # an existing document is never replaced blindly (2.0 extends this to state documents)
+        guarded = key.kind != "state" or version == "2.0.0"
+        if guarded and doc is not None:
+            raise Conflict("This document exists: send If-Match with its ETag (or If-None-Match: *) to replace it.")
+        if key.kind != "state":
+            raise InvalidInput("A profile PUT needs If-Match (the ETag you read) or If-None-Match: * (a new one).")
     if merge and _is_json(content_type):
         incoming = _json_object(content, "The posted document")
         if doc is not None:

@@ -59,7 +59,7 @@ def _ids_object(obj: dict[str, Any]) -> dict[str, Any]:
     if kind == "SubStatement":
         return ids_format(obj)
     if kind == "Activity":
-        return {"objectType": "Activity", "id": obj["id"]}
+        return {"id": obj["id"]}
     return dict(obj)
 
 
@@ -87,12 +87,54 @@ def ids_format(statement: dict[str, Any]) -> dict[str, Any]:
 
 
 def _pick_language(value: dict[str, str], languages: list[str]) -> dict[str, str]:
-    for lang in languages:
+    for lang in languages:  # the reader's languages best first; for each, an exact tag before a related one
         for tag, text in value.items():
-            if tag.lower() == lang or tag.lower().split("-")[0] == lang.split("-")[0]:
+            if tag.lower() == lang:
+                return {tag: text}
+        for tag, text in value.items():
+            if tag.lower().split("-")[0] == lang.split("-")[0]:
                 return {tag: text}
     first = next(iter(value.items()), None)
     return {first[0]: first[1]} if first else {}
+
+
+def with_definitions(statement: dict[str, Any], definitions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The statement with each activity it names carrying the LRS's canonical definition, where it has one."""
+
+    def activity(obj: Any) -> Any:
+        if isinstance(obj, dict) and obj.get("objectType", "Activity") == "Activity" and obj.get("id") in definitions:
+            return {**obj, "definition": definitions[obj["id"]]}
+        return obj
+
+    out = dict(statement)
+    obj = out.get("object")
+    if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
+        out["object"] = with_definitions(obj, definitions)
+    else:
+        out["object"] = activity(obj)
+    context = out.get("context")
+    if isinstance(context, dict) and isinstance(context.get("contextActivities"), dict):
+        acts = {
+            k: [activity(a) for a in v] if isinstance(v, list) else activity(v)
+            for k, v in context["contextActivities"].items()
+        }
+        out["context"] = {**context, "contextActivities": acts}
+    return out
+
+
+def activity_ids(statement: dict[str, Any]) -> list[str]:
+    """The ids of the activities a statement names (its object, a sub-statement's, context activities)."""
+    found: list[str] = []
+    obj = statement.get("object")
+    if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
+        found += activity_ids(obj)
+    elif isinstance(obj, dict) and obj.get("objectType", "Activity") == "Activity" and "id" in obj:
+        found.append(str(obj["id"]))
+    context = statement.get("context")
+    acts = context.get("contextActivities") if isinstance(context, dict) else None
+    for value in (acts or {}).values():
+        found += [str(a["id"]) for a in (value if isinstance(value, list) else [value]) if isinstance(a, dict)]
+    return found
 
 
 def canonical_format(value: Any, languages: list[str]) -> Any:
@@ -125,6 +167,33 @@ def accept_languages(header: str | None) -> list[str]:
             q = 0.0
         ranked.append((q, bits[0].lower()))
     return [lang for _q, lang in sorted(ranked, key=lambda r: -r[0])]
+
+
+def context_activities_as_lists(statement: dict[str, Any]) -> dict[str, Any] | None:
+    """The statement with each single context activity (and a sub-statement's) put in a list, as the LRS must
+    return them; None when every one is a list already (the usual case)."""
+    changed = False
+
+    def fix(stmt: dict[str, Any]) -> dict[str, Any]:
+        nonlocal changed
+        out = stmt
+        context = stmt.get("context")
+        if not isinstance(context, dict):
+            context = {}
+        acts = context.get("contextActivities")
+        if isinstance(acts, dict) and any(isinstance(v, dict) for v in acts.values()):
+            changed = True
+            lists = {k: [v] if isinstance(v, dict) else v for k, v in acts.items()}
+            out = {**stmt, "context": {**context, "contextActivities": lists}}
+        obj = stmt.get("object")
+        if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
+            sub = fix(obj)
+            if sub is not obj:
+                out = {**out, "object": sub}
+        return out
+
+    fixed = fix(statement)
+    return fixed if changed else None
 
 
 def merge_definition(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

@@ -4,13 +4,15 @@ A provider's content sends a statement per learner action, each request a handfu
 its own. Each app process queues the checked statements of the requests it receives; while its groups (up to
 IN_FLIGHT) are in the database the next ones gather, so under load a group holds as many requests as arrived
 meanwhile and at low load a request is stored at once, alone. Every request is answered only after its group has
-committed, with its own ids or its own 409 (`service.store_groups`); if the group's transaction fails, every
-request of it gets the error (nothing of them was stored), and the xAPI routes retry a transient one.
+committed, with its own ids or its own 409 (`service.store_groups`). If the group's transaction fails, nothing of
+it was stored and each of its requests is stored again alone, so a request that cannot be stored (or a transient
+failure, which the xAPI routes retry) fails only itself, never the others that happened to share its group.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,15 +68,28 @@ class GroupCommit:
                 if not group:
                     self.running -= 1
                     return
-            outcomes: list[list[str] | SaptahError] | list[BaseException]
+            outcomes: Sequence[list[str] | BaseException]
             try:
-                with unit_of_work(self.factory) as session:
-                    outcomes = service.store_groups(session, [(w.statements, w.caller) for w in group])
-            except BaseException as exc:  # the transaction failed: every request of the group gets the error
+                outcomes = self._store(group)
+            except Exception as exc:  # the group failed: maybe one request's fault, so each is stored alone
+                outcomes = [exc] if len(group) == 1 else [self._alone(w) for w in group]
+            except BaseException as exc:
                 outcomes = [exc] * len(group)
             for waiting, outcome in zip(group, outcomes, strict=True):
                 waiting.outcome = outcome
                 waiting.done.set()
+
+    def _store(self, group: list[_Waiting]) -> list[list[str] | SaptahError]:
+        with unit_of_work(self.factory) as session:
+            return service.store_groups(session, [(w.statements, w.caller) for w in group])
+
+    def _alone(self, waiting: _Waiting) -> list[str] | BaseException:
+        """A request of a failed group, in a transaction of its own: its ids, or the error that is its own."""
+        try:
+            outcome = self._store([waiting])[0]
+        except Exception as exc:
+            return exc
+        return outcome
 
 
 def group_commit(state: Any) -> GroupCommit:

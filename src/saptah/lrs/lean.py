@@ -15,10 +15,11 @@ from typing import Any
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from saptah.core import jsonin
 from saptah.core.errors import SaptahError
 from saptah.lrs import clients, service
 from saptah.lrs.group_commit import group_commit
-from saptah.lrs.xapi_http import VERSION, VERSION_RE
+from saptah.lrs.xapi_http import negotiate
 from saptah.web.lean import replay
 
 _HEADERS = (b"authorization", b"content-type", b"x-experience-api-version")
@@ -37,27 +38,30 @@ async def statements_lean(scope: Scope, receive: Receive, send: Send, routed: AS
         size += len(chunks[-1])
         more = message.get("more_body", False)
     raw = b"".join(chunks)
-    ids = None if more else await _store_plain(scope, state, raw)
-    if ids is None:
+    found = None if more else await _store_plain(scope, state, raw)
+    if found is None:
         await routed(scope, replay(raw, receive), send)
         return
+    ids, version = found
     answer = json.dumps(ids, ensure_ascii=False, separators=(",", ":")).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(answer)).encode()),
-        (b"x-experience-api-version", VERSION.encode()),
+        (b"x-experience-api-version", version.encode()),
     ]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": answer})
 
 
-async def _store_plain(scope: Scope, state: Any, raw: bytes) -> list[str] | None:
-    """The stored ids, or None when the request is not the plain case or was not stored."""
+async def _store_plain(scope: Scope, state: Any, raw: bytes) -> tuple[list[str], str] | None:
+    """The stored ids and the answer's xAPI version, or None when the request is not the plain case or was not
+    stored."""
     found: dict[bytes, str] = {}
     for name, value in scope["headers"]:
         if name in _HEADERS and name not in found:
             found[name] = value.decode("latin-1")
-    if scope["query_string"] or not VERSION_RE.match(found.get(b"x-experience-api-version", "")):
+    version = negotiate(found.get(b"x-experience-api-version"))
+    if scope["query_string"] or version is None:
         return None
     if found.get(b"content-type", "").split(";", 1)[0].strip().lower() != "application/json":
         return None
@@ -66,12 +70,12 @@ async def _store_plain(scope: Scope, state: Any, raw: bytes) -> list[str] | None
     if caller is None:
         return None
     try:
-        checked = service.check_statements(json.loads(raw), caller)
-    except (ValueError, SaptahError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        checked = service.check_statements(jsonin.loads(raw), caller, version=version)
+    except (ValueError, SaptahError):  # refused JSON (jsonin.BadJSON) is a ValueError: the routed endpoint says why
         return None
     if not service.groupable(checked, caller, {}):
         return None
     try:
-        return await anyio.to_thread.run_sync(group_commit(state).store, checked, caller)
+        return await anyio.to_thread.run_sync(group_commit(state).store, checked, caller), version
     except Exception:  # a 409 or a failed group: the routed endpoint answers (and retries) it as before
         return None

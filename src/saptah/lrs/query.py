@@ -12,10 +12,11 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from saptah.core import jsonin
 from saptah.core.errors import Forbidden, InvalidInput, NotFound
 from saptah.lrs import repository as repo
 from saptah.lrs.clients import Caller
-from saptah.lrs.formats import canonical_format, ids_format
+from saptah.lrs.formats import activity_ids, canonical_format, ids_format, with_definitions
 from saptah.lrs.schemas import IRI_RE, UUID_RE, Agent, Group, parse_timestamp
 
 MAX_LIMIT = 500
@@ -57,7 +58,7 @@ def parse_agent(text: str) -> str:
     from saptah.lrs.formats import ifi
 
     try:
-        data = json.loads(text)
+        data = jsonin.loads(text)
     except ValueError as exc:
         raise InvalidInput("agent must be a JSON Agent or identified Group.") from exc
     if not isinstance(data, dict):
@@ -180,16 +181,22 @@ def single(session: Session, caller: Caller, statement_id: str, *, voided: bool)
     return row.body, row.stored
 
 
-def render(bodies: list[str], fmt: str, languages: list[str]) -> list[str]:
-    """Statements in the asked format, as JSON text."""
+def render(session: Session, bodies: list[str], fmt: str, languages: list[str]) -> list[str]:
+    """Statements in the asked format, as JSON text. `canonical` gives each activity the LRS's canonical
+    definition (merged from every statement that defined it) cut to the reader's best language."""
     if fmt == "exact":
         return bodies
-    out = []
-    for body in bodies:
-        data = json.loads(body)
-        data = ids_format(data) if fmt == "ids" else canonical_format(data, languages)
-        out.append(json.dumps(data, separators=(",", ":"), ensure_ascii=False))
-    return out
+    statements = [json.loads(body) for body in bodies]
+    if fmt == "ids":
+        return [json.dumps(ids_format(s), separators=(",", ":"), ensure_ascii=False) for s in statements]
+    wanted = sorted({i for s in statements for i in activity_ids(s)})
+    definitions = {i: json.loads(row.definition) for i, row in repo.activities(session, wanted).items()}
+    return [
+        json.dumps(
+            canonical_format(with_definitions(s, definitions), languages), separators=(",", ":"), ensure_ascii=False
+        )
+        for s in statements
+    ]
 
 
 def attachment_hashes(bodies: list[str]) -> list[str]:

@@ -7,12 +7,34 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, exists, func, literal_column, or_, select, tuple_, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from saptah.core import bulk
 from saptah.directory.models import Person
-from saptah.lrs.models import Activity, Attachment, Cmi5Session, LrsClient, Statement, StatementRelated
+from saptah.lrs.models import (
+    Activity,
+    AgentProfile,
+    Attachment,
+    Cmi5Session,
+    LrsClient,
+    StateDocument,
+    Statement,
+    StatementRelated,
+)
 
 STATEMENTS: Table = Statement.__table__  # type: ignore[assignment]
 RELATED: Table = StatementRelated.__table__  # type: ignore[assignment]
@@ -122,12 +144,24 @@ def get_person(session: Session, person_id: int) -> Person | None:
     return session.get(Person, person_id)
 
 
+def people_with_accounts(session: Session, person_ids: Sequence[int]) -> list[Any]:
+    """(id, external_system_name, external_system_id) of those of these people who have both."""
+    stmt = select(Person.id, Person.external_system_name, Person.external_system_id).where(
+        bulk.among(session, Person.id, person_ids),
+        Person.external_system_name.is_not(None),
+        Person.external_system_id.is_not(None),
+    )
+    return list(session.execute(stmt).all())
+
+
 def unmatched_for(session: Session, actor_ifis: Sequence[str]) -> list[Statement]:
     """Stored statements of these actors that are not yet matched to a person."""
+    if not actor_ifis:
+        return []
     return list(
         session.scalars(
             select(Statement)
-            .where(Statement.actor_ifi.in_(actor_ifis), Statement.person_id.is_(None))
+            .where(bulk.among(session, Statement.actor_ifi, actor_ifis), Statement.person_id.is_(None))
             .order_by(Statement.id)
         )
     )
@@ -312,3 +346,26 @@ def insert_activities(session: Session, rows: list[dict[str, Any]]) -> None:
         index_elements=["activity_id"]
     )
     session.execute(stmt, rows)
+
+
+def statements_of(session: Session, person_id: int, actor_ifis: Sequence[str]) -> list[Statement]:
+    """Every statement of a person: matched to them, or by one of their agent identifiers (an erasure).
+
+    Statements have no person index (no hot path reads them by person), so this scans them: it serves an
+    erasure, a rare act of a national organiser.
+    """
+    stmt = select(Statement).where(or_(Statement.person_id == person_id, Statement.actor_ifi.in_(actor_ifis)))
+    return list(session.scalars(stmt))
+
+
+def replace_related_agents(session: Session, old: Sequence[str], new: str) -> None:
+    """Point the related-agent index from a person's old identifiers to their new one."""
+    session.execute(
+        update(StatementRelated).where(StatementRelated.kind == "a", StatementRelated.value.in_(old)).values(value=new)
+    )
+
+
+def delete_agent_documents(session: Session, agent_ifis: Sequence[str]) -> None:
+    """Remove the state and agent-profile documents of these agents."""
+    session.execute(delete(StateDocument).where(StateDocument.agent_ifi.in_(agent_ifis)))
+    session.execute(delete(AgentProfile).where(AgentProfile.agent_ifi.in_(agent_ifis)))

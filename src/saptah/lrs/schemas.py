@@ -1,4 +1,7 @@
-"""Strict xAPI 1.0.3 data models: every structural rule of the spec, unknown properties refused."""
+"""Strict xAPI data models (1.0.3, and 2.0 = IEEE 9274.1.1): every structural rule, unknown properties refused.
+
+The version a statement is checked against comes in the validation context (`{"version": "2.0.0"}`); the models
+differ only where 2.0 added to the data model (context agents and groups)."""
 
 from __future__ import annotations
 
@@ -6,15 +9,26 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    model_validator,
+)
 
 IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
 LANG_RE = re.compile(r"^(?:[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*|\*)$")
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$")
 SHA1_RE = re.compile(r"^[0-9a-fA-F]{40}$")
 EMAIL_RE = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
+# ISO 8601 durations: PnYnMnDTnHnMnS, or weeks alone (PnW: weeks combine with no other unit).
 DURATION_RE = re.compile(
-    r"^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$"
+    r"^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$"
+    r"|^P\d+(\.\d+)?W$"
 )
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
@@ -67,7 +81,7 @@ def _duration(value: str) -> str:
 def parse_timestamp(value: str) -> datetime:
     """An ISO 8601 timestamp, refusing the '-00:00' offset the spec forbids; one without an offset is read as UTC
     (xAPI 1.0.3 part 2, 4.5: the LRS may interpret it so)."""
-    if not TIMESTAMP_RE.match(value) or value.endswith("-00:00") or value.endswith("-0000"):
+    if not TIMESTAMP_RE.match(value) or value.endswith(("-00:00", "-0000", "-00")):
         raise ValueError(f"'{value}' is not an ISO 8601 timestamp")
     text = value[:-1] + "+00:00" if value.endswith("Z") else value
     if re.search(r"[+-]\d{2}$", text):
@@ -294,6 +308,27 @@ class ContextActivities(Strict):
     other: Activity | list[Activity] | None = None
 
 
+class ContextAgent(Strict):
+    """xAPI 2.0: an agent relevant to the statement's context, and the activity types it is relevant to."""
+
+    objectType: Literal["contextAgent"]
+    agent: Agent
+    relevantTypes: Annotated[list[IRI], Field(min_length=1)] | None = None
+
+
+class ContextGroup(Strict):
+    """xAPI 2.0: a group relevant to the statement's context, and the activity types it is relevant to."""
+
+    objectType: Literal["contextGroup"]
+    group: Group
+    relevantTypes: Annotated[list[IRI], Field(min_length=1)] | None = None
+
+
+def is_v2(info: ValidationInfo) -> bool:
+    """True when the statement is checked against xAPI 2.0."""
+    return isinstance(info.context, dict) and info.context.get("version") == "2.0.0"
+
+
 class Context(Strict):
     """The context of a statement."""
 
@@ -301,6 +336,8 @@ class Context(Strict):
     instructor: Actor | None = None
     team: Group | None = None
     contextActivities: ContextActivities | None = None
+    contextAgents: list[ContextAgent] | None = None
+    contextGroups: list[ContextGroup] | None = None
     revision: str | None = None
     platform: str | None = None
     language: str | None = None
@@ -308,9 +345,13 @@ class Context(Strict):
     extensions: Extensions | None = None
 
     @model_validator(mode="after")
-    def _language(self) -> Context:
+    def _language(self, info: ValidationInfo) -> Context:
         if self.language is not None and not LANG_RE.match(self.language):
             raise ValueError(f"context language '{self.language}' is not an RFC 5646 tag")
+        if (self.contextAgents is not None or self.contextGroups is not None) and not is_v2(info):
+            raise ValueError(
+                "contextAgents and contextGroups are xAPI 2.0 properties (send X-Experience-API-Version 2.0.0)"
+            )
         return self
 
 
@@ -395,5 +436,7 @@ class Statement(_StatementBase):
     def _parts(self) -> Statement:
         if self.verb.id == VOIDED and not isinstance(self.object, StatementRef):
             raise ValueError("a voiding statement's object must be a StatementRef")
+        if isinstance(self.authority, Group) and (self.authority.ifi_count() or len(self.authority.member or []) != 2):
+            raise ValueError("a Group authority must be anonymous with exactly two Agents (an OAuth consumer and user)")
         _check_context_rules(self.object, self.context)
         return self

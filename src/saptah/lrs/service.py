@@ -6,7 +6,7 @@ import hashlib
 import json
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,7 @@ from saptah.core.errors import Conflict, Forbidden, InvalidInput, SaptahError
 from saptah.lrs import repository as repo
 from saptah.lrs.attachments import Part, check_attachments
 from saptah.lrs.clients import Caller
-from saptah.lrs.formats import dumps, ifi, iso, merge_definition
+from saptah.lrs.formats import context_activities_as_lists, dumps, ifi, iso, merge_definition
 from saptah.lrs.models import Attachment
 from saptah.lrs.schemas import VOIDED, Statement, parse_timestamp
 
@@ -31,14 +31,14 @@ PROGRESS_EXT = "https://w3id.org/xapi/cmi5/result/extensions/progress"
 AFTER_STORE: list[Callable[[Session, Caller, list[dict[str, Any]]], None]] = []
 
 
-def validate(raw: Any) -> list[dict[str, Any]]:
-    """Statements from a request body (one or a list), each checked against the spec."""
+def validate(raw: Any, version: str = "1.0.3") -> list[dict[str, Any]]:
+    """Statements from a request body (one or a list), each checked against the spec of `version`."""
     items = raw if isinstance(raw, list) else [raw]
     if not items:
         raise InvalidInput("The request holds no statements.")
     for index, item in enumerate(items):
         try:
-            Statement.model_validate(item)
+            Statement.model_validate(item, context={"version": version})
         except ValidationError as exc:
             raise InvalidInput(f"statement[{index}]: {_explain(exc)}") from None
     return items
@@ -126,6 +126,10 @@ def _prepare(statement: dict[str, Any], caller: Caller, stored: datetime) -> _Pr
     if "timestamp" not in statement:
         extra["timestamp"] = extra["stored"]
     content_hash, text = _encoded(statement, extra)
+    listed = context_activities_as_lists(statement)
+    if listed is not None:  # stored as the LRS returns it; the hash stays that of the statement as sent
+        statement = listed
+        text = _encoded(listed, extra)[1]
     body = {**statement, **extra}
     obj = body["object"]
     kind = obj.get("objectType", "Activity")
@@ -151,13 +155,18 @@ def _prepare(statement: dict[str, Any], caller: Caller, stored: datetime) -> _Pr
 
 
 def check_statements(
-    raw: Any, caller: Caller, *, parts: dict[str, Part] | None = None, put_id: str | None = None
+    raw: Any,
+    caller: Caller,
+    *,
+    parts: dict[str, Part] | None = None,
+    put_id: str | None = None,
+    version: str = "1.0.3",
 ) -> list[dict[str, Any]]:
     """A request's statements checked against the spec and the caller's rights, each with its (lower-case) id;
     nothing is read from the database, so a refusal (400/403) is the request's own."""
     if not caller.may("statements/write"):
         raise Forbidden("These credentials may not write statements.")
-    statements = validate(raw)
+    statements = validate(raw, version)
     if put_id is not None:
         if len(statements) != 1 or not isinstance(raw, dict):
             raise InvalidInput("PUT takes exactly one statement.")
@@ -166,6 +175,8 @@ def check_statements(
         statements = [{**raw, "id": put_id}]
     statements = [s if "id" in s else {**s, "id": str(uuid.uuid4())} for s in statements]
     statements = [{**s, "id": s["id"].lower()} for s in statements]
+    if version != "1.0.3":  # a statement without a version is stored with the version it was sent in
+        statements = [s if "version" in s else {**s, "version": version} for s in statements]
     if caller.cmi5_session_id is not None:
         from saptah.lrs import cmi5
 
@@ -184,9 +195,10 @@ def store_statements(
     *,
     parts: dict[str, Part] | None = None,
     put_id: str | None = None,
+    version: str = "1.0.3",
 ) -> list[str]:
     """Validate and store statements all-or-nothing; returns their ids (re-sent identical ones included)."""
-    statements = check_statements(raw, caller, parts=parts, put_id=put_id)
+    statements = check_statements(raw, caller, parts=parts, put_id=put_id, version=version)
     return store_checked(session, statements, caller, parts=parts)
 
 
@@ -444,17 +456,17 @@ def learning_event(body: dict[str, Any], person_id: int, at: datetime) -> signal
     )
 
 
-def match_onboarded(session: Session, event: signals.PersonOnboarded) -> None:
-    """A new person: claim their earlier statements (by e-mail or account) and announce them."""
-    person = repo.get_person(session, event.person_id)
-    actors = ["mbox:mailto:" + event.email.lower()]
-    if person is not None and person.external_system_name and person.external_system_id:
-        actors.append(f"account:{person.external_system_name}|{person.external_system_id}")
+def match_onboarded(session: Session, onboarded: Sequence[signals.PersonOnboarded]) -> None:
+    """New people: claim their earlier statements (by e-mail or account) and announce them, one look-up for all."""
+    owner = {"mbox:mailto:" + e.email.lower(): e.person_id for e in onboarded}
+    for person in repo.people_with_accounts(session, [e.person_id for e in onboarded]):
+        owner[f"account:{person.external_system_name}|{person.external_system_id}"] = person.id
     events = []
-    for row in repo.unmatched_for(session, actors):
-        row.person_id = event.person_id
+    for row in repo.unmatched_for(session, list(owner)):
+        person_id = owner[row.actor_ifi or ""]
+        row.person_id = person_id
         if not row.voided:
-            learning = learning_event(json.loads(row.body), event.person_id, row.timestamp)
+            learning = learning_event(json.loads(row.body), person_id, row.timestamp)
             if learning is not None:
                 events.append(learning)
     session.flush()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from saptah.core import signals
-from saptah.lrs import service
+from saptah.lrs import erasure, service
 from saptah.web.i18n import N_
 
-NAV_ENTRY = (N_("LRS clients"), "/lrs/clients", ("national_organiser",))
+NAV_ENTRY = (N_("LRS clients"), "/lrs/clients", ("national_organiser", "content_provider"))
 
 
 def _on_onboarded(session: object, event: signals.PersonOnboarded) -> None:
-    service.match_onboarded(session, event)  # type: ignore[arg-type]
+    # a bulk upload announces thousands at once inside signals.batch: one look-up for the lot
+    signals.collect(session, "lrs.onboarded", [event], service.match_onboarded)  # type: ignore[arg-type]
 
 
 def register() -> None:
@@ -19,6 +20,7 @@ def register() -> None:
     from saptah.web.templating import NAV
 
     signals.subscribe(signals.PersonOnboarded, _on_onboarded)
+    signals.subscribe(signals.PersonErased, erasure.forget_actor)
     if NAV_ENTRY not in NAV:
         NAV.append(NAV_ENTRY)
     if cmi5.after_store not in service.AFTER_STORE:

@@ -18,11 +18,31 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction
 
+from saptah.core.db import utcnow
 from saptah.core.errors import InvalidInput, PayloadTooLarge, SaptahError
 from saptah.lrs import clients
+from saptah.lrs.formats import iso
 
-VERSION = "1.0.3"
-VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
+VERSION = "1.0.3"  # the answer's version when a request names none (see docs/lrs.md, "Versions")
+V2 = "2.0.0"
+# The version a request asks for (its X-Experience-API-Version header) -> the version it is answered in.
+VERSIONS = {"1.0": VERSION, "2.0": V2}
+_VERSION_RE = re.compile(r"^([12]\.0)(?:\.\d+)?$")
+
+
+def negotiate(header: str | None) -> str | None:
+    """The version ("1.0.3" or "2.0.0") a request's X-Experience-API-Version header asks for; None if unsupported."""
+    if header is None:
+        return None
+    found = _VERSION_RE.match(header)
+    return VERSIONS[found.group(1)] if found else None
+
+
+def version_of(request: Request) -> str:
+    """The xAPI version this request is answered in."""
+    return getattr(request.state, "xapi_version", VERSION)
+
+
 HEADER_FIELDS = {
     "authorization",
     "x-experience-api-version",
@@ -47,10 +67,15 @@ async def _read_limited(request: Request, limit: int) -> bytes:
 
 
 def _alternate(request: Request, body: bytes) -> tuple[Request, bytes]:
-    """Rewrite an alternate-syntax request (POST ?method=X with a form) into the request it stands for."""
+    """Rewrite an alternate-syntax request (POST ?method=X with a form) into the request it stands for (xAPI
+    1.0.3 only: xAPI 2.0 dropped the syntax, so a 2.0 request with `method` is refused)."""
     params = dict(parse_qsl(request.url.query, keep_blank_values=True))
-    if request.method != "POST" or "method" not in params:
+    if "method" not in params:
         return request, body
+    if negotiate(request.headers.get("x-experience-api-version")) == V2:
+        raise InvalidInput("xAPI 2.0 has no alternate request syntax: send the request with its own method.")
+    if request.method != "POST":
+        raise InvalidInput("The alternate request syntax is a POST with the method query parameter.")
     if len(params) > 1:
         raise InvalidInput("With the alternate request syntax, 'method' must be the only query parameter.")
     method = params["method"].upper()
@@ -60,11 +85,15 @@ def _alternate(request: Request, body: bytes) -> tuple[Request, bytes]:
         raise InvalidInput("The alternate request syntax needs application/x-www-form-urlencoded.")
     form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     content = form.pop("content", "").encode()
-    headers = {k: v for k, v in form.items() if k.lower() in HEADER_FIELDS}
+    # The form's header fields stand in for (or add to) the request's own headers.
+    headers = {k: v for k, v in request.headers.items() if k not in ("content-type", "content-length")}
+    headers.update((k.lower(), v) for k, v in form.items() if k.lower() in HEADER_FIELDS)
+    if negotiate(headers.get("x-experience-api-version")) == V2:
+        raise InvalidInput("xAPI 2.0 has no alternate request syntax: send the request with its own method.")
     rest = {k: v for k, v in form.items() if k.lower() not in HEADER_FIELDS}
-    if "content-type" not in {k.lower() for k in headers} and content:
-        headers["Content-Type"] = "application/json"
-    raw_headers = [(k.lower().encode(), v.encode()) for k, v in headers.items() if k.lower() != "content-length"]
+    if "content-type" not in headers and content:
+        headers["content-type"] = "application/json"
+    raw_headers = [(k.encode(), v.encode()) for k, v in headers.items() if k != "content-length"]
     raw_headers.append((b"content-length", str(len(content)).encode()))
     scope = dict(request.scope)
     scope.update(method=method, headers=raw_headers, query_string=urlencode(rest).encode())
@@ -125,24 +154,28 @@ class XapiRoute(APIRoute):
         original = super().get_route_handler()
 
         async def handler(request: Request) -> Response:
+            request.state.xapi_version = negotiate(request.headers.get("x-experience-api-version")) or VERSION
             try:
                 limit = request.app.state.settings.max_upload_mb * 1024 * 1024
                 body = await _read_limited(request, limit)
                 request, body = _alternate(request, body)
                 request._body = body  # the body dependency and handlers read this cached copy
+                asked = request.headers.get("x-experience-api-version")
+                request.state.xapi_version = negotiate(asked) or VERSION
                 if not request.url.path.endswith("/about"):
-                    version = request.headers.get("x-experience-api-version")
-                    if not version:
+                    if not asked:
                         raise InvalidInput("The X-Experience-API-Version header is required.")
-                    if not VERSION_RE.match(version):
-                        raise InvalidInput(f"X-Experience-API-Version {version} is not supported; use 1.0.3.")
+                    if negotiate(asked) is None:
+                        raise InvalidInput(f"X-Experience-API-Version {asked} is not supported; use 1.0.3 or 2.0.0.")
                 response = await _with_retries(original, request)
             except SaptahError as exc:
                 body_json = {"error": {"code": exc.code, "message": exc.message}}
                 response = JSONResponse(body_json, status_code=exc.status_code)
                 if exc.status_code == 401:
                     response.headers["WWW-Authenticate"] = 'Basic realm="xapi"'
-            response.headers["X-Experience-API-Version"] = VERSION
+                if request.method in ("GET", "HEAD") and request.url.path.endswith("/statements"):
+                    response.headers["X-Experience-API-Consistent-Through"] = iso(utcnow())
+            response.headers["X-Experience-API-Version"] = version_of(request)
             return response
 
         return handler

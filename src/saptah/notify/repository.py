@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session
 
+from saptah.core import bulk
 from saptah.notify.models import OutboxMessage
 
 
@@ -43,3 +45,28 @@ def stuck_sending(session: Session, before: datetime) -> list[OutboxMessage]:
     """Messages claimed for sending before a moment and never finished (a crashed sender)."""
     stmt = select(OutboxMessage).where(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at < before)
     return list(session.scalars(stmt))
+
+
+def delete_to(session: Session, address: str) -> int:
+    """Remove every message to an address, sent or not (an erasure); returns how many."""
+    result = session.execute(delete(OutboxMessage).where(OutboxMessage.to_addr == address))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def add_many(session: Session, rows: list[dict[str, Any]], *, fresh_keys: bool = False) -> None:
+    """Insert queued messages in one statement; a row whose dedupe key is taken is skipped (unless the keys are
+    known to be new: then a plain COPY)."""
+    table: Table = OutboxMessage.__table__  # type: ignore[assignment]
+    if fresh_keys:
+        bulk.copy_rows(session, table, rows)
+        return
+    stmt, params = bulk.insert_rows(session, table, rows)
+    bulk.run(session, stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), params)
+
+
+def count_keys(session: Session, keys: list[str]) -> int:
+    """How many of these dedupe keys are queued or sent already."""
+    if not keys:
+        return 0
+    stmt = select(func.count()).where(bulk.among(session, OutboxMessage.dedupe_key, keys))
+    return int(session.scalar(stmt) or 0)

@@ -116,3 +116,11 @@ def run_sender(factory: sessionmaker[Session], settings: Settings) -> int:
     """One pass of the sender in its own transaction (rows are locked while they are sent)."""
     with unit_of_work(factory) as session:
         return send_due(session, settings, checkpoint=session.commit)
+
+
+def register() -> None:
+    """Subscribe to PersonErased (idempotent)."""
+    from saptah.core import signals
+    from saptah.notify import service
+
+    signals.subscribe(signals.PersonErased, service.forget_recipient)

@@ -49,6 +49,31 @@ def create_plan(body: PlanIn, db: DB, principal: CurrentPrincipal) -> PlanOut:
     return plan_out(db, service.create_plan(db, principal, body))
 
 
+@router.get("/plans/audience-count")
+def audience_count(
+    db: DB,
+    principal: CurrentPrincipal,
+    owner_org_code: Annotated[str, Query(max_length=40)] = "",
+    audience_org_code: Annotated[str, Query(max_length=40)] = "",
+    groups: Annotated[list[str] | None, Query()] = None,
+    designations: Annotated[list[str] | None, Query()] = None,
+    tags: Annotated[str, Query(max_length=1000)] = "",
+    joined_after: Annotated[str, Query(max_length=10)] = "",
+) -> dict[str, int]:
+    """How many people an audience (as the new-plan form describes it) reaches today, before the plan is saved."""
+    from saptah.plans.pages import audience_in
+
+    data = audience_in(
+        owner_org_code=owner_org_code,
+        audience_org_code=audience_org_code,
+        groups=groups,
+        designations=designations,
+        tags=tags,
+        joined_after=joined_after,
+    )
+    return {"people": service.audience_count(db, principal, data)}
+
+
 @router.get("/plans/{plan_id}", response_model=PlanOut)
 def get_plan(plan_id: int, db: DB, principal: CurrentPrincipal) -> PlanOut:
     """A plan version you may see."""

@@ -25,7 +25,6 @@ def remind(
     from saptah.core.db import unit_of_work
     from saptah.jobs import service as jobs
     from saptah.plans import tasks
-    from saptah.wiring import wire
 
     try:
         today = date.fromisoformat(on) if on else None
@@ -33,7 +32,6 @@ def remind(
         console.print("[red]Error:[/red] --date must be YYYY-MM-DD.")
         raise typer.Exit(2) from exc
     settings = _settings()
-    wire()
     with _errors(), unit_of_work(factory_for(settings)) as session:
         if enqueue:
             payload = {"today": today.isoformat()} if today else {}

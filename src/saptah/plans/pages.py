@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 
+from saptah.catalog import service as catalog
 from saptah.core.db import utcnow
 from saptah.core.errors import InvalidInput, NotFound
 from saptah.core.exports import to_csv, to_xlsx
@@ -92,6 +93,7 @@ def compliance(
     plans = [p for p in repo.plans_in_scope(db, paths) if p.status == PlanStatus.PUBLISHED.value]
     ctx: dict[str, object] = {"plans": plans, "plan": None, "org": org, "state": state, "q": q, "page": page}
     ctx["statuses"] = list(ItemStatus)
+    ctx["org_choices"] = directory.orgs_in_scope(db, principal)
     if plan is not None:
         chosen = service.visible_plan(db, principal, plan)
         org_path = directory.org_by_code(db, org).path if org.strip() else None
@@ -145,6 +147,7 @@ def compliance_export(
     if fmt not in ("csv", "xlsx"):
         raise NotFound("Exports are CSV or XLSX.")
     scope = _export_scope(db, principal, plan, org, state_text, q)
+    service.record_export(db, principal, scope, fmt)
     rows = export_rows_for(db, scope)
     name = export_name(scope, fmt)
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
@@ -170,23 +173,91 @@ def prepare_xlsx(
 ) -> Response:
     """Queue a large XLSX export; its page shows progress and then the download."""
     scope = _export_scope(db, principal, plan, org, state_text, q)
+    service.record_export(db, principal, scope, "xlsx")
     job = jobs.enqueue(db, kind=EXPORT_JOB_KIND, payload=scope, created_by=principal.person_id)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+def _plans_ctx(db: DB, principal: CurrentPrincipal) -> dict[str, Any]:
+    directory.require_admin(principal)
+    paths = directory.admin_paths(principal)
+    orgs = [s for s in principal.scopes if s.org_id is not None and s.role in (Role.MDO_ADMIN, Role.MDO_LEADER)]
+    owners = [directory.repo.get_org(db, s.org_id) for s in orgs if s.org_id is not None]
+    return {
+        "plans": repo.plans_in_scope(db, paths),
+        "owners": list({o.id: o for o in owners if o}.values()),
+        "national": principal.is_national,
+        "groups": [g.value for g in Group],
+        "orgs": directory.orgs_in_scope(db, principal),
+        "designations": service.audience_choices(db, principal),
+        "chosen": {},
+    }
 
 
 @router.get("/plans", response_class=HTMLResponse)
 def plans(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
     """Plans of the admin's organisations and those reaching into them; a form for a new one."""
-    directory.require_admin(principal)
-    paths = directory.admin_paths(principal)
-    orgs = [s for s in principal.scopes if s.org_id is not None and s.role in (Role.MDO_ADMIN, Role.MDO_LEADER)]
-    owners = [directory.repo.get_org(db, s.org_id) for s in orgs if s.org_id is not None]
-    ctx = {
-        "plans": repo.plans_in_scope(db, paths),
-        "owners": list({o.id: o for o in owners if o}.values()),
-        "national": principal.is_national,
-        "groups": [g.value for g in Group],
-    }
+    return render(request, "plans.html", _plans_ctx(db, principal))
+
+
+def audience_in(
+    *,
+    title: str = "",
+    owner_org_code: str = "",
+    audience_org_code: str = "",
+    groups: list[str] | None = None,
+    designations: list[str] | None = None,
+    tags: str = "",
+    joined_after: str = "",
+    circular_ref: str = "",
+    circular_date: str = "",
+    reminder_days: str = "7, 1",
+) -> PlanIn:
+    """The new-plan form (or just its audience part) as a PlanIn; a field it gets wrong is a clear 400."""
+    try:
+        days = [int(x) for x in _split(reminder_days)]
+    except ValueError as exc:
+        raise InvalidInput("Reminder days are whole numbers separated by commas, such as 7, 1.") from exc
+    return _valid(
+        PlanIn,
+        title=title or "Audience",
+        owner_org_code=owner_org_code or None,
+        circular_ref=circular_ref or None,
+        circular_date=_date(circular_date, "Circular date"),
+        audience_org_code=audience_org_code or None,
+        groups=groups or [],
+        designations=[d for text in designations or [] for d in _split(text)],
+        tags=_split(tags),
+        joined_after=_date(joined_after, "Joined after"),
+        reminder_days=days,
+    )
+
+
+@router.get("/plans/audience", response_class=HTMLResponse)
+def audience(
+    request: Request,
+    db: DB,
+    principal: CurrentPrincipal,
+    title: Annotated[str, Query(max_length=300)] = "",
+    owner_org_code: Annotated[str, Query(max_length=40)] = "",
+    audience_org_code: Annotated[str, Query(max_length=40)] = "",
+    groups: Annotated[list[str] | None, Query()] = None,
+    designations: Annotated[list[str] | None, Query()] = None,
+    tags: Annotated[str, Query(max_length=1000)] = "",
+    joined_after: Annotated[str, Query(max_length=10)] = "",
+    circular_ref: Annotated[str, Query(max_length=300)] = "",
+    circular_date: Annotated[str, Query(max_length=10)] = "",
+    reminder_days: Annotated[str, Query(max_length=40)] = "7, 1",
+    csrf_token: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """The new-plan form again, as filled in, with how many people its audience reaches (works without JS)."""
+    fields = {
+        "title": title, "owner_org_code": owner_org_code, "audience_org_code": audience_org_code,
+        "groups": groups or [], "designations": designations or [], "tags": tags, "joined_after": joined_after,
+        "circular_ref": circular_ref, "circular_date": circular_date, "reminder_days": reminder_days,
+    }  # fmt: skip
+    count = service.audience_count(db, principal, audience_in(**fields))  # type: ignore[arg-type]
+    ctx = _plans_ctx(db, principal) | {"chosen": fields, "count": count}
     return render(request, "plans.html", ctx)
 
 
@@ -200,29 +271,26 @@ def create(
     circular_date: Annotated[str, Form()] = "",
     audience_org_code: Annotated[str, Form()] = "",
     groups: Annotated[list[str] | None, Form()] = None,
-    designations: Annotated[str, Form()] = "",
+    designations: Annotated[list[str] | None, Form()] = None,
     tags: Annotated[str, Form()] = "",
     joined_after: Annotated[str, Form()] = "",
     reminder_days: Annotated[str, Form()] = "7, 1",
 ) -> Response:
     """Draft a plan from the form."""
-    try:
-        days = [int(x) for x in _split(reminder_days)]
-    except ValueError as exc:
-        raise InvalidInput("Reminder days are whole numbers separated by commas, such as 7, 1.") from exc
-    data = _valid(
-        PlanIn,
+    data = audience_in(
         title=title,
-        owner_org_code=owner_org_code or None,
-        circular_ref=circular_ref or None,
-        circular_date=_date(circular_date, "Circular date"),
-        audience_org_code=audience_org_code or None,
-        groups=groups or [],
-        designations=_split(designations),
-        tags=_split(tags),
-        joined_after=_date(joined_after, "Joined after"),
-        reminder_days=days,
+        owner_org_code=owner_org_code,
+        circular_ref=circular_ref,
+        circular_date=circular_date,
+        audience_org_code=audience_org_code,
+        groups=groups,
+        designations=designations,
+        tags=tags,
+        joined_after=joined_after,
+        reminder_days=reminder_days,
     )
+    if not title.strip():
+        raise InvalidInput("Title: give the plan a title.")
     plan = service.create_plan(db, principal, data)
     return RedirectResponse(f"/plans/{plan.id}", status_code=303)
 
@@ -237,7 +305,13 @@ def _date(text: str, label: str) -> date | None:
 
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
-def plan_page(request: Request, db: DB, principal: CurrentPrincipal, plan_id: int) -> Response:
+def plan_page(
+    request: Request,
+    db: DB,
+    principal: CurrentPrincipal,
+    plan_id: int,
+    course_q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
     """A plan version: its items, audience, history; forms to edit a draft and to publish."""
     plan = service.visible_plan(db, principal, plan_id)
     out = plan_out(db, plan)
@@ -255,6 +329,9 @@ def plan_page(request: Request, db: DB, principal: CurrentPrincipal, plan_id: in
         "may_author": service.may_author(db, principal, plan),
         "may_publish": may_publish,
         "deadline_text": deadline_text,
+        "course_q": course_q,
+        "picks": catalog.pick(db, course_q) if course_q.strip() else [],
+        "reach": service.plan_audience_count(db, plan) if plan.status == PlanStatus.DRAFT.value else None,
     }
     return render(request, "plan.html", ctx)
 
@@ -264,7 +341,7 @@ def add_item(
     db: DB,
     principal: CurrentPrincipal,
     plan_id: int,
-    course_codes: Annotated[str, Form()] = "",
+    course_codes: Annotated[list[str] | None, Form()] = None,
     program_code: Annotated[str, Form()] = "",
     choose_k: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "mandatory",
@@ -283,7 +360,7 @@ def add_item(
     days = int(deadline_days) if deadline_days.strip() else None
     data = _valid(
         ItemIn,
-        course_codes=_split(course_codes),
+        course_codes=list(dict.fromkeys(c for text in course_codes or [] for c in _split(text))),
         program_code=program_code.strip() or None,
         choose_k=int(choose_k) if choose_k.strip() else None,
         mandatory=kind == "mandatory",

@@ -228,3 +228,22 @@ def admins_in(session: Session, plan: Plan) -> list[tuple[Person, str]]:
         )
     )
     return [(p, path) for p, path in session.execute(stmt).all()]
+
+
+def count_audience(session: Session, plan: Plan, paths: Sequence[str] | None) -> int:
+    """How many people a plan (saved or not) reaches inside the caller's subtrees."""
+    inner = audience_stmt(plan, paths).with_only_columns(Person.id).subquery()
+    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
+
+
+def designations_in(session: Session, paths: Sequence[str] | None, *, limit: int = 300) -> list[str]:
+    """The designations people hold inside these subtrees, most common first (the audience builder's choices)."""
+    stmt = (
+        select(Person.designation)
+        .join(Organisation, Person.org_id == Organisation.id)
+        .where(in_subtrees(paths), Person.designation.is_not(None), Person.status == "active")
+        .group_by(Person.designation)
+        .order_by(func.count().desc(), Person.designation)
+        .limit(limit)
+    )
+    return sorted(d for d in session.scalars(stmt) if d)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from saptah.directory import service as directory
@@ -37,8 +40,8 @@ def _check_audience(session: Session, principal: Principal, owner: Organisation 
     return org, org.path
 
 
-def create_plan(session: Session, principal: Principal, data: PlanIn) -> Plan:
-    """A new draft plan, owned by an MDO the author administers or national (organisers only)."""
+def _audience_plan(session: Session, principal: Principal, data: PlanIn) -> tuple[Plan, Organisation | None]:
+    """An unsaved plan holding the audience of `data`, checked against what the author may target."""
     directory.require_admin(principal)
     owner = None
     if data.owner_org_code:
@@ -73,6 +76,28 @@ def create_plan(session: Session, principal: Principal, data: PlanIn) -> Plan:
         status=PlanStatus.DRAFT.value,
         version=1,
     )
+    return plan, owner
+
+
+def audience_count(session: Session, principal: Principal, data: PlanIn) -> int:
+    """How many people the audience described in `data` reaches today (the audience builder, before saving)."""
+    plan, _ = _audience_plan(session, principal, data)
+    return repo.count_audience(session, plan, None)
+
+
+def plan_audience_count(session: Session, plan: Plan) -> int:
+    """How many people a plan reaches today (shown before publishing)."""
+    return repo.count_audience(session, plan, None)
+
+
+def audience_choices(session: Session, principal: Principal) -> list[str]:
+    """Designations held in the admin's subtrees, for the audience builder."""
+    return repo.designations_in(session, directory.admin_paths(principal))
+
+
+def create_plan(session: Session, principal: Principal, data: PlanIn) -> Plan:
+    """A new draft plan, owned by an MDO the author administers or national (organisers only)."""
+    plan, _ = _audience_plan(session, principal, data)
     repo.add(session, plan)
     plan.lineage_id = plan.id
     session.flush()
@@ -228,6 +253,14 @@ def publish(session: Session, principal: Principal, plan: Plan, *, today: date) 
     session.flush()
     repo.supersede(session, plan.lineage_id or plan.id, plan.id)
     session.flush()
+    audit.record(
+        session,
+        act=Act.PLAN_PUBLISH,
+        actor_id=principal.person_id,
+        org_id=owner.id if owner else None,
+        target=f"plan {plan.id}",
+        details={"title": plan.title, "version": plan.version},
+    )
     return warnings
 
 
@@ -297,3 +330,18 @@ _ITEM_COPIED = (
     "deadline_days",
     "deadline_basis",
 )
+
+
+def record_export(session: Session, principal: Principal, scope: dict[str, Any], fmt: str) -> None:
+    """An APAR export names people: record it in the audit log (scope: the export's payload)."""
+    paths = scope.get("paths")
+    # the reader's own subtree (the first they administer), so its leaders see the export; national: national
+    org_id = None if paths is None else next((s.org_id for s in principal.scopes if s.path in paths), None)
+    audit.record(
+        session,
+        act=Act.PERSONAL_DATA_EXPORT,
+        actor_id=principal.person_id,
+        org_id=org_id,
+        target=f"plan {scope['plan_id']} compliance",
+        details={"export": "apar_compliance", "format": fmt, "status": scope.get("status"), "q": scope.get("q")},
+    )

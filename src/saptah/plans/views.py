@@ -16,6 +16,7 @@ from saptah.plans.models import Plan
 from saptah.plans.schemas import ItemOut, ItemStatus, OptionOut, PlanOut
 from saptah.plans.status import (
     P_DESIGNATION,
+    P_EMAIL,
     P_EMPLOYEE_ID,
     P_GROUP,
     P_NAME,
@@ -27,6 +28,7 @@ from saptah.plans.status import (
 
 APAR_HEADER = (
     "Name",
+    "E-mail",
     "Designation",
     "Group",
     "Employee ID",
@@ -107,7 +109,7 @@ def apar_rows(rows: Iterable[Evaluated]) -> Iterator[list[Any]]:
     for p, rule, deadline_at, st, at in rows:
         if p is not last:
             last = p
-            person = [safe_cell(p[i]) for i in (P_NAME, P_DESIGNATION, P_GROUP, P_EMPLOYEE_ID, P_ORG_NAME)]
+            person = [safe_cell(p[i]) for i in (P_NAME, P_EMAIL, P_DESIGNATION, P_GROUP, P_EMPLOYEE_ID, P_ORG_NAME)]
         item = titles.get(rule.id)
         if item is None:
             item = titles[rule.id] = [safe_cell(rule.title), "Mandatory" if rule.mandatory else "Recommended"]

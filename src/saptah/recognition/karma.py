@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -58,8 +59,8 @@ def _karma_row(person_id: int, reason: str, object_key: str, points: int, note: 
     }
 
 
-def _credit_karma(session: Session, pid: int, reason: str, obj: str, points: int, note: str, at: datetime) -> None:
-    record = RecordIn(
+def _record(pid: int, reason: str, obj: str, points: int, note: str, at: datetime) -> RecordIn:
+    return RecordIn(
         source_key=f"karma:{pid}:{reason}:{obj}"[:120],
         person_id=pid,
         kind="karma",
@@ -67,7 +68,17 @@ def _credit_karma(session: Session, pid: int, reason: str, obj: str, points: int
         karma=points,
         label=note[:200],
     )
-    campaign_ledger.ingest_soon(session, [record])
+
+
+def _credit_karma(session: Session, pid: int, reason: str, obj: str, points: int, note: str, at: datetime) -> None:
+    campaign_ledger.ingest_soon(session, [_record(pid, reason, obj, points, note, at)])
+
+
+def records_between(session: Session, start: datetime, end: datetime) -> Iterator[RecordIn]:
+    """The campaign records of every karma entry earned in [start, end], ordered by person (the source that
+    campaign recompute and check rebuild karma from)."""
+    for pid, reason, obj, points, note, at in repo.karma_between(session, start, end):
+        yield _record(pid, reason, obj, points, note, at)
 
 
 def karma_for_completion(session: Session, event: signals.CourseCompleted) -> None:
@@ -199,3 +210,24 @@ def _award_rows(session: Session, queued: list[dict[str, Any]]) -> None:
 def karma_of(session: Session, person_id: int) -> tuple[int, list[KarmaEntry]]:
     """A person's karma total and latest entries."""
     return repo.karma_of(session, person_id)
+
+
+FIXED_REASONS = ("first_sign_in", "first_enrolment", "course_rated", "event_attended", "course_completed")
+FIXED = {reason: KARMA_POINTS[reason] for reason in (*FIXED_REASONS, "assessment_passed")}  # 0 under the cap
+
+
+def audit(session: Session, rules: Any, now: datetime) -> Iterator[str]:
+    """`saptah check`: karma in the campaign window that breaks its rules (a fixed award off its scale; more
+    completions outside a plan paid in a month than the monthly cap allowed when the last of them was paid)."""
+    start, end = rules.window_start, rules.window_end
+    for pid, reason, obj, points in repo.karma_off_scale(session, start, end, FIXED):
+        what = f"{reason.replace('_', ' ')} {obj}".strip()
+        yield f"Person {pid}: {what} earned {points} karma points; the rule gives {FIXED[reason]}."
+    rows = repo.paid_outside_plan_between(session, start, end)
+    caps = campaigns.karma_monthly_caps(session, [row[3] for row in rows])
+    for (pid, month, paid, _at), cap in zip(rows, caps, strict=True):
+        if paid > cap:
+            yield (
+                f"Person {pid}: {paid} completions outside their plan earned karma in {month}; the monthly cap "
+                f"allowed {cap}."
+            )

@@ -127,7 +127,8 @@ def honour_rolls(request: Request, db: DB, principal: CurrentPrincipal, campaign
     """Published honour rolls; national organisers also see drafts and draw a new one."""
     campaign = campaigns_service.get(db, campaign_id)
     rolls = service.honour_rolls(db, principal, campaign_id)
-    return render(request, "honour_rolls.html", {"campaign": campaign, "rolls": rolls})
+    boards = service.board_choices(db) if principal.is_national else []
+    return render(request, "honour_rolls.html", {"campaign": campaign, "rolls": rolls, "boards": boards})
 
 
 @router.post("/campaigns/{campaign_id}/honour-rolls", dependencies=[CSRF])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -155,3 +156,56 @@ def replace_honour_entries(session: Session, roll_id: int, rows: list[HonourRoll
     session.execute(delete(HonourRollEntry).where(HonourRollEntry.roll_id == roll_id))
     session.flush()
     add(session, *rows)
+
+
+def withhold_names(session: Session, person_id: int, name: str) -> None:
+    """Replace the holder's name on every certificate of a person (an erasure)."""
+    session.execute(update(Certificate).where(Certificate.person_id == person_id).values(recipient_name=name))
+
+
+def packed_rolls_of(session: Session, person_id: int) -> list[HonourRoll]:
+    """Published rolls whose packed certificates include this person."""
+    stmt = (
+        select(HonourRoll)
+        .join(HonourRollEntry, HonourRollEntry.roll_id == HonourRoll.id)
+        .where(HonourRollEntry.person_id == person_id, HonourRoll.archive.is_not(None))
+        .order_by(HonourRoll.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def karma_between(session: Session, start: datetime, end: datetime) -> Iterable[Any]:
+    """Karma entries earned in [start, end] ordered by person, streamed: person_id, reason, object_key, points,
+    note, at."""
+    k = KarmaEntry
+    stmt = (
+        select(k.person_id, k.reason, k.object_key, k.points, k.note, k.at)
+        .where(k.at >= start, k.at <= end)
+        .order_by(k.person_id, k.reason, k.object_key)
+        .execution_options(yield_per=20000)
+    )
+    return session.connection().execute(stmt)
+
+
+def karma_off_scale(session: Session, start: datetime, end: datetime, points: dict[str, int]) -> list[Any]:
+    """Fixed awards in [start, end] whose points differ from their scale: person_id, reason, object_key, points."""
+    k = KarmaEntry
+    stmt = (
+        select(k.person_id, k.reason, k.object_key, k.points)
+        .where(k.at >= start, k.at <= end, k.reason.in_(list(points)))
+        .order_by(k.person_id, k.reason, k.object_key)
+    )
+    return [row for row in session.execute(stmt) if row.points not in (0, points[row.reason])]
+
+
+def paid_outside_plan_between(session: Session, start: datetime, end: datetime) -> list[Any]:
+    """Per person and IST month of [start, end]: completions outside a plan that earned points, and the last one's
+    moment (person_id, month, paid, last_at)."""
+    k = KarmaEntry
+    stmt = (
+        select(k.person_id, k.month, func.count(), func.max(k.at))
+        .where(k.at >= start, k.at <= end, k.reason == "course_completed", k.in_plan.is_(False), k.points > 0)
+        .group_by(k.person_id, k.month)
+        .order_by(k.person_id, k.month)
+    )
+    return list(session.execute(stmt))

@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.campaigns import service as campaigns
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
@@ -176,6 +178,14 @@ def revoke_certificate(session: Session, *, principal: Principal, code: str, rea
         cert.revoked_reason = reason[:2000]
         cert.revoked_by = principal.person_id
         session.flush()
+        audit.record(
+            session,
+            act=Act.CERTIFICATE_REVOKE,
+            actor_id=principal.person_id,
+            target_person_id=cert.person_id,
+            target=f"certificate {cert.code}",
+            details={"reason": reason[:300]},
+        )
     return cert
 
 
@@ -275,6 +285,15 @@ def parse_board(session: Session, board: str) -> tuple[str, str]:
     if board[0] == "t" and org.depth != 1:
         raise InvalidInput(f"{org.name_en} is not a ministry or state; use its organisation board.")
     return board, org.name_en + (" (whole ministry/state)" if board[0] == "t" else "")
+
+
+def board_choices(session: Session) -> list[tuple[str, str]]:
+    """Every board an honour roll can be drawn from, as (key, label): national, each ministry or state as a
+    whole, then each organisation, in tree order (the organiser's Board picker)."""
+    orgs = directory.repo.subtree(session, None)
+    whole = [(f"t{o.id}", f"{o.name_en} ({o.code}), whole ministry/state") for o in orgs if o.depth == 1]
+    single = [(f"o{o.id}", f"{'· ' * o.depth}{o.name_en} ({o.code})") for o in orgs]
+    return [("n", "National"), *whole, *single]
 
 
 def default_board(session: Session, principal: Principal) -> str:
@@ -416,6 +435,13 @@ def publish_honour_roll(session: Session, *, principal: Principal, roll_id: int)
     )
     roll.job_id = job.id
     session.flush()
+    audit.record(
+        session,
+        act=Act.HONOUR_ROLL_PUBLISH,
+        actor_id=principal.person_id,
+        target=f"honour roll {roll.id}",
+        details={"campaign_id": roll.campaign_id, "board": roll.board, "size": roll.size},
+    )
     return roll
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from saptah.campaigns.schemas import CampaignTargetsReached
 from saptah.core import signals
-from saptah.recognition import karma, service
+from saptah.recognition import erasure, karma, service
 
 HONOUR_JOB = "recognition.honour_certificates"
 CAMPAIGN_JOB = "recognition.campaign_certificates"
@@ -34,7 +34,7 @@ def on_rated(session: Session, event: signals.CourseRated) -> None:
 def on_attendance(session: Session, event: signals.EventAttendanceRecorded) -> None:
     """10 points for attending an event."""
     if event.attended:
-        obj, note = f"event:{event.event_id}", f"Attended event #{event.event_id}"
+        obj, note = f"event:{event.event_id}", f"Attended: {event.title or f'event #{event.event_id}'}"
         karma.karma_once(session, event.person_id, "event_attended", obj, note, event.at)
 
 
@@ -61,6 +61,8 @@ def run_campaign_certificates(ctx: Any) -> dict[str, Any]:
 
 def register() -> None:
     """Subscribe to the events that earn karma and certificates; register the honour job (idempotent)."""
+    from saptah.campaigns import check as campaign_check
+    from saptah.campaigns import sources
     from saptah.jobs import service as jobs
 
     signals.subscribe(signals.PersonSignedIn, on_signed_in)
@@ -71,6 +73,9 @@ def register() -> None:
     signals.subscribe(signals.EventAttendanceRecorded, on_attendance)
     signals.subscribe(signals.PlanItemCompleted, karma.karma_for_plan_item)
     signals.subscribe(CampaignTargetsReached, on_targets_reached)
+    signals.subscribe(signals.PersonErased, erasure.forget_holder)
+    sources.register("karma", karma.records_between)
+    campaign_check.register("karma follows its rules", karma.audit)
     jobs.register(HONOUR_JOB, run_honour_certificates)
     jobs.register(CAMPAIGN_JOB, run_campaign_certificates)
 

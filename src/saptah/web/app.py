@@ -19,8 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from saptah import __version__
 from saptah.config import Settings
 from saptah.core.db import make_engine, make_sessionmaker
+from saptah.core.security import sign, signed_by
 from saptah.domains import domain_modules
-from saptah.web import assets, errors, pages, strict
+from saptah.web import assets, errors, openapi, pages, strict
 from saptah.web.deps import CSRF_COOKIE
 from saptah.web.i18n import LANG_COOKIE, language_of
 from saptah.web.templating import build_templates
@@ -72,8 +73,14 @@ def create_app(settings: Settings | None = None, *, factory: sessionmaker[Sessio
     app.state.sessionmaker = factory
     app.state.templates = build_templates()
     errors.install(app)
+    openapi.install(app)
     app.lean_routes(route for _domain, module in domain_modules("api") for route in getattr(module, "lean_routes", ()))
-    app.add_middleware(RequestContext, secure_cookies=settings.secure_cookies)
+    app.add_middleware(
+        RequestContext,
+        secure_cookies=settings.secure_cookies,
+        hsts=settings.env == "production",
+        secret=settings.secret_key,
+    )
     app.mount("/static", StaticFiles(directory=str(files("saptah.web") / "static")), name="static")
     app.include_router(assets.router)
     app.include_router(pages.router)
@@ -111,7 +118,7 @@ class SaptahApp(FastAPI):
     async def _answer_lean(self, handler: LeanHandler, scope: Scope, receive: Receive, send: Send) -> None:
         """Run a lean route; an error it raises is answered by the app's handlers, unless a response was already
         started (the routed app, handed the request, answered with its 500 and re-raised: the server logs it)."""
-        safe = _with_safe_headers(send)
+        safe = _with_safe_headers(send, hsts=self.state.settings.env == "production")
         started = False
 
         async def send_once(message: Message) -> None:
@@ -127,18 +134,45 @@ class SaptahApp(FastAPI):
             await _handle_error(scope, receive, safe, exc)
 
 
-def _with_safe_headers(send: Send, set_cookie: str | None = None) -> Send:
-    """`send`, adding the headers every Saptah response carries (and a new CSRF cookie, if given)."""
+# No inline script anywhere (pages load theirs from /static); inline style attributes remain (progress bars).
+# A watch page embeds the event's stream, which may be any https address. No page may be framed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "media-src 'self' https:; frame-src 'self' https:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# FastAPI's interactive /docs page loads Swagger UI from its CDN and starts it with an inline script.
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def _with_safe_headers(send: Send, *, hsts: bool, path: str = "", set_cookie: str | None = None) -> Send:
+    """`send`, adding the headers every Saptah response carries (and a new CSRF cookie, if given): no sniffing,
+    no referrer to other sites, a strict Content-Security-Policy, no framing, and HSTS in production."""
+
+    policy = DOCS_POLICY if path in DOCS_PATHS else CONTENT_SECURITY_POLICY
+    safe = [
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "same-origin"),
+        ("content-security-policy", policy),
+        ("x-frame-options", "DENY"),
+    ]
+    if hsts:
+        safe.append(("strict-transport-security", HSTS))
 
     async def send_with_headers(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = MutableHeaders(scope=message)
             if set_cookie is not None:
                 headers.append("set-cookie", set_cookie)
-            if "x-content-type-options" not in headers:
-                headers.append("X-Content-Type-Options", "nosniff")
-            if "referrer-policy" not in headers:
-                headers.append("Referrer-Policy", "same-origin")
+            for name, value in safe:
+                if name not in headers:
+                    headers.append(name, value)
         await send(message)
 
     return send_with_headers
@@ -151,9 +185,11 @@ class RequestContext:
     request through an extra task and memory streams, which cost more CPU than a presence ping's own work.
     """
 
-    def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool, hsts: bool, secret: str) -> None:
         self.app = app
+        self.secret = secret
         self.secure_cookies = secure_cookies
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -162,13 +198,28 @@ class RequestContext:
         cookies = HTTPConnection(scope).cookies
         csrf = cookies.get(CSRF_COOKIE)
         set_cookie = None
-        if not csrf:
-            csrf = secrets.token_urlsafe(24)
+        if not csrf or not signed_by(self.secret, csrf):
+            csrf = sign(self.secret, secrets.token_urlsafe(24))
             set_cookie = self._csrf_cookie(csrf)
         state = scope.setdefault("state", {})
         state["csrf_token"] = csrf
         state["lang"] = language_of(cookies.get(LANG_COOKIE))
-        await self.app(scope, receive, _with_safe_headers(send, set_cookie))
+        safe = _with_safe_headers(send, hsts=self.hsts, path=scope["path"], set_cookie=set_cookie)
+        started = False
+
+        async def send_once(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await safe(message)
+
+        try:
+            await self.app(scope, receive, send_once)
+        except Exception as exc:
+            # Answered (and logged) by the app's handler for it, and not raised on: Starlette's outermost
+            # middleware would re-raise it to the server, which then drops the client's keep-alive connection.
+            if started:
+                raise
+            await _handle_error(scope, receive, safe, exc)
 
     def _csrf_cookie(self, value: str) -> str:
         response = Response()

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -35,6 +35,10 @@ BUSY_MESSAGE = N_("Saptah is very busy right now. Please try again in a few seco
 # Database errors that mean "overloaded, try again", not "bug": SQLite's write lock, PostgreSQL's
 # deadlock (40P01), serialisation failure (40001) and too many connections (53300).
 TRANSIENT_SQLSTATES = {"40P01", "40001", "53300"}
+# A number in a request body that the database cannot hold (SQLite raises OverflowError binding it; PostgreSQL
+# answers 22003): the request's mistake, not a bug. Path and query integers are refused before (`web.strict`).
+NUMERIC_OUT_OF_RANGE = "22003"
+OUT_OF_RANGE = "A number in the request is too large."
 
 
 def _is_api(request: Request) -> bool:
@@ -74,7 +78,9 @@ def install(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "Error"
         if exc.status_code == 404:
             message = "There is no page at this address."
-        return error_response(request, exc.status_code, "http_error", message)
+        response = error_response(request, exc.status_code, "http_error", message)
+        response.headers.update(exc.headers or {})  # e.g. a 405's Allow
+        return response
 
     @app.exception_handler(PoolTimeout)
     async def _pool_exhausted(request: Request, exc: PoolTimeout) -> Response:
@@ -86,6 +92,16 @@ def install(app: FastAPI) -> None:
         if is_transient(exc):
             log.warning("transient database error on %s: %s", request.url.path, exc.orig)
             return _busy(request)
+        return await _bug(request, exc)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> Response:
+        return error_response(request, 400, "invalid_input", OUT_OF_RANGE)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> Response:
+        if getattr(exc.orig, "sqlstate", None) == NUMERIC_OUT_OF_RANGE:
+            return error_response(request, 400, "invalid_input", OUT_OF_RANGE)
         return await _bug(request, exc)
 
     @app.exception_handler(Exception)

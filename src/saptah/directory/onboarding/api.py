@@ -9,11 +9,11 @@ from fastapi.responses import FileResponse, Response
 from starlette.datastructures import FormData
 
 from saptah.core.errors import Forbidden, InvalidInput
-from saptah.core.security import same
 from saptah.directory import service as directory
 from saptah.directory.onboarding import files, results, service
 from saptah.directory.onboarding.schemas import ResultRows, UploadOut
-from saptah.web.deps import CSRF_COOKIE, CSRF_FIELD, DB, CurrentPrincipal, SettingsDep
+from saptah.web import openapi
+from saptah.web.deps import CSRF_FIELD, DB, CurrentPrincipal, SettingsDep, csrf_matches
 
 router = APIRouter(prefix="/api/v1/onboarding", tags=["onboarding"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,8 +32,7 @@ async def received_form_upload(
     request: Request, received: Annotated[files.Received, Depends(received_upload)]
 ) -> files.Received:
     """A page's upload: refuse (and drop the file) when its CSRF token does not match the cookie."""
-    sent, cookie = received.fields.get(CSRF_FIELD), request.cookies.get(CSRF_COOKIE)
-    if not sent or not cookie or not same(sent, cookie):
+    if not csrf_matches(request, received.fields.get(CSRF_FIELD)):
         path = files.storage_dir(request.app.state.settings.upload_dir) / received.stored_name
         path.unlink(missing_ok=True)
         raise Forbidden("This form has expired or did not come from Saptah. Reload the page and try again.")
@@ -120,17 +119,20 @@ def import_previewed(upload_id: int, db: DB, principal: CurrentPrincipal, settin
     return UploadOut.model_validate(service.describe(db, new))
 
 
-@router.get("/uploads/{upload_id}/result.{fmt}")
+@router.get(
+    "/uploads/{upload_id}/result.{fmt}", response_class=Response, responses=openapi.files(openapi.CSV, openapi.XLSX)
+)
 def result_file(
     upload_id: int, fmt: Literal["csv", "xlsx"], db: DB, principal: CurrentPrincipal, settings: SettingsDep
 ) -> Response:
     """The uploaded rows with Status and Error Details, as CSV or XLSX."""
     up = service.visible_upload(db, principal, upload_id)
     path, name = results.result_file(settings, up, fmt)
+    service.record_result_download(db, principal, up, fmt)
     return FileResponse(path, filename=name, media_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX)
 
 
-@router.get("/template.{fmt}")
+@router.get("/template.{fmt}", response_class=Response, responses=openapi.files(openapi.CSV, openapi.XLSX))
 def template(
     fmt: Literal["csv", "xlsx"],
     principal: CurrentPrincipal,

@@ -32,10 +32,8 @@ def import_users(
     from saptah.directory import service as directory
     from saptah.directory.onboarding import files, results, service
     from saptah.directory.onboarding import repository as repo
-    from saptah.wiring import wire
 
     settings = _settings()
-    wire()
     factory = factory_for(settings)
     if report is not None and report.suffix.lower() not in (".csv", ".xlsx"):
         console.print("[red]Error:[/red] --report must end in .csv or .xlsx")
@@ -60,14 +58,17 @@ def import_users(
         assert job_id is not None
         with progress_bar() as bar:
             task = bar.add_task("preview" if dry_run else "import", total=None)
-            result = service.run_job_here(
+            outcome = service.run_job_here(
                 factory, settings, job_id, lambda done, total: bar.update(task, completed=done, total=total or None)
             )
-        if result.get("welcome_job"):
+        if outcome.elsewhere:  # e.g. `saptah serve`'s worker took the queued job first: the work is done all the same
+            console.print(f"Job #{job_id} was run by another Saptah process (such as the server's worker); it is done.")
+        welcome_job = outcome.result.get("welcome_job")
+        if welcome_job:
             with progress_bar() as bar:
                 task = bar.add_task("welcome e-mails", total=None)
                 service.run_job_here(
-                    factory, settings, int(result["welcome_job"]), lambda d, t: bar.update(task, completed=d, total=t)
+                    factory, settings, int(welcome_job), lambda d, t: bar.update(task, completed=d, total=t or None)
                 )
         with unit_of_work(factory) as session:
             done = repo.get_upload(session, upload_id)

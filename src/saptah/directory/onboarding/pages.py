@@ -99,4 +99,5 @@ def result_file(
     """Download the result file."""
     up = service.visible_upload(db, principal, upload_id)
     path, name = results.result_file(settings, up, fmt)
+    service.record_result_download(db, principal, up, fmt)
     return FileResponse(path, filename=name, media_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, Table, any_, bindparam, func, literal, select, update
+from sqlalchemy import ColumnElement, String, Table, and_, any_, bindparam, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from saptah.directory.models import Organisation, Person
@@ -50,11 +50,13 @@ def history(session: Session, paths: Sequence[str] | None, *, limit: int = 50) -
 
 
 def unfinished_same_file(session: Session, *, org_id: int, sha256: str, mode: str) -> Upload | None:
-    """An earlier import of the same file into the same organisation that did not finish."""
+    """An earlier import of the same file into the same organisation that did not finish (itself, or the welcome
+    e-mails to the people it created)."""
+    unwelcomed = and_(Upload.status == "done", Upload.created > 0, Upload.welcome_chunks_done < Upload.chunks_done)
     stmt = (
         select(Upload)
         .where(Upload.org_id == org_id, Upload.sha256 == sha256, Upload.mode == mode, Upload.dry_run.is_(False))
-        .where(Upload.status.in_(("queued", "running", "failed")))
+        .where(or_(Upload.status.in_(("queued", "running", "failed")), unwelcomed))
         .order_by(Upload.id.desc())
         .limit(1)
     )
@@ -133,9 +135,14 @@ def _email_in(session: Session, emails: Sequence[str]) -> ColumnElement[bool]:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def people_for_emails(session: Session, emails: Sequence[str]) -> list[Person]:
-    """People by e-mail (the welcome job)."""
-    return list(session.scalars(select(Person).where(_email_in(session, emails)).order_by(Person.id)))
+def welcome_rows(session: Session, emails: Sequence[str]) -> list[Any]:
+    """(id, email, full_name, has_password) of the people with these e-mails, in id order (the welcome job)."""
+    stmt = (
+        select(Person.id, Person.email, Person.full_name, Person.password_hash.is_not(None).label("has_password"))
+        .where(_email_in(session, emails))
+        .order_by(Person.id)
+    )
+    return list(session.execute(stmt).all())
 
 
 def new_person_row(values: dict[str, Any]) -> NewRow:

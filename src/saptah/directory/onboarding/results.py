@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from saptah.auth.service import issue_password_link
+from saptah.auth.service import issue_setup_links
 from saptah.config import Settings
-from saptah.core import signals
+from saptah.core import bulk, signals
 from saptah.core.db import unit_of_work
 from saptah.core.errors import Conflict, InvalidInput
 from saptah.core.exports import DANGEROUS_PREFIXES, safe_cell, to_csv, to_xlsx
@@ -28,7 +28,6 @@ from saptah.jobs.service import JobContext
 LABELS = {"C": "Created", "U": "Updated", "N": "Unchanged", "F": "Failed"}
 PREVIEW_LABELS = {"C": "Will be created", "U": "Will be updated", "N": "No change", "F": "Failed"}
 XLSX_MAX_ROWS = 1_048_575
-WELCOME_BATCH = 250
 RISKY = frozenset(p[0] for p in DANGEROUS_PREFIXES)  # first characters that need safe_cell
 
 
@@ -152,12 +151,13 @@ def blank_template(kind: str, fmt: str) -> tuple[bytes, str, str]:
 
 
 def _welcome_batch(session: Session, settings: Settings, emails: list[str]) -> None:
-    for person in repo.people_for_emails(session, emails):
-        signals.publish(session, signals.PersonOnboarded(person.id, person.email))
-        if person.password_hash is None:
-            issue_password_link(session, settings, person=person, purpose="setup")
-    session.flush()
-    session.expunge_all()  # keep the identity map small: flushing stays cheap across thousands of people
+    """Announce a chunk's new people and queue their set-password links, set-based: one look-up, one write per
+    table, and subscribers of PersonOnboarded collect the whole chunk (signals.batch) for their own one query."""
+    people = repo.welcome_rows(session, emails)
+    with signals.batch(session):
+        for row in people:
+            signals.publish(session, signals.PersonOnboarded(row.id, row.email))
+    issue_setup_links(session, settings, [(r.id, r.email, r.full_name) for r in people if not r.has_password])
 
 
 def send_welcome(ctx: JobContext) -> dict[str, Any]:
@@ -168,18 +168,24 @@ def send_welcome(ctx: JobContext) -> dict[str, Any]:
         if upload is None:
             return {"welcomed": 0}
         start, chunks = upload.welcome_chunks_done, upload.chunks_done
-    for chunk_no in range(start, chunks):
-        with unit_of_work(ctx.factory) as session:
-            upload = repo.get_upload(session, upload_id, lock=True)
-            assert upload is not None
-            if upload.welcome_chunks_done > chunk_no:
-                continue
-            emails = repo.load_chunk(session, upload_id, chunk_no)["created"]
-            for i in range(0, len(emails), WELCOME_BATCH):
-                _welcome_batch(session, ctx.settings, emails[i : i + WELCOME_BATCH])
-            upload = repo.get_upload(session, upload_id)
-            assert upload is not None
-            upload.welcome_chunks_done = chunk_no + 1
-            upload.welcomed += len(emails)
-        ctx.progress(chunk_no + 1, chunks)
+    with bulk.fewer_gc_passes():  # tens of thousands of short-lived rows a chunk: keep the collector out
+        for chunk_no in range(start, chunks):
+            _welcome_chunk(ctx, upload_id, chunk_no)
+            ctx.progress(chunk_no + 1, chunks)
     return {"upload_id": upload_id, "chunks": chunks}
+
+
+def _welcome_chunk(ctx: JobContext, upload_id: int, chunk_no: int) -> None:
+    """One chunk's welcome in its own transaction, skipped when an earlier run committed it."""
+    with unit_of_work(ctx.factory) as session:
+        upload = repo.get_upload(session, upload_id, lock=True)
+        assert upload is not None
+        if upload.welcome_chunks_done > chunk_no:
+            return
+        emails = repo.load_chunk(session, upload_id, chunk_no)["created"]
+        if emails:
+            _welcome_batch(session, ctx.settings, emails)
+        upload = repo.get_upload(session, upload_id)
+        assert upload is not None
+        upload.welcome_chunks_done = chunk_no + 1
+        upload.welcomed += len(emails)

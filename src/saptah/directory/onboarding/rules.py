@@ -13,6 +13,7 @@ from datetime import date, datetime
 from functools import cached_property, lru_cache
 from operator import itemgetter
 from typing import Any
+from urllib.parse import unquote
 
 from saptah.core.errors import InvalidInput
 from saptah.directory.models import Group
@@ -71,6 +72,9 @@ _EMPLOYEE_ID = re.compile(r"^[A-Za-z0-9]{1,30}$")
 _EXT_ID = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
 _DOB = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _TAG_SPLIT = re.compile(r"[,|]")
+# An address pasted from a circular printed as a web page: <a href="mailto:x@y.in">x@y.in</a>.
+_MAILTO = re.compile(r"""href\s*=\s*["']?\s*mailto:([^"'>\s?]+)""", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<[^>]*>")
 MAX_AGE_YEARS = 65
 
 
@@ -233,13 +237,21 @@ def check_row(cells: Sequence[str], cols: Columns, today: date) -> CheckedRow:
 
 
 def _email(text: str, out: CheckedRow) -> None:
-    email = text.strip().lower()
+    email = (_address_in_link(text) if "<" in text else text).strip().lower()
     if not email:
         out.errors.append("Email is empty.")
     elif len(email) > 254 or not _EMAIL.fullmatch(email) or ".." in email:
         out.errors.append(f"Email '{text}' is not a valid e-mail address.")
     else:
         out.values["email"] = email
+
+
+def _address_in_link(text: str) -> str:
+    """The address of an HTML mailto link (its href, else the link's text)."""
+    found = _MAILTO.search(text)
+    if found:
+        return unquote(found.group(1))
+    return " ".join(_HTML_TAG.sub(" ", text).split())
 
 
 def _mobile(text: str, out: CheckedRow) -> None:
@@ -325,7 +337,7 @@ def _codes(emp: str, pin: str, ext: str, sysname: str, out: CheckedRow) -> None:
 
 
 def _is_tag_char(ch: str) -> bool:
-    return ch == " " or ch.isalpha() or unicodedata.category(ch).startswith("M")
+    return ch in " -" or ch.isalnum() or unicodedata.category(ch).startswith("M")
 
 
 @lru_cache(maxsize=65536)
@@ -333,7 +345,7 @@ def _tags_value(text: str) -> tuple[str | None, str | None]:
     """(tags joined by '|', None) or (None, the problem); cached: the same few tags recur on thousands of rows."""
     tags = [" ".join(t.split()) for t in _TAG_SPLIT.split(text)]
     tags = [t for t in tags if t]
-    bad = [t for t in tags if not t.replace(" ", "").isalpha() and not all(_is_tag_char(c) for c in t)]
+    bad = [t for t in tags if not t.replace(" ", "").isalnum() and not all(_is_tag_char(c) for c in t)]
     if bad:
-        return None, f"Tag(s) {', '.join(repr(t) for t in bad)} may have only letters and spaces."
+        return None, f"Tag(s) {', '.join(repr(t) for t in bad)} may have only letters, digits, spaces and hyphens."
     return ("|".join(dict.fromkeys(tags)) if tags else None), None

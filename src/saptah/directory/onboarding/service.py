@@ -7,6 +7,7 @@ checkpoint moved) is one transaction, so a crash loses nothing committed and a r
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.config import Settings
 from saptah.core.db import unit_of_work, utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound, SaptahError
@@ -31,6 +34,7 @@ from saptah.jobs import service as jobs
 from saptah.jobs.service import JobContext
 
 CHUNK_ROWS = 10_000
+FOLLOW_SECONDS = 0.5  # how often the CLI looks at a job another process is running
 MODES = ("create", "upsert")
 JOB_KIND = "import_users"
 WELCOME_KIND = "onboarding_welcome"
@@ -66,6 +70,7 @@ def start_upload(
         )
         if earlier is not None:
             path.unlink(missing_ok=True)  # the earlier copy of the same bytes is kept
+            _record(session, earlier, principal, resumed=True)
             return _requeue(session, earlier, principal), True
         upload = Upload(
             org_id=org.id,
@@ -83,10 +88,23 @@ def start_upload(
         )
         repo.add(session, upload)
         upload.job_id = _enqueue(session, upload, principal)
+        if not dry_run:
+            _record(session, upload, principal, resumed=False)
     except SaptahError:
         path.unlink(missing_ok=True)
         raise
     return upload, False
+
+
+def _record(session: Session, upload: Upload, principal: Principal | None, *, resumed: bool) -> None:
+    audit.record(
+        session,
+        act=Act.STAFF_IMPORT,
+        actor_id=principal.person_id if principal else None,
+        org_id=upload.org_id,
+        target=f"upload {upload.id}",
+        details={"mode": upload.mode, "size_bytes": upload.size_bytes, "sha256": upload.sha256, "resumed": resumed},
+    )
 
 
 def _enqueue(session: Session, upload: Upload, principal: Principal | None) -> int:
@@ -101,6 +119,11 @@ def _enqueue(session: Session, upload: Upload, principal: Principal | None) -> i
 
 
 def _requeue(session: Session, upload: Upload, principal: Principal | None) -> Upload:
+    """The unfinished upload, to be finished: by its own job if that is still queued or running (a dead
+    runner's job, its heartbeat stale, is taken over by whoever runs it next), else by a new one."""
+    current = jobs.get(session, upload.job_id) if upload.job_id is not None else None
+    if upload.status == "done" or (current is not None and current.status in ("queued", "running")):
+        return upload  # (a done upload is here for its unfinished welcome e-mails, whose job is resumed the same way)
     upload.job_id = _enqueue(session, upload, principal)
     upload.status, upload.error = "queued", None
     session.flush()
@@ -122,6 +145,18 @@ def import_previewed(session: Session, settings: Settings, *, principal: Princip
         session, settings, principal=principal, org=org, received=received, mode=upload.mode, sheet=upload.sheet
     )
     return new
+
+
+def record_result_download(session: Session, principal: Principal, upload: Upload, fmt: str) -> None:
+    """A result file repeats the staff list's rows (personal data): its download is recorded in the audit log."""
+    audit.record(
+        session,
+        act=Act.PERSONAL_DATA_EXPORT,
+        actor_id=principal.person_id,
+        org_id=upload.org_id,
+        target=f"upload {upload.id} result",
+        details={"export": "onboarding_result", "format": fmt},
+    )
 
 
 def visible_upload(session: Session, principal: Principal, upload_id: int) -> Upload:
@@ -426,17 +461,35 @@ def upload_orgs(session: Session, principal: Principal) -> list[Organisation]:
     return directory.repo.subtree(session, directory.admin_paths(principal))
 
 
+@dataclass
+class Outcome:
+    """How a job given to `run_job_here` ended: its result, and whether another process (a worker) ran it."""
+
+    result: dict[str, Any]
+    elsewhere: bool
+
+
 def run_job_here(
     factory: sessionmaker[Session], settings: Settings, job_id: int, on_progress: Callable[[int, int], None]
-) -> dict[str, Any]:
-    """Run one queued job in this process (the CLI), recording it in the job table like the worker does."""
-    with unit_of_work(factory) as session:
-        job = jobs.get(session, job_id)
-        if job.status not in ("queued", "running"):
-            raise Conflict("That job has already finished.")
-        job.status, job.started_at, job.heartbeat_at = "running", utcnow(), utcnow()
-        job.attempts += 1
-        kind, payload = job.kind, dict(job.payload)
+) -> Outcome:
+    """Run one job in this process (the CLI), recording it in the job table like the worker does.
+
+    The job is claimed atomically: when it is queued, or its runner died (stale heartbeat), it runs here, from its
+    checkpoint. When a worker (e.g. `saptah serve`'s) runs or ran it, this follows it to its end instead."""
+    while True:
+        with unit_of_work(factory) as session:
+            if jobs.claim_job(session, job_id):
+                job = jobs.get(session, job_id)
+                kind, payload = job.kind, dict(job.payload)
+                break
+            job = jobs.get(session, job_id)
+            status, result, error = job.status, job.result, job.error
+            on_progress(job.progress_done, job.progress_total)
+        if status == "done":
+            return Outcome(dict(result or {}), elsewhere=True)
+        if status == "failed":
+            raise SaptahError(error or "The job failed.")
+        time.sleep(FOLLOW_SECONDS)  # running in another process: follow it (and take it over should it die)
     handler = run_import if kind == JOB_KIND else send_welcome
     ctx = _ReportingContext(factory, settings, job_id, payload, on_progress)
     try:
@@ -450,7 +503,7 @@ def run_job_here(
     with unit_of_work(factory) as session:
         job = jobs.get(session, job_id)
         job.status, job.result, job.finished_at = "done", result, utcnow()
-    return result
+    return Outcome(result, elsewhere=False)
 
 
 class _ReportingContext(JobContext):

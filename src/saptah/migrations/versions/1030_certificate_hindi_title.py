@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "1030"
-down_revision: str | Sequence[str] | None = "0960"
+down_revision: str | Sequence[str] | None = "1010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

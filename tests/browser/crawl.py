@@ -16,9 +16,14 @@ def shape(path: str) -> str:
     return re.sub(r"/(\d+|[A-Z0-9]{6,}[-A-Z0-9]*)(?=/|$|\.)", "/{id}", path.split("?")[0])
 
 
-def crawl(page: Any, base: str, *, limit: int = 60) -> Iterator[str]:
+# Pages reached by a form or typed rather than linked from a menu page.
+EXTRA = ["/verify", "/tokens", "/forgot-password", "/offline"]
+
+
+def crawl(page: Any, base: str, *, limit: int = 60, extra: tuple[str, ...] = ()) -> Iterator[str]:
     """Yield each page's path after loading it: the menu's pages, then the pages they link to (breadth first)."""
-    start = ["/", *page.eval_on_selector_all("#site-nav a[href^='/']", "els => els.map(e => e.getAttribute('href'))")]
+    menu = page.eval_on_selector_all("#site-nav a[href^='/']", "els => els.map(e => e.getAttribute('href'))")
+    start = ["/", *menu, *extra, *EXTRA]
     queue: list[str] = [p for p in start if not SKIP.search(p)]
     seen: set[str] = set()
     while queue and len(seen) < limit:

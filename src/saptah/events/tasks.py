@@ -61,6 +61,39 @@ WEBINARS = [
     (27, 15, 0, "Valedictory: the week in numbers and the road ahead", "Rajesh Kumar Singh", "Inspirational stories"),
 ]
 STREAM = "https://www.youtube.com/watch?v=igot-karmayogi"
+# The demo's events in Hindi too (title_hi), as the national webinars were announced in both languages.
+HINDI_TITLES = {
+    "Mission Karmayogi: from rules to roles": "मिशन कर्मयोगी: नियम से भूमिका तक",
+    "Indian Knowledge Systems in public administration": "लोक प्रशासन में भारतीय ज्ञान परंपरा",
+    "PM Gati Shakti: infrastructure planning at scale": "पीएम गति शक्ति: बड़े पैमाने पर अवसंरचना योजना",
+    "The Indian economy: the road to a developed nation": "भारतीय अर्थव्यवस्था: विकसित राष्ट्र की राह",
+    "Digital Public Infrastructure: Aadhaar, UPI and beyond": "डिजिटल सार्वजनिक अवसंरचना: आधार, यूपीआई और आगे",
+    "Artificial intelligence for governance": "शासन के लिए कृत्रिम बुद्धिमत्ता",
+    "Citizen-first service delivery": "नागरिक-प्रथम सेवा वितरण",
+    "Public finance management and outcome budgeting": "लोक वित्त प्रबंधन और परिणाम बजट",
+    "India in a multipolar world": "बहुध्रुवीय विश्व में भारत",
+    "Natural farming and farmer producer organisations": "प्राकृतिक खेती और किसान उत्पादक संगठन",
+    "One Health: lessons from the pandemic": "वन हेल्थ: महामारी से सबक",
+    "Stories of change from aspirational districts": "आकांक्षी जिलों से बदलाव की कहानियाँ",
+    "National Education Policy: implementation in mission mode": "राष्ट्रीय शिक्षा नीति: मिशन मोड में क्रियान्वयन",
+    "Disaster resilience and early warning": "आपदा सहनशीलता और पूर्व चेतावनी",
+    "Mission LiFE: lifestyle for the environment": "मिशन लाइफ: पर्यावरण के लिए जीवनशैली",
+    "India's G20 presidency and after": "भारत की जी20 अध्यक्षता और उसके बाद",
+    "Leadership in the civil services": "सिविल सेवाओं में नेतृत्व",
+    "Cyber security for every official": "हर अधिकारी के लिए साइबर सुरक्षा",
+    "Yoga and wellbeing at work": "योग और कार्यस्थल पर कल्याण",
+    "Data-driven decision making": "डेटा-आधारित निर्णय",
+    "Frugal innovation in public services": "लोक सेवाओं में मितव्ययी नवाचार",
+    "Ethics and integrity in public life": "सार्वजनिक जीवन में नैतिकता और सत्यनिष्ठा",
+    "Valedictory: the week in numbers and the road ahead": "समापन: आँकड़ों में सप्ताह और आगे की राह",
+    "Live now: Karmayogi conversations": "अभी लाइव: कर्मयोगी संवाद",
+    "Ayushman Bharat Digital Mission for officers": "अधिकारियों के लिए आयुष्मान भारत डिजिटल मिशन",
+    "TB Mukt Bharat: programme management": "टीबी मुक्त भारत: कार्यक्रम प्रबंधन",
+    "Samuhik Charcha: Citizen-first health services": "सामूहिक चर्चा: नागरिक-प्रथम स्वास्थ्य सेवाएँ",
+    "Workshop: e-Office and file management": "कार्यशाला: ई-ऑफ़िस और फ़ाइल प्रबंधन",
+    "Mission Karmayogi and citizen-centric governance": "मिशन कर्मयोगी और नागरिक-केंद्रित शासन",
+    "Viksit Bharat @2047: role of the civil services": "विकसित भारत @2047: सिविल सेवाओं की भूमिका",
+}
 # (days ago, title, speaker): central webinars of the running week, already held
 THIS_WEEK = [
     (2, "Mission Karmayogi and citizen-centric governance", "Adil Zainulbhai"),
@@ -184,7 +217,8 @@ def _event(
     start: datetime, minutes: int, *, mode: str = "online",
 ) -> Event:  # fmt: skip
     event = Event(
-        kind=kind, title_en=title, theme=theme, speakers=speaker or None, organiser_org_id=org_id, created_by=by,
+        kind=kind, title_en=title, title_hi=HINDI_TITLES.get(title), theme=theme, speakers=speaker or None,
+        organiser_org_id=org_id, created_by=by,
         starts_at=start, duration_minutes=minutes, mode=mode, stream_url=STREAM if mode != "in_person" else None,
         venue="Nirman Bhawan, New Delhi" if mode != "online" else None, language="English",
         competencies=THEME_COMPETENCIES.get(theme, ["DOM-GOV"]), access="open", nomination_levels=[],

@@ -85,7 +85,11 @@ def _personal_mail(row: ComplianceRow, plan: Plan, kind: str, base_url: str, lan
         )
     else:
         days = int(kind.removeprefix("before"))
-        subject = translate("Due in {days} day(s): {item}", lang, days=days, item=row.item)
+        subject = (
+            translate("Due in {days} day: {item}", lang, days=days, item=row.item)
+            if days == 1
+            else translate("Due in {days} days: {item}", lang, days=days, item=row.item)
+        )
         lead = translate("'{item}' is due by {deadline}.", lang, item=row.item, deadline=deadline)
     body = translate(
         "Dear {name},\n\n{lead}\nIt is required by: {why}.\n\nSee everything assigned to you: {link}\n\n-- Saptah",

@@ -18,7 +18,7 @@ from alembic import op
 import saptah.core.db
 
 revision: str = "0980"
-down_revision: str | Sequence[str] | None = "0991"
+down_revision: str | Sequence[str] | None = "0992"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -33,6 +33,21 @@
     window.addEventListener("online", connection);
     window.addEventListener("offline", connection);
     connection();
+    // A table wider than the phone scrolls in its own box; keyboard users reach and scroll that box too.
+    function scrollers() {
+      Array.prototype.forEach.call(document.querySelectorAll(".table-wrap, main table"), function (box) {
+        var wide = box.scrollWidth > box.clientWidth + 1;
+        if (wide && !box.hasAttribute("tabindex")) {
+          box.setAttribute("tabindex", "0");
+          box.setAttribute("role", box.tagName === "TABLE" ? "table" : "region");
+          var caption = box.querySelector("caption") || box.closest("section, .card");
+          var heading = caption && (caption.tagName === "CAPTION" ? caption : caption.querySelector("h2, h3"));
+          if (box.tagName !== "TABLE") { box.setAttribute("aria-label", heading ? heading.textContent.trim() : document.title); }
+        }
+      });
+    }
+    scrollers();
+    window.addEventListener("resize", scrollers);
     var kept = document.querySelector("[data-testid=kept-note]");
     if (kept && /[?&]kept=1/.test(window.location.search)) {
       kept.hidden = false;

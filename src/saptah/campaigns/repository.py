@@ -318,7 +318,7 @@ def records_between(session: Session, start: datetime, end: datetime, *, batch: 
         .order_by(r.person_id)
         .execution_options(yield_per=batch)
     )
-    return session.connection().execute(stmt)  # Core rows: no ORM work per row
+    return bulk.streamed(session.connection().execute(stmt))  # Core rows: no ORM work per row
 
 
 def count_records_between(session: Session, start: datetime, end: datetime) -> int:

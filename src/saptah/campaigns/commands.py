@@ -47,6 +47,7 @@ def check(
     from rich.markup import escape
 
     from saptah.campaigns import check as checks
+    from saptah.campaigns import check_repository as check_repo
     from saptah.campaigns import repository as repo
     from saptah.campaigns import service
     from saptah.cli import _errors, _settings, console, factory_for, progress_bar
@@ -54,7 +55,7 @@ def check(
     started = time.monotonic()
     found = _Printed(console, escape)
     with _errors(), factory_for(_settings())() as session:
-        repo.read_only(session)
+        check_repo.read_only(session)
         rules = service.rules_of(service.get(session, campaign))
         total = repo.count_records_between(session, rules.window_start, rules.window_end)
         with progress_bar() as bar:

@@ -38,8 +38,18 @@ PEOPLE, ACTIVE, COMPLETIONS = 4_600_000, 740_000, 3_260_000
 START = date(2024, 10, 19)
 
 
+COURSES = 1428
+DURATIONS = (30, 45, 60, 70, 90, 120)
+
+
+def course_of(n: int) -> tuple[int, str, bool]:
+    """Course n's duration, title and whether it builds a competency (about 97 % do)."""
+    return DURATIONS[n % len(DURATIONS)], f"Bench course {n}", n % 33 != 0
+
+
 def build(url: str, scale: float, rng: random.Random) -> tuple[int, int]:
-    """People and course-completion records, written with COPY (the fast path)."""
+    """People, courses, their completions (the original activity) and the campaign engine's course records as live
+    ingest stores them, all written with COPY (the fast path)."""
     people, active, completions = int(PEOPLE * scale), int(ACTIVE * scale), int(COMPLETIONS * scale)
     engine = make_engine(url)
     with engine.begin() as conn:
@@ -56,31 +66,54 @@ def build(url: str, scale: float, rng: random.Random) -> tuple[int, int]:
                     (f"Person {i}", f"p{i}@bench.gov.in", rng.choice(orgs), "active", "en", "now()", "now()")
                 )
         first = conn.execute(text("SELECT min(id) FROM people WHERE email LIKE '%@bench.gov.in'")).scalar()
+        comp = conn.execute(
+            text("INSERT INTO competencies (code, area, theme, active) VALUES ('BENCH', 'domain', 'Bench', true) "
+                 "RETURNING id")
+        ).scalar()  # fmt: skip
+        with (
+            raw.cursor() as cur,
+            cur.copy(
+                "COPY courses (id, code, title_en, provider_org_id, duration_minutes, category, languages, status,"
+                " launch_kind, activity_id, created_at, updated_at) FROM STDIN"
+            ) as copy,
+        ):
+            for n in range(1, COURSES + 1):
+                minutes, title, _ = course_of(n)
+                url_ = f"https://bench.example.org/course/{n}"
+                copy.write_row((n, f"BENCH-{n}", title, orgs[0], minutes, "course", "en", "live", "external", url_,
+                                "now()", "now()"))  # fmt: skip
+        with raw.cursor() as cur, cur.copy("COPY course_competencies (course_id, competency_id) FROM STDIN") as copy:
+            for n in range(1, COURSES + 1):
+                if course_of(n)[2]:
+                    copy.write_row((n, comp))
+        conn.execute(text(f"SELECT setval(pg_get_serial_sequence('courses', 'id'), {COURSES})"))
+        pairs: set[tuple[int, int]] = set()
+        while len(pairs) < completions:
+            pairs.add((first + rng.randrange(active), rng.randrange(1, COURSES + 1)))
+        done = []
+        for pid, course in sorted(pairs):
+            at = ist_start(START + timedelta(days=rng.randrange(9))) + timedelta(minutes=rng.randrange(1440))
+            done.append((pid, course, at))
+        with (
+            raw.cursor() as cur,
+            cur.copy(
+                "COPY course_completions (person_id, course_id, completed_at, source, assessment_passed, recorded_at)"
+                " FROM STDIN"
+            ) as copy,
+        ):
+            for pid, course, at in done:
+                copy.write_row((pid, course, at, "bulk", False, "now()"))
         with (
             raw.cursor() as cur,
             cur.copy(
                 "COPY campaign_records (source_key, person_id, kind, object_id, occurred_at, minutes, karma,"
-                " competency_linked, attended, received_at) FROM STDIN"
+                " competency_linked, attended, label, received_at) FROM STDIN"
             ) as copy,
         ):
-            for n in range(completions):
-                pid = first + rng.randrange(active)
-                course = rng.randrange(1, 1429)
-                at = ist_start(START + timedelta(days=rng.randrange(9))) + timedelta(minutes=rng.randrange(1440))
-                copy.write_row(
-                    (
-                        f"course:{pid}:{course}:{n}",
-                        pid,
-                        "course",
-                        course,
-                        at,
-                        rng.choice((30, 45, 60, 70, 90, 120)),
-                        0,
-                        rng.random() > 0.03,
-                        True,
-                        at,
-                    )
-                )
+            for pid, course, at in done:
+                minutes, title, linked = course_of(course)
+                copy.write_row((f"course:{pid}:{course}", pid, "course", course, at, minutes, 0, linked, True, title,
+                                "now()"))  # fmt: skip
         conn.execute(text("ANALYZE"))
     engine.dispose()
     return first, active
@@ -115,7 +148,7 @@ def live_batch(rng: random.Random, first: int, active: int, n0: int, size: int =
         at = DAYS[rng.randrange(9)] + timedelta(minutes=rng.randrange(1440))
         batch.append(
             RecordIn(
-                source_key=f"event:{pid}:{RUN}:{n}",
+                source_key=f"bench:{pid}:{RUN}:{n}",  # a kind with no source of its own: the record is its source
                 person_id=pid,
                 kind="webinar",
                 object_id=n % 24,

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -314,11 +314,43 @@ def test_demo_credits_its_activity_and_passes_check(backend, request, tmp_path):
                                                                              CourseCompletion.course_id))}  # fmt: skip
             records = set(session.scalars(select(CampaignRecord.source_key)))
             ids = [c.id for c in campaigns.list_all(session)]
-        engine.dispose()
         assert sources and sources <= records
         for campaign_id in ids:
             out = saptah(url, tmp_path, "check", "--campaign", str(campaign_id))
             assert "no violation" in out.output
+        _dashboard_agrees_with_events(url, engine, ids, tmp_path)
+        engine.dispose()
     finally:
         if drop:
             drop()
+
+
+def _dashboard_agrees_with_events(url: str, engine: Any, campaign_ids: list[int], tmp_path: Path) -> None:
+    """The national dashboard's webinar attendance, per campaign, equals the events' own attendee counts."""
+    from fastapi.testclient import TestClient
+
+    from saptah.config import Settings
+    from saptah.core.timeutil import ist_end, ist_start
+    from saptah.directory.tasks import DEMO_PASSWORD
+    from saptah.events import repository as events_repo
+    from saptah.events.models import Event
+    from saptah.web.app import create_app
+    from tests.factories import sign_in
+
+    factory = make_sessionmaker(engine)
+    settings = Settings(env="test", run_worker_in_app=False, database_url=url, mail_dir=tmp_path / "mail")
+    with TestClient(create_app(settings, factory=factory)) as client:
+        sign_in(client, "organiser@saptah.demo", DEMO_PASSWORD)
+        for campaign_id in campaign_ids:
+            dash = client.get("/api/v1/analytics/dashboard", params={"campaign": campaign_id}).json()
+            shown = {f["key"]: f["value"] for f in dash["figures"]}["webinar_attendance"]
+            start, end = ist_start(date.fromisoformat(dash["start"])), ist_end(date.fromisoformat(dash["end"]))
+            with factory() as session:
+                held = session.scalars(
+                    select(Event.id).where(
+                        Event.kind.in_(("central_webinar", "inaugural")), Event.cancelled_at.is_(None),
+                        Event.starts_at >= start, Event.starts_at <= min(end, utcnow()),
+                    )
+                ).all()  # fmt: skip
+                own = sum(int(f["attendees"]) for f in events_repo.event_figures(session, list(held)).values())
+            assert dash["campaign_id"] == campaign_id and shown == own > 0

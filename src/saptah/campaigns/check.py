@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from saptah.campaigns import sources
 from saptah.campaigns.rebuild import Rebuild
 from saptah.campaigns.schemas import CampaignRules, RecordIn, RuleBook
 from saptah.campaigns.service import get, rule_book
+from saptah.core.bulk import fewer_gc_passes
 from saptah.core.db import utcnow
 from saptah.core.timeutil import fmt_ist
 
@@ -45,25 +46,39 @@ class Violation:
     message: str
 
 
+class Found(Protocol):
+    """Where violations go as they are found: a list, or something that prints them at once."""
+
+    def append(self, violation: Violation, /) -> None: ...
+
+
 def check(
-    session: Session, campaign_id: int, *, now: datetime | None = None, progress: Callable[[int], None] | None = None
-) -> tuple[list[Violation], dict[str, int]]:
-    """Every violation of the campaign's invariants, and how much was checked (records, people)."""
+    session: Session,
+    campaign_id: int,
+    *,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+    found: Found | None = None,
+) -> tuple[Found, dict[str, int]]:
+    """Every violation of the campaign's invariants (into `found`, a new list by default, as they are found, so a
+    national run need not hold millions), and how much was checked (records, people)."""
     campaign = get(session, campaign_id)
     book, now = rule_book(session, campaign), now or utcnow()
     rules, (start, end) = book.latest, book.span
-    found: list[Violation] = []
+    found = [] if found is None else found
     checker = _Checker(session, campaign_id, book, progress, found)
-    for person in sources.reconcile(session, start, end):
-        _records(person, found)
-        checker.add(person.person_id, person.org_id, person.org_path, person.records)
-    counts = checker.finish()
+    with fewer_gc_passes():
+        for person in sources.reconcile(session, start, end):
+            _records(person, found)
+            checker.add(person.person_id, person.org_id, person.org_path, person.records)
+        counts = checker.finish()
     for pid, key, at, minutes, karma in check_repo.credit_out_of_bounds(session, campaign_id, start, end, now):
         when = "in the future" if at > now else "outside the campaign window"
         what = f"{minutes} minutes" if minutes or not karma else f"{karma} karma points"
         found.append(Violation("credit out of time", f"Person {pid}: {key} credits {what} dated {_ist(at)}, {when}."))
     for name, fn in sorted(_extra.items()):
-        found += [Violation(name, message) for message in fn(session, rules, now)]
+        for message in fn(session, rules, now):
+            found.append(Violation(name, message))
     return found, counts
 
 
@@ -71,7 +86,7 @@ def _ist(at: datetime) -> str:
     return fmt_ist(at, "%d-%m-%Y %H:%M") + " IST"
 
 
-def _records(person: sources.Person, found: list[Violation]) -> None:
+def _records(person: sources.Person, found: Found) -> None:
     for rec in person.missing:
         found.append(
             Violation(
@@ -113,7 +128,7 @@ class _Checker(Rebuild):
         campaign_id: int,
         book: RuleBook,
         progress: Callable[[int], None] | None,
-        found: list[Violation],
+        found: Found,
     ) -> None:
         super().__init__(session, campaign_id, book, progress)
         self.found = found

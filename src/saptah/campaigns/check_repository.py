@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from saptah.campaigns.models import CampaignPersonTotal, CreditLedger
@@ -25,6 +25,14 @@ TOTAL_COLUMNS = (
     "score_at",
     "reached_target_at",
 )
+
+
+def read_only(session: Session) -> None:
+    """Make the session's transaction refuse writes (`saptah check` changes nothing, by construction)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET TRANSACTION READ ONLY"))
+    else:
+        session.execute(text("PRAGMA query_only = ON"))
 
 
 def totals_for(session: Session, campaign_id: int, person_ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:

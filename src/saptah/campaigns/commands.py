@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -47,25 +47,37 @@ def check(
     from rich.markup import escape
 
     from saptah.campaigns import check as checks
+    from saptah.campaigns import check_repository as check_repo
     from saptah.campaigns import repository as repo
     from saptah.campaigns import service
     from saptah.cli import _errors, _settings, console, factory_for, progress_bar
 
     started = time.monotonic()
+    found = _Printed(console, escape)
     with _errors(), factory_for(_settings())() as session:
-        repo.read_only(session)
+        check_repo.read_only(session)
         rules = service.rules_of(service.get(session, campaign))
         total = repo.count_records_between(session, rules.window_start, rules.window_end)
         with progress_bar() as bar:
             task = bar.add_task(f"check campaign {campaign}", total=total)
-            found, counts = checks.check(session, campaign, progress=lambda n: bar.update(task, completed=n))
+            _, counts = checks.check(session, campaign, progress=lambda n: bar.update(task, completed=n), found=found)
             bar.update(task, completed=total)
         session.rollback()
-    for v in found:
-        console.print(f"[red]✗ {escape(v.kind)}:[/red] {escape(v.message)}", soft_wrap=True)
     took = time.monotonic() - started
     checked = f"{counts['records']:,} records of {counts['people']:,} people checked in {took:.1f} s"
-    if found:
-        console.print(f"Campaign {campaign}: {len(found):,} violation(s); {checked}.")
+    if found.count:
+        console.print(f"Campaign {campaign}: {found.count:,} violation(s); {checked}.")
         raise typer.Exit(1)
     console.print(f"Campaign {campaign}: no violation; {checked}.")
+
+
+class _Printed:
+    """Violations printed as they are found, one line each (a national run may find millions)."""
+
+    def __init__(self, console: Any, escape: Any) -> None:
+        self.console, self.escape, self.count = console, escape, 0
+
+    def append(self, v: Any, /) -> None:
+        """Print one violation."""
+        self.count += 1
+        self.console.print(f"[red]✗ {self.escape(v.kind)}:[/red] {self.escape(v.message)}", soft_wrap=True)

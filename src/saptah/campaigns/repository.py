@@ -8,7 +8,7 @@ from dataclasses import fields
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, delete, func, or_, select, text, tuple_
+from sqlalchemy import Table, and_, case, delete, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -49,15 +49,6 @@ def dialect_insert(session: Session, table: Any) -> Any:
 def is_pg(session: Session) -> bool:
     """True on PostgreSQL (row locks mean something there)."""
     return session.get_bind().dialect.name == "postgresql"
-
-
-def read_only(session: Session) -> None:
-    """Make the session's transaction refuse writes (`saptah check` changes nothing, by construction)."""
-    if is_pg(session):
-        session.execute(text("SET TRANSACTION READ ONLY"))
-    else:
-        session.execute(text("PRAGMA query_only = ON"))
-        session.info["query_only"] = True
 
 
 def get_campaign(session: Session, campaign_id: int) -> Campaign | None:
@@ -320,7 +311,7 @@ def records_between(session: Session, start: datetime, end: datetime, *, batch: 
         .order_by(r.person_id)
         .execution_options(yield_per=batch)
     )
-    return session.connection().execute(stmt)  # Core rows: no ORM work per row
+    return bulk.streamed(session.connection().execute(stmt))  # Core rows: no ORM work per row
 
 
 def count_records_between(session: Session, start: datetime, end: datetime) -> int:

@@ -63,7 +63,14 @@ def expected(session: Session, start: datetime, end: datetime) -> Iterator[list[
     """Every sourced record of [start, end], one person's at a time, in person order."""
     if not _sources:
         raise Unheard("No credit source is registered: call saptah.wiring.wire().")
-    streams = [iter(source(session, start, end)) for _, source in sorted(_sources.items())]
+    streams = []
+    for _, source in sorted(_sources.items()):
+        stream = iter(source(session, start, end))
+        first = next(stream, None)
+        if first is not None:  # an empty source costs nothing per record of the others
+            streams.append(itertools.chain((first,), stream))
+    if not streams:
+        return
     merged = heapq.merge(*streams, key=_person) if len(streams) > 1 else streams[0]
     for _pid, recs in itertools.groupby(merged, key=_person):
         yield list(recs)
@@ -106,7 +113,7 @@ def _next(stored: Iterator[tuple[int, Iterator[tuple[object, ...]]]]) -> tuple[i
 
 def _compare(recs: list[RecordIn], rows: list[tuple[object, ...]], sourced: set[str]) -> Person:
     _, org_id, path = rows[0][:3]
-    stored = {row[3]: tuple(row[3:]) for row in rows}
+    stored = {row[3]: row[3:] for row in rows}  # a Row's slice is a plain tuple
     person = Person(recs[0].person_id, int(org_id), str(path), recs)  # type: ignore[call-overload]
     for rec in recs:
         have = stored.pop(rec.source_key, None)
@@ -126,7 +133,7 @@ def _only_stored(rows: list[tuple[object, ...]], sourced: set[str]) -> Iterator[
     pid, org_id, path = rows[0][:3]
     person = Person(int(pid), int(org_id), str(path), [])  # type: ignore[call-overload]
     for row in rows:
-        values = tuple(row[3:])
+        values = row[3:]
         if prefix_of(str(values[0])) in sourced:
             person.orphans.append(values)
         else:

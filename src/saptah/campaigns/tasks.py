@@ -17,17 +17,13 @@ from saptah.web.i18n import N_
 
 
 def course_record(event: signals.CourseCompleted) -> RecordIn:
-    """The record of a course completion."""
+    """The record of a course completion (positional: recompute builds one per completion)."""
+    pid, course = event.person_id, event.course_id
+    label = event.title or f"Course #{course}"
     return RecordIn(
-        source_key=f"course:{event.person_id}:{event.course_id}",
-        person_id=event.person_id,
-        kind="course",
-        object_id=event.course_id,
-        occurred_at=event.completed_at,
-        minutes=event.duration_minutes,
-        competency_linked=event.competency_linked,
-        label=event.title or f"Course #{event.course_id}",
-    )
+        f"course:{pid}:{course}", pid, "course", event.completed_at, course, event.duration_minutes, 0,
+        event.competency_linked, True, None, label,
+    )  # fmt: skip
 
 
 def attendance_record(event: signals.EventAttendanceRecorded) -> RecordIn:

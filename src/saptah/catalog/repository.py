@@ -28,6 +28,7 @@ from saptah.catalog.models import (
     ModuleProgress,
     Rating,
 )
+from saptah.core.bulk import streamed
 from saptah.core.pairs import pairs_in
 from saptah.directory.models import Organisation
 
@@ -479,7 +480,7 @@ def completions_between(session: Session, start: datetime, end: datetime) -> Ite
         .order_by(c.person_id, c.course_id)
         .execution_options(yield_per=20000)
     )
-    return session.connection().execute(stmt)
+    return streamed(session.connection().execute(stmt))
 
 
 def insert_enrolments(session: Session, rows: list[dict[str, object]]) -> set[tuple[int, int]]:

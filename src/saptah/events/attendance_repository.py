@@ -15,6 +15,7 @@ from sqlalchemy import Integer, Table, and_, any_, bindparam, func, literal, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from saptah.core.bulk import streamed
 from saptah.core.db import utcnow
 from saptah.events.models import Attendance, Event, ViewerMinute
 
@@ -349,4 +350,4 @@ def sent_between(session: Session, start: datetime, end: datetime) -> Iterable[A
         .order_by(_ATT.c.person_id, _ATT.c.event_id)
         .execution_options(yield_per=20000)
     )
-    return session.connection().execute(stmt)
+    return streamed(session.connection().execute(stmt))

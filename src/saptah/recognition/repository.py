@@ -184,7 +184,7 @@ def karma_between(session: Session, start: datetime, end: datetime) -> Iterable[
         .order_by(k.person_id, k.reason, k.object_key)
         .execution_options(yield_per=20000)
     )
-    return session.connection().execute(stmt)
+    return bulk.streamed(session.connection().execute(stmt))
 
 
 def karma_off_scale(session: Session, start: datetime, end: datetime, points: dict[str, int]) -> list[Any]:

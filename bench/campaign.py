@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, func, select, text
 from saptah.campaigns import ledger, service
 from saptah.campaigns import repository as repo
 from saptah.campaigns.models import CampaignPersonTotal
-from saptah.campaigns.schemas import CampaignCreate, RecordIn
+from saptah.campaigns.schemas import CampaignCreate, RecordIn, RulesChangeIn
 from saptah.core.db import make_engine, make_sessionmaker, unit_of_work
 from saptah.core.migrate import upgrade
 from saptah.core.timeutil import ist_start
@@ -277,6 +277,7 @@ def main() -> None:
     ap.add_argument("--no-check", action="store_true", help="skip the recompute after ingest and its comparison")
     ap.add_argument("--ingest", type=int, default=20_000, help="live records to ingest through the service")
     ap.add_argument("--workers", type=int, default=2, help="ingest processes running together in the last phase")
+    ap.add_argument("--rule-changes", type=int, default=0, help="rule versions after the first (one a day)")
     ap.add_argument("--profile", help="write a cProfile of ingest (no reader) to this file and stop there")
     args = ap.parse_args()
     rng = random.Random(2024)
@@ -321,6 +322,11 @@ def setup(url: str, args: argparse.Namespace, rng: random.Random, factory) -> tu
             ),
         ).id
         s.execute(text("UPDATE campaigns SET rules = jsonb_set(rules::jsonb, '{extended_to}', '\"2024-10-27\"')::json"))
+        for n in range(args.rule_changes):  # versions in force from successive days: ingest judges by a rule book
+            change = RulesChangeIn(
+                reason="bench", target_minutes=241 + n, effective_at=ist_start(START + timedelta(days=1 + n % 8))
+            )
+            service.change_rules(s, campaign_id=cid, actor_id=None, data=change)
     one = make_sessionmaker(make_engine(url, pool_size=1, max_overflow=0))
     seconds, result = recompute(one, cid, args.profile)
     print(

@@ -88,7 +88,7 @@ def deep(depth: int) -> str:
     return json.dumps(body).replace('"HOLE"', "[" * depth + "]" * depth)
 
 
-@pytest.mark.parametrize("depth", [5000, 900, 150])
+@pytest.mark.parametrize("depth", [5000, 900, 250])
 def test_deeply_nested_statements_are_refused(client, auth, depth):
     lean = client.post("/xapi/statements", content=deep(depth), headers=auth)
     assert lean.status_code == 400
@@ -96,8 +96,12 @@ def test_deeply_nested_statements_are_refused(client, auth, depth):
     assert put(client, auth, deep(depth), new_id()).status_code == 400
 
 
-def test_moderately_nested_extensions_are_stored(client, auth):
-    assert client.post("/xapi/statements", content=deep(40), headers=auth).status_code == 200
+@pytest.mark.parametrize("depth", [40, 150])
+def test_moderately_nested_extensions_are_stored_and_read_back(client, auth, depth):
+    body = deep(depth)
+    assert client.post("/xapi/statements", content=body, headers=auth).status_code == 200
+    statement_id = json.loads(body)["id"]
+    assert client.get("/xapi/statements", params={"statementId": statement_id}, headers=auth).status_code == 200
 
 
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400", "-1e400"])

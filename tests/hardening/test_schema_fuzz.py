@@ -10,6 +10,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -19,6 +20,7 @@ from saptah.auth import service as auth
 from saptah.directory.models import Role
 
 CHECKS = [
+    negative_data_rejection,
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,

@@ -46,7 +46,37 @@ def test_a_lone_surrogate_is_refused_on_both_paths(client, auth):
     assert routed.status_code == 400
 
 
-def test_good_batches_posted_beside_a_bad_statement_are_all_stored(client, auth, db):
+@pytest.fixture
+def own_app(backend, request, tmp_path):
+    """The app on a database of its own, with a real engine: concurrent requests each get their own connection
+    (the rolled-back test connection cannot carry two requests' transactions at once)."""
+    from fastapi.testclient import TestClient
+
+    from saptah.config import Settings
+    from saptah.core.db import make_engine, make_sessionmaker
+    from saptah.core.migrate import upgrade
+    from saptah.web.app import create_app
+    from tests.conftest import create_pg_database
+
+    if backend == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'own.db'}", None
+    else:
+        url, drop = create_pg_database(request.getfixturevalue("pg_admin_url"))
+    upgrade(url)
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    settings = Settings(env="test", database_url=url, run_worker_in_app=False, mail_dir=tmp_path / "m")
+    with factory() as db:
+        headers = {**issue(db), "Content-Type": "application/json"}
+    with TestClient(create_app(settings, factory=factory)) as client:
+        yield client, factory, headers
+    engine.dispose()
+    if drop:
+        drop()
+
+
+def test_good_batches_posted_beside_a_bad_statement_are_all_stored(own_app):
+    client, factory, auth = own_app
     batches = [[statement(id=new_id()) for _ in range(5)] for _ in range(8)]
     answers: dict[str, int] = {}
 
@@ -62,7 +92,8 @@ def test_good_batches_posted_beside_a_bad_statement_are_all_stored(client, auth,
     assert {k: v for k, v in answers.items() if k.startswith("good")} == {f"good{i}": 200 for i in range(8)}
     assert {v for k, v in answers.items() if k.startswith("bad")} == {400}
     ids = [s["id"] for b in batches for s in b]
-    assert stored(db, ids) == set(ids)
+    with factory() as db:
+        assert stored(db, ids) == set(ids)
 
 
 def test_a_group_that_fails_stores_each_request_alone(app, db):
@@ -88,7 +119,7 @@ def deep(depth: int) -> str:
     return json.dumps(body).replace('"HOLE"', "[" * depth + "]" * depth)
 
 
-@pytest.mark.parametrize("depth", [5000, 900, 150])
+@pytest.mark.parametrize("depth", [5000, 900, 250])
 def test_deeply_nested_statements_are_refused(client, auth, depth):
     lean = client.post("/xapi/statements", content=deep(depth), headers=auth)
     assert lean.status_code == 400
@@ -96,8 +127,12 @@ def test_deeply_nested_statements_are_refused(client, auth, depth):
     assert put(client, auth, deep(depth), new_id()).status_code == 400
 
 
-def test_moderately_nested_extensions_are_stored(client, auth):
-    assert client.post("/xapi/statements", content=deep(40), headers=auth).status_code == 200
+@pytest.mark.parametrize("depth", [40, 150])
+def test_moderately_nested_extensions_are_stored_and_read_back(client, auth, depth):
+    body = deep(depth)
+    assert client.post("/xapi/statements", content=body, headers=auth).status_code == 200
+    statement_id = json.loads(body)["id"]
+    assert client.get("/xapi/statements", params={"statementId": statement_id}, headers=auth).status_code == 200
 
 
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400", "-1e400"])

@@ -317,9 +317,9 @@ def test_a_server_error_on_the_lean_route_is_answered_once(app, auth, monkeypatc
 
     monkeypatch.setattr(service, "store_groups", broken)
     monkeypatch.setattr(service, "store_checked", broken)
-    with TestClient(app) as plain:
-        for _ in range(2):  # the second time the credentials are remembered: the lean route takes the POST
-            with pytest.raises(RuntimeError, match="went away"):
-                plain.post("/xapi/statements", json=statement(), headers=auth)
+    with TestClient(app) as plain:  # answered with one 500 and logged by the app, not raised on (issue 15: a
+        for _ in range(2):  # raised error made the server drop the keep-alive connection); the second time the
+            answer = plain.post("/xapi/statements", json=statement(), headers=auth)  # lean route takes the POST
+            assert answer.status_code == 500
     with TestClient(app, raise_server_exceptions=False) as plain:
         assert plain.post("/xapi/statements", json=statement(), headers=auth).status_code == 500

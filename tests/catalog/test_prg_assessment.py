@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from saptah.catalog import learning, service
 from tests.catalog.conftest import QUIZ
+from tests.catalog.test_learning_rules import take
 from tests.factories import csrf, sign_in
 
 
@@ -12,7 +13,7 @@ def test_assessment_submit_redirects_and_a_reload_shows_the_page_not_method_not_
     course = courses.make(assessment=QUIZ)
     service.enrol(db, person_id=person.id, course_id=course.id)
     for module in learning.state(db, person_id=person.id, course_id=course.id).modules:
-        learning.mark_done(db, person_id=person.id, course_id=course.id, module_id=module.id)
+        take(db, person, course, module)  # time on task, then done
     sign_in(client, person.email)
     sent = client.post(
         f"/learn/{course.id}/assessment",

@@ -55,11 +55,7 @@
     }
     var signOut = document.querySelector("form[action='/sign-out']");
     if (signOut) { signOut.addEventListener("submit", function () { worker({type: "forget"}); }); }
-    // A course player: fetch its other modules now, so they can be read without a connection.
-    var modules = document.querySelectorAll("[data-testid=module-list] a[href^='/learn/']");
-    if (modules.length) {
-      worker({type: "keep-pages", urls: Array.prototype.map.call(modules, function (a) { return a.getAttribute("href"); })});
-    }
+    // (A course's other modules are not fetched ahead: opening a module moves the player's "where you left off".)
   }
 
   if ("serviceWorker" in navigator && window.isSecureContext) {

@@ -1,5 +1,5 @@
-/* Saptah's service worker: the app shell and pages already opened stay readable offline (a course's text modules
-   are fetched ahead when its player is opened), and time-on-task pings and "done" marks made offline are kept on
+/* Saptah's service worker: the app shell and pages already opened (a course's modules included) stay readable
+   offline, and time-on-task pings and "done" marks made offline are kept on
    the device and sent, as they were made, when the connection returns. Served as /sw.js (scope "/"). */
 "use strict";
 

@@ -21,6 +21,7 @@ from saptah.analytics.national import (
     write_completions,
 )
 from saptah.analytics.rebuild import rebuild_course_totals
+from saptah.campaigns import check as campaign_check
 from saptah.campaigns import service as campaigns
 from saptah.campaigns.models import CampaignOrgDayTotal, CampaignPersonTotal, CampaignScoreCount
 from saptah.campaigns.schemas import CampaignCreate
@@ -120,6 +121,9 @@ def test_bulk_path_gives_the_same_aggregates_as_live_ingest(db) -> None:
     assert live["days"] == bulk["days"]
     assert live["scores"] == bulk["scores"]
     assert live["courses"] == bulk["courses"] and live["groups"] == bulk["groups"]
+    # the national build's records are the ones live ingest stores (titles included): saptah check finds nothing
+    found, _counts = campaign_check.check(db, camp.id)
+    assert list(found) == []
 
 
 def test_completions_follow_the_nlw_2024_daily_curve() -> None:

@@ -314,6 +314,8 @@ def write_courses(session: Session, rng: np.random.Generator, count: int) -> tup
 def write_completions(session: Session, plan: Plan, progress: Progress) -> int:
     """COPY completions, their enrolments and the campaign engine's course records (as live ingest stores them)."""
     minutes = dict(zip(plan.course_ids.tolist(), plan.course_minutes.tolist(), strict=True))
+    # records are labelled with the course's title, as live ingest labels them (saptah check compares the two)
+    titles = {int(cid): str(title) for cid, title in session.execute(text("SELECT id, title_en FROM courses"))}
     now = datetime.now(UTC)
     triples = list(
         zip(plan.completion_person.tolist(), plan.completion_course.tolist(), plan.completion_at.tolist(), strict=True)
@@ -338,7 +340,7 @@ def write_completions(session: Session, plan: Plan, progress: Progress) -> int:
         "campaign_records",
         cols,
         (
-            (f"course:{p}:{c}", p, "course", at, c, minutes[c], 0, True, True, None, f"Course #{c}", now)
+            (f"course:{p}:{c}", p, "course", at, c, minutes[c], 0, True, True, None, titles[c], now)
             for (p, c, _s), at in zip(triples, stamps, strict=True)
         ),
     )
@@ -411,7 +413,7 @@ def write_attendance(session: Session, plan: Plan, ids: Sequence[tuple[int, date
                 True,
                 a,
                 ids[e][2],
-                f"Event #{ids[e][0]}",
+                plan.events[e]["title"],
                 now,
             )
             for e, p, _o, m, a in att

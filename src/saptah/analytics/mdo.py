@@ -13,12 +13,13 @@ from saptah.analytics import repository as repo
 from saptah.analytics.schemas import Scope, Table
 from saptah.core.errors import InvalidInput
 from saptah.core.timeutil import ist_day
+from saptah.web.i18n import N_
 
-LISTS = {"not_started": "Not started yet", "close": "Close to the target"}
+LISTS = {"not_started": N_("Not started yet"), "close": N_("Close to the target")}
 CLOSE_SHARE = 0.75  # "close": at least three quarters of the target, not yet reached
 PREVIEW = 50
 REMIND_JOB = "analytics.remind"
-PEOPLE_HEADER = ["Name", "E-mail", "Designation", "Group", "Organisation", "Credited minutes"]
+PEOPLE_HEADER = [N_("Name"), N_("E-mail"), N_("Designation"), N_("Group"), N_("Organisation"), N_("Credited minutes")]
 
 
 def check_list(kind: str) -> str:

@@ -15,6 +15,7 @@ from saptah.core.errors import InvalidInput
 from saptah.core.timeutil import ist_day
 from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
 from saptah.web.flash import flash
+from saptah.web.i18n import DEFAULT, translate
 from saptah.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -110,7 +111,7 @@ def remind(
         db, scope=scope, kind=kind, actor_id=principal.person_id, base_url=settings.base_url
     )
     response = RedirectResponse(f"/dashboard/mdo?{scope.query()}", status_code=303)
-    name = mdo.LISTS[kind]
+    name = translate(mdo.LISTS[kind], getattr(request.state, "lang", DEFAULT))
     if job is None:
         flash(
             request,

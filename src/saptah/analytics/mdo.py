@@ -61,8 +61,8 @@ def compliance(session: Session, scope: Scope, *, today: date) -> Table:
     for plan in plans_repo.plans_in_scope(session, scope.paths)[:10]:
         total, _orgs = plan_status.summary(session, plan, scope.paths, today=today)
         rows.append([plan.title, total.people, total.complete, round(total.pct_complete, 1), total.overdue])
-    header = ["Plan", "People", "Completed every mandatory item", "Complete (%)", "Overdue"]
-    return Table("compliance", "Compliance with mandated plans", header, rows)
+    header = [N_("Plan"), N_("People"), N_("Completed every mandatory item"), N_("Complete (%)"), N_("Overdue")]
+    return Table("compliance", N_("Compliance with mandated plans"), header, rows)
 
 
 def _remind_key(scope: Scope, kind: str, person_id: int, day: date) -> str:

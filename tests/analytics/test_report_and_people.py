@@ -119,3 +119,18 @@ def test_learner_week(client, world: World) -> None:
     assert "Cyber hygiene" in titles and "Mission Karmayogi basics" not in titles
     nav = client.get("/").text
     assert 'href="/my/week"' in nav and 'href="/dashboard"' not in nav
+
+
+def test_an_mdo_admin_reading_hindi_sees_the_lists_tables_and_reminders_in_hindi(client, db, world: World) -> None:
+    admin = world.people["admin_mohfw"]
+    admin.preferred_language = "hi"
+    db.commit()
+    sign_in(client, admin.email)
+    page = client.get("/dashboard/mdo", params={"campaign": world.campaign.id}).text
+    for hindi in ("अभी तक आरंभ नहीं किया", "लक्ष्य के निकट", "अनिवार्य योजनाओं का अनुपालन", "क्रेडिट किए गए मिनट"):
+        assert hindi in page
+    assert "Not started yet" not in page and "Compliance with mandated plans" not in page
+    org = re.search(r'name="org" value="(\d+)"', page).group(1)
+    form = {"campaign": world.campaign.id, "org": org, "kind": "not_started", "csrf_token": csrf(client)}
+    sent = client.post("/dashboard/remind", data=form, follow_redirects=True).text
+    assert "“अभी तक आरंभ नहीं किया” सूची के" in sent and "Reminding" not in sent

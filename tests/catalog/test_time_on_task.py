@@ -145,3 +145,21 @@ def test_watched_ranges_merge_and_new_seconds_are_bounded():
         parse_intervals("abc")
     standing = need(TimeRules(), declared_minutes=10, spent_seconds=0, watched=[(0, 300)], inline_video=True)
     assert standing.left_seconds == 240 and not standing.ready
+
+
+def test_the_player_says_what_is_left_in_the_learners_language(client, db, make, courses, clock):
+    course = know_your_ministry(courses)
+    learner = make.person("DOHFW")
+    learner.preferred_language = "hi"
+    db.commit()
+    sign_in(client, learner.email)
+    client.post(f"/courses/{course.id}/enrol", data={"csrf_token": csrf(client)})
+    first = repo.modules_of(db, course.id)[0]
+    page = client.get(f"/learn/{course.id}").text
+    assert "इस मॉड्यूल को पूर्ण चिह्नित करने से पहले इस पर लगभग 28 मिनट और व्यतीत करें।" in page
+    refused = done(client, course, first)
+    assert refused.status_code == 409
+    assert "अभी नहीं: इस मॉड्यूल को पूर्ण चिह्नित करने से पहले इस पर लगभग 28 मिनट" in refused.text
+    assert "Spend about" not in refused.text
+    ping = study(client, clock, course.id, first.id, 28 * 60)
+    assert ping.json()["message"] == "आपने इस मॉड्यूल पर पर्याप्त समय व्यतीत कर लिया है; अब इसे पूर्ण चिह्नित कर सकते हैं।"

@@ -14,6 +14,7 @@ from saptah.campaigns import service as campaigns
 from saptah.core.db import utcnow
 from saptah.core.timeutil import ist_day
 from saptah.directory.schemas import Principal
+from saptah.web.i18n import N_
 
 MAX_DAYS = 14
 RECOMMEND = 5
@@ -44,11 +45,13 @@ def my_week(session: Session, principal: Principal, campaign_id: int | None) -> 
         done_rows.append([line.label or line.source, line.minutes, day.isoformat(), line.category])
     days = Table(
         "my_days",
-        "Your credited minutes per day",
-        ["Day (IST)", "Minutes"],
+        N_("Your credited minutes per day"),
+        [N_("Day (IST)"), N_("Minutes")],
         [[d.isoformat(), m] for d, m in per_day.items()],
     )
-    completed = Table("my_completed", "What you completed", ["Item", "Minutes", "Day (IST)", "Kind"], done_rows)
+    completed = Table(
+        "my_completed", N_("What you completed"), [N_("Item"), N_("Minutes"), N_("Day (IST)"), N_("Kind")], done_rows
+    )
     return {
         "campaign_id": campaign.id,
         "campaign_name": campaign.name,
@@ -69,9 +72,15 @@ def recommended(session: Session, person_id: int, today: date, first: date, last
     out: list[dict[str, Any]] = []
     for item in plans.my_learning(session, person_id, today=today):
         if not item.status.done and len(out) < RECOMMEND:
-            why = "Mandatory" if item.mandatory else "In your plan"
-            deadline = f", by {item.deadline:%d-%m-%Y}" if item.deadline else ""
-            out.append({"title": item.title, "why": f"{why}: {item.plan_title}{deadline}", "href": "/my/learning"})
+            if item.deadline:
+                why = N_("Mandatory: {plan}, by {deadline}")
+                if not item.mandatory:
+                    why = N_("In your plan: {plan}, by {deadline}")
+                params = {"plan": item.plan_title, "deadline": f"{item.deadline:%d-%m-%Y}"}
+            else:
+                why = N_("Mandatory: {plan}") if item.mandatory else N_("In your plan: {plan}")
+                params = {"plan": item.plan_title}
+            out.append(_reason(item.title, "/my/learning", why, params))
     popular = sorted(
         repo.course_totals(session, org_ids=None, start=max(first, last - timedelta(days=6)), end=last),
         key=lambda t: (-t[1], t[0]),
@@ -83,5 +92,10 @@ def recommended(session: Session, person_id: int, today: date, first: date, last
             break
         if (person_id, cid) in done or cid not in facts:
             continue
-        out.append({"title": facts[cid].title, "why": f"Popular this week: {n} completions", "href": f"/courses/{cid}"})
+        out.append(_reason(facts[cid].title, f"/courses/{cid}", N_("Popular this week: {n} completions"), {"n": n}))
     return out
+
+
+def _reason(title: str, href: str, why: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A recommendation: `why` in English for programs, and its message id and values for the page to translate."""
+    return {"title": title, "why": why.format(**params), "href": href, "why_id": why, "why_params": params}

@@ -13,12 +13,13 @@ from saptah.analytics import repository as repo
 from saptah.analytics.schemas import Scope, Table
 from saptah.core.errors import InvalidInput
 from saptah.core.timeutil import ist_day
+from saptah.web.i18n import N_
 
-LISTS = {"not_started": "Not started yet", "close": "Close to the target"}
+LISTS = {"not_started": N_("Not started yet"), "close": N_("Close to the target")}
 CLOSE_SHARE = 0.75  # "close": at least three quarters of the target, not yet reached
 PREVIEW = 50
 REMIND_JOB = "analytics.remind"
-PEOPLE_HEADER = ["Name", "E-mail", "Designation", "Group", "Organisation", "Credited minutes"]
+PEOPLE_HEADER = [N_("Name"), N_("E-mail"), N_("Designation"), N_("Group"), N_("Organisation"), N_("Credited minutes")]
 
 
 def check_list(kind: str) -> str:
@@ -60,8 +61,8 @@ def compliance(session: Session, scope: Scope, *, today: date) -> Table:
     for plan in plans_repo.plans_in_scope(session, scope.paths)[:10]:
         total, _orgs = plan_status.summary(session, plan, scope.paths, today=today)
         rows.append([plan.title, total.people, total.complete, round(total.pct_complete, 1), total.overdue])
-    header = ["Plan", "People", "Completed every mandatory item", "Complete (%)", "Overdue"]
-    return Table("compliance", "Compliance with mandated plans", header, rows)
+    header = [N_("Plan"), N_("People"), N_("Completed every mandatory item"), N_("Complete (%)"), N_("Overdue")]
+    return Table("compliance", N_("Compliance with mandated plans"), header, rows)
 
 
 def _remind_key(scope: Scope, kind: str, person_id: int, day: date) -> str:

@@ -15,17 +15,18 @@ from saptah.core.errors import InvalidInput
 from saptah.core.timeutil import ist_day
 from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
 from saptah.web.flash import flash
+from saptah.web.i18n import DEFAULT, N_, translate
 from saptah.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 SECTIONS = (
-    ("Daily course-completion trend", ("trend",)),
-    ("Breakdown", ("breakdown",)),
-    ("Course completion and learning metrics", ("top_courses", "by_area", "by_provider", "by_language")),
-    ("Central webinar performance", ("central_webinars",)),
-    ("Ministry and department webinar performance", ("mdo_webinars",)),
-    ("Webinar statistics", ("webinar_stats",)),
-    ("Organisations ranked", ("organisations",)),
+    (N_("Daily course-completion trend"), ("trend",)),
+    (N_("Breakdown"), ("breakdown",)),
+    (N_("Course completion and learning metrics"), ("top_courses", "by_area", "by_provider", "by_language")),
+    (N_("Central webinar performance"), ("central_webinars",)),
+    (N_("Ministry and department webinar performance"), ("mdo_webinars",)),
+    (N_("Webinar statistics"), ("webinar_stats",)),
+    (N_("Organisations ranked"), ("organisations",)),
 )
 
 
@@ -110,7 +111,7 @@ def remind(
         db, scope=scope, kind=kind, actor_id=principal.person_id, base_url=settings.base_url
     )
     response = RedirectResponse(f"/dashboard/mdo?{scope.query()}", status_code=303)
-    name = mdo.LISTS[kind]
+    name = translate(mdo.LISTS[kind], getattr(request.state, "lang", DEFAULT))
     if job is None:
         flash(
             request,

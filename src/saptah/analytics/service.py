@@ -21,25 +21,36 @@ from saptah.core.errors import InvalidInput, NotFound
 from saptah.core.timeutil import ist_day, ist_end, ist_start
 from saptah.directory import service as directory
 from saptah.directory.schemas import Principal
+from saptah.web.i18n import N_
 
 MAX_RANGE_DAYS = 366
 OrgRow = tuple[int, int | None, str, str, str, str, int]
 
 DEFINITIONS = {
-    "registered": "People with an active account in the organisations shown (the group, if one is chosen).",
-    "active": "People who earned at least one credited minute in the campaign, counted on the IST day of their "
-    "first credited minute, when that day lies in the chosen dates.",
-    "reached": "People whose credited minutes reached the campaign target, counted on the IST day they reached it. "
-    "The share is of active participants.",
-    "completions": "Course completions credited by the campaign (once per person and course, inside the window, "
-    "competency-linked courses only), on the IST day of completion.",
-    "hours": "Credited minutes from courses, webinars and events, divided by 60.",
-    "avg_per_day": "Course completions divided by the number of IST days from the first chosen day to the last "
-    "chosen day or today, whichever is earlier.",
-    "peak": "The IST day with the most course completions, and its count.",
-    "webinars": "Central webinars (and the inaugural) that have started and were not cancelled, in the chosen dates.",
-    "webinar_attendance": "Unique people who attended those webinars for at least one minute, added over webinars.",
-    "charchas": "Samuhik Charcha discussions held (started, not cancelled) in the chosen dates.",
+    "registered": N_("People with an active account in the organisations shown (the group, if one is chosen)."),
+    "active": N_(
+        "People who earned at least one credited minute in the campaign, counted on the IST day of their "
+        "first credited minute, when that day lies in the chosen dates."
+    ),
+    "reached": N_(
+        "People whose credited minutes reached the campaign target, counted on the IST day they reached it. "
+        "The share is of active participants."
+    ),
+    "completions": N_(
+        "Course completions credited by the campaign (once per person and course, inside the window, "
+        "competency-linked courses only), on the IST day of completion."
+    ),
+    "hours": N_("Credited minutes from courses, webinars and events, divided by 60."),
+    "avg_per_day": N_(
+        "Course completions divided by the number of IST days from the first chosen day to the last "
+        "chosen day or today, whichever is earlier."
+    ),
+    "peak": N_("The IST day with the most course completions, and its count."),
+    "webinars": N_(
+        "Central webinars (and the inaugural) that have started and were not cancelled, in the chosen dates."
+    ),
+    "webinar_attendance": N_("Unique people who attended those webinars for at least one minute, added over webinars."),
+    "charchas": N_("Samuhik Charcha discussions held (started, not cancelled) in the chosen dates."),
 }
 
 
@@ -156,8 +167,8 @@ def dashboard(session: Session, scope: Scope, *, today: date | None = None) -> D
     figures = key_figures(session, scope, by_org, registered, trend, webinars, today=today)
     tables["figures"] = Table(
         "figures",
-        "Key figures",
-        ["Figure", "Value", "Definition"],
+        N_("Key figures"),
+        [N_("Figure"), N_("Value"), N_("Definition")],
         [[f.label, f.display, f.definition] for f in figures],
     )
     return Dashboard(scope=scope, figures=figures, tables=tables)
@@ -197,28 +208,28 @@ def key_figures(
     charchas = int(webinars["webinar_stats"].rows[2][1]) if len(webinars["webinar_stats"].rows) > 2 else 0
     share = round(100 * reached / active, 1) if active else 0.0
     return [
-        _fig("registered", "Registered people", reg),
-        _fig("active", "Active participants", active),
-        Figure("reached", "Reached the target", reached, f"{_n(reached)} ({share} %)", DEFINITIONS["reached"]),
-        _fig("completions", "Course completions", completions),
-        Figure("hours", "Learning hours", round(minutes / 60), _n(round(minutes / 60)), DEFINITIONS["hours"]),
+        _fig("registered", N_("Registered people"), reg),
+        _fig("active", N_("Active participants"), active),
+        Figure("reached", N_("Reached the target"), reached, f"{_n(reached)} ({share} %)", DEFINITIONS["reached"]),
+        _fig("completions", N_("Course completions"), completions),
+        Figure("hours", N_("Learning hours"), round(minutes / 60), _n(round(minutes / 60)), DEFINITIONS["hours"]),
         Figure(
             "avg_per_day",
-            "Average completions a day",
+            N_("Average completions a day"),
             round(completions / days),
             _n(round(completions / days)),
             DEFINITIONS["avg_per_day"],
         ),
         Figure(
             "peak",
-            "Peak day",
+            N_("Peak day"),
             int(peak[1]) if peak and peak[1] else 0,
             f"{peak[0]}: {_n(int(peak[1]))}" if peak and peak[1] else "none yet",
             DEFINITIONS["peak"],
         ),
-        _fig("webinars", "Central webinars held", len(central)),
-        _fig("webinar_attendance", "Webinar attendance", attendance),
-        _fig("charchas", "Samuhik Charchas held", charchas),
+        _fig("webinars", N_("Central webinars held"), len(central)),
+        _fig("webinar_attendance", N_("Webinar attendance"), attendance),
+        _fig("charchas", N_("Samuhik Charchas held"), charchas),
     ]
 
 
@@ -289,9 +300,15 @@ def trend_table(session: Session, scope: Scope, org_ids: Sequence[int]) -> Table
             session, org_ids=ids, group=scope.group, start=scope.start, end=scope.end
         ):
             rows[d] = [d.isoformat(), completions, round(minutes / 60, 1), None, None]
-    header = ["Day (IST)", "Course completions", "Learning hours", "Became active", "Reached target"]
-    note = "" if scope.group is None else "With a group chosen, days count every course completion of that group."
-    return Table("trend", "Daily course-completion trend", header, list(rows.values()), note)
+    header = [
+        N_("Day (IST)"),
+        N_("Course completions"),
+        N_("Learning hours"),
+        N_("Became active"),
+        N_("Reached target"),
+    ]
+    note = "" if scope.group is None else N_("With a group chosen, days count every course completion of that group.")
+    return Table("trend", N_("Daily course-completion trend"), header, list(rows.values()), note)
 
 
 def trend(session: Session, scope: Scope) -> Table:
@@ -369,16 +386,16 @@ def breakdown_table(
         )
         links.append(None)
     header = [
-        "Organisation",
-        "Code",
-        "Registered",
-        "Active",
-        "Reached target",
-        "Reached (%)",
-        "Completions",
-        "Learning hours",
+        N_("Organisation"),
+        N_("Code"),
+        N_("Registered"),
+        N_("Active"),
+        N_("Reached target"),
+        N_("Reached (%)"),
+        N_("Completions"),
+        N_("Learning hours"),
     ]
-    title = "By ministry and state" if scope.org_id is None and scope.paths is None else f"Within {scope.org_name}"
+    title = N_("By ministry and state") if scope.org_id is None and scope.paths is None else f"Within {scope.org_name}"
     return Table("breakdown", title, header, rows, links=links)
 
 
@@ -400,17 +417,19 @@ def ranked_table(
     rows.sort(key=lambda x: (-x[5], -x[7], x[0]))
     ranked = [[i + 1, *row] for i, row in enumerate(rows[:100])]
     header = [
-        "Rank",
-        "Organisation",
-        "Code",
-        "Registered",
-        "Active",
-        "Reached target",
-        "Reached (% of registered)",
-        "Completions",
-        "Learning hours",
+        N_("Rank"),
+        N_("Organisation"),
+        N_("Code"),
+        N_("Registered"),
+        N_("Active"),
+        N_("Reached target"),
+        N_("Reached (% of registered)"),
+        N_("Completions"),
+        N_("Learning hours"),
     ]
-    return Table("organisations", "Organisations ranked", header, ranked, "Top 100 by share reaching the target.")
+    return Table(
+        "organisations", N_("Organisations ranked"), header, ranked, N_("Top 100 by share reaching the target.")
+    )
 
 
 # --- courses ---------------------------------------------------------------------------------------------------
@@ -449,18 +468,28 @@ def course_tables(session: Session, scope: Scope, org_ids: Sequence[int]) -> dic
     def table(key: str, title: str, label: str, dim: str, note: str = "") -> Table:
         rows: list[list[Any]] = [[k, v[0], round(v[1] / 60)] for k, v in groups[dim].items()]
         rows.sort(key=lambda r: (-r[1], r[0]))
-        return Table(key, title, [label, "Completions", "Learning hours"], rows, note)
+        return Table(key, title, [label, N_("Completions"), N_("Learning hours")], rows, note)
 
-    note = "All course completions on these days (any campaign), from the course aggregate."
+    note = N_("All course completions on these days (any campaign), from the course aggregate.")
     return {
         "top_courses": Table(
-            "top_courses", "Top courses", ["Course", "Provider", "Completions", "Learning hours"], top_rows, note
+            "top_courses",
+            N_("Top courses"),
+            [N_("Course"), N_("Provider"), N_("Completions"), N_("Learning hours")],
+            top_rows,
+            note,
         ),
         "by_area": table(
-            "by_area", "By competency area", "Competency area", "area", "A course in two areas counts in both."
+            "by_area",
+            N_("By competency area"),
+            N_("Competency area"),
+            "area",
+            N_("A course in two areas counts in both."),
         ),
-        "by_provider": table("by_provider", "By provider", "Provider", "provider"),
-        "by_language": table("by_language", "By language", "Language", "language", "By the course's first language."),
+        "by_provider": table("by_provider", N_("By provider"), N_("Provider"), "provider"),
+        "by_language": table(
+            "by_language", N_("By language"), N_("Language"), "language", N_("By the course's first language.")
+        ),
     }
 
 

@@ -13,12 +13,21 @@ from saptah.analytics.schemas import Scope, Table
 from saptah.core.db import utcnow
 from saptah.core.timeutil import fmt_ist, ist_end, ist_start
 from saptah.events import repository as events_repo
+from saptah.web.i18n import N_
 
 CENTRAL = ("central_webinar", "inaugural")
 MDO = ("mdo_webinar",)
 CHARCHA = ("samuhik_charcha",)
 OFFLINE = ("offline_workshop",)
-HEADER = ["Date (IST)", "Title", "Organiser", "Registrations", "Attendees", "Average minutes", "Attended over 50 % (%)"]
+HEADER = [
+    N_("Date (IST)"),
+    N_("Title"),
+    N_("Organiser"),
+    N_("Registrations"),
+    N_("Attendees"),
+    N_("Average minutes"),
+    N_("Attended over 50 % (%)"),
+]
 
 
 def webinar_tables(session: Session, scope: Scope, orgs: Sequence[tuple[Any, ...]]) -> dict[str, Table]:
@@ -51,9 +60,9 @@ def webinar_tables(session: Session, scope: Scope, orgs: Sequence[tuple[Any, ...
         ],
     ]
     return {
-        "central_webinars": Table("central_webinars", "Central webinar performance", HEADER, central, scope_note),
-        "mdo_webinars": Table("mdo_webinars", "Ministry and department webinar performance", HEADER, mdo),
-        "webinar_stats": Table("webinar_stats", "Webinar statistics", ["Statistic", "Value"], stats_rows),
+        "central_webinars": Table("central_webinars", N_("Central webinar performance"), HEADER, central, scope_note),
+        "mdo_webinars": Table("mdo_webinars", N_("Ministry and department webinar performance"), HEADER, mdo),
+        "webinar_stats": Table("webinar_stats", N_("Webinar statistics"), [N_("Statistic"), N_("Value")], stats_rows),
     }
 
 

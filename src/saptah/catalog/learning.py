@@ -197,6 +197,10 @@ def _module_of(session: Session, course: Course, module_id: int) -> CourseModule
 class NotYet(Conflict):
     """A module marked done before enough time was spent on it (or enough of its video watched)."""
 
+    def __init__(self, standing: ModuleNeed) -> None:
+        super().__init__(f"Not yet: {standing.message()}")
+        self.standing = standing
+
 
 def mark_done(
     session: Session, *, person_id: int, course_id: int, module_id: int, rules: TimeRules = TimeRules()
@@ -211,7 +215,7 @@ def mark_done(
     if row is None or row.done_at is None:
         standing = needs_of(course, repo.modules_of(session, course.id), progress, rules)[module.id]
         if not standing.ready:
-            raise NotYet(f"Not yet: {standing.message()}")
+            raise NotYet(standing)
     if row is None:
         row = ModuleProgress(person_id=person_id, course_id=course.id, module_id=module.id)
         repo.add(session, row)

@@ -18,6 +18,7 @@ from saptah.directory import repository as dirrepo
 from saptah.directory.models import OrgType
 from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
 from saptah.web.flash import flash
+from saptah.web.i18n import DEFAULT, translate
 from saptah.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -213,7 +214,9 @@ def module_done(
         )
     except learning.NotYet as exc:
         st = learning.state(db, person_id=principal.person_id, course_id=course.id, module_id=module_id, rules=rules)
-        ctx = {"st": st, "course": course, "error": exc.message}
+        lang = getattr(request.state, "lang", DEFAULT)
+        error = translate("Not yet: {message}", lang, message=exc.standing.message(lang))
+        ctx = {"st": st, "course": course, "error": error}
         return render(request, "player.html", ctx, status_code=exc.status_code)
     if st.completed_at is not None:
         return RedirectResponse(f"/courses/{course.id}?done=1", status_code=303)
@@ -224,6 +227,7 @@ def module_done(
 
 @router.post("/learn/{course_id}/ping", dependencies=[CSRF])
 def ping(
+    request: Request,
     db: DB,
     principal: CurrentPrincipal,
     course_id: int,
@@ -241,7 +245,8 @@ def ping(
         rules=learning.time_rules(settings), at=at,
     )  # fmt: skip
     body: dict[str, object] = {"module_seconds": standing.spent_seconds, "watched_seconds": standing.watched_seconds}
-    body |= {"left_seconds": standing.left_seconds, "message": standing.message()}
+    message = standing.message(getattr(request.state, "lang", DEFAULT))
+    body |= {"left_seconds": standing.left_seconds, "message": message}
     return JSONResponse(body)
 
 

@@ -12,6 +12,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from saptah.web.i18n import DEFAULT, N_, translate
+
 Interval = tuple[float, float]
 INLINE_VIDEO = (".mp4", ".webm", ".ogg", ".ogv", ".m4v")
 PLAYBACK_SPEED = 2  # a video may be watched at up to twice its speed: watched seconds a reported second may add
@@ -40,21 +42,21 @@ class ModuleNeed:
         """True when the module may be marked done."""
         return self.left_seconds == 0
 
-    def message(self) -> str:
-        """What is left, in words a learner understands."""
+    def message(self, lang: str = DEFAULT) -> str:
+        """What is left, in words a learner understands, in the learner's language."""
         if self.ready:
-            return "You have spent enough time on this module to mark it done."
-        left = _minutes(self.left_seconds)
+            return translate("You have spent enough time on this module to mark it done.", lang)
+        left = _minutes(self.left_seconds, lang)
         if self.inline_video:
-            return f"Watch more of the video first: about {left} of it is still unwatched."
-        return f"Spend about {left} more on this module before marking it done."
+            return translate("Watch more of the video first: about {left} of it is still unwatched.", lang, left=left)
+        return translate("Spend about {left} more on this module before marking it done.", lang, left=left)
 
 
-def _minutes(seconds: int) -> str:
+def _minutes(seconds: int, lang: str) -> str:
     if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return translate(N_("{n} second") if seconds == 1 else N_("{n} seconds"), lang, n=seconds)
     mins = math.ceil(seconds / 60)
-    return f"{mins} minute{'s' if mins != 1 else ''}"
+    return translate(N_("{n} minute") if mins == 1 else N_("{n} minutes"), lang, n=mins)
 
 
 def plays_inline(kind: str, url: str | None) -> bool:

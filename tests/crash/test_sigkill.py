@@ -65,20 +65,27 @@ def test_staff_import_killed_mid_chunk_resumes_without_loss_or_doubles(crash_db)
 def _campaign_with_records(crash_db, people: int = 12) -> tuple[int, dict[int, int], dict[int, int]]:
     """A campaign with stored records, then extended by two days: its id, the minutes before and after."""
     from saptah.campaigns import service
+    from saptah.catalog import service as catalog
     from saptah.directory import service as directory
+    from tests.catalog.conftest import Courses
 
     before: dict[int, int] = {}
     after: dict[int, int] = {}
     with unit_of_work(crash_db.factory) as s:
         org = directory.org_by_code(s, "MOHFW")
         c = campaigns.campaign(s, name="Crash week")
+        # real courses and completions: recompute rebuilds credit from the catalogue's completions
+        short = [Courses(s).make(code=f"CRASH-{n}", duration_minutes=30).id for n in range(3)]
+        late = Courses(s).make(code="CRASH-LATE", duration_minutes=45).id
         for i in range(people):
             p = directory.create_person(s, full_name=f"Recompute {i}", email=f"rc.{i}@mohfw.gov.in", org=org)
             for course in range(1 + i % 3):
-                campaigns.complete(s, p.id, 500 + course, campaigns.ist(2024, 10, 20 + course), minutes=30)
+                at = campaigns.ist(2024, 10, 20 + course)
+                catalog.complete_course(s, person_id=p.id, course_id=short[course], at=at, source="bulk")
             before[p.id] = after[p.id] = 30 * (1 + i % 3)
             if i % 2 == 0:  # a day after the window: counts only once the window is extended
-                campaigns.complete(s, p.id, 600, campaigns.ist(2024, 10, 26), minutes=45)
+                at = campaigns.ist(2024, 10, 26)
+                catalog.complete_course(s, person_id=p.id, course_id=late, at=at, source="bulk")
                 after[p.id] += 45
         campaign_id = c.id
     with unit_of_work(crash_db.factory) as s:

@@ -10,11 +10,13 @@ from saptah import cli
 from saptah.audit.models import AuditEntry
 from saptah.auth import service as auth
 from saptah.campaigns import ledger
+from saptah.catalog import service as catalog
 from saptah.core.db import Base
 from saptah.directory.models import Person, Role
 from saptah.privacy import repository as privacy_repo
 from saptah.recognition import service as recognition
 from tests.campaigns import helpers as campaigns
+from tests.catalog.conftest import Courses
 from tests.factories import PASSWORD, csrf, sign_in
 from tests.lrs import helpers as xapi
 
@@ -29,9 +31,13 @@ def _learner_with_history(client, db, make, name: str = "Meera Pillai-Unique"):
     """A learner with campaign credit, a certificate, an API token and an xAPI statement of their own."""
     learner = make.person("MOHFW", full_name=name, mobile="9876543210", employee_id="EMP-4711")
     c = campaigns.campaign(db, name=f"Privacy week {learner.id}")
-    campaigns.complete(db, learner.id, 101, campaigns.ist(2024, 10, 20), minutes=90)
+    course = Courses(db).make(code=f"PRIV-{learner.id}", title_en="Privacy basics", duration_minutes=90)
+    # a real completion: recompute rebuilds credit from the catalogue's completions
+    catalog.complete_course(
+        db, person_id=learner.id, course_id=course.id, at=campaigns.ist(2024, 10, 20), source="bulk"
+    )
     cert = recognition.issue_certificate(
-        db, person_id=learner.id, kind="course", subject_id=101, title="Privacy basics", duration_minutes=90
+        db, person_id=learner.id, kind="course", subject_id=course.id, title="Privacy basics", duration_minutes=90
     )
     auth.create_api_token(db, person_id=learner.id, name="my script", scopes={"read"})
     db.commit()

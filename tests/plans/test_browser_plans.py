@@ -61,20 +61,21 @@ def test_circular_to_plan_to_learning_to_compliance(live_server, page) -> None:
     table = page.locator("[data-testid=my-learning]")
     assert "MoHFW circular dated 14-10-2024" in table.inner_text()
     assert deadline.strftime("%d-%m-%Y") in table.inner_text()
-    assert "Jan Bhagidari" in page.locator("[data-testid=options-left]").inner_text()
-    table.locator("a", has_text="Jan Bhagidari").click()
+    # the demo learner also has the ministry's own plan (assigned courses on the home page): it shares courses
+    assert page.locator("[data-testid=options-left]", has_text="Jan Bhagidari").count() >= 1
+    table.locator("a", has_text="Jan Bhagidari").first.click()
     page.click("[data-testid=enrol]")
     page.wait_for_load_state("networkidle")
     if "/learn/" not in page.url:  # enrolling may open the player directly
         page.click("[data-testid=continue]")
-    spent_time_on_modules(live_server, "learner@saptah.demo", "Jan Bhagidari")
+    spent_time_on_modules(live_server, "learner@saptah.demo", "Jan Bhagidari (Bilingual)")
     while page.locator("[data-testid=mark-done]").count():
         page.click("[data-testid=mark-done]")
         page.wait_for_load_state("networkidle")
     page.goto(f"{base}/my/learning")
     done = page.locator("tr[data-status=completed_on_time]")
-    assert done.count() == 1 and "Jan Bhagidari" in done.inner_text()
-    assert page.locator("tr[data-status=not_started]", has_text="Know Your Ministry").count() == 1
+    assert done.count() >= 1 and "Jan Bhagidari" in done.first.inner_text()  # in each plan that lists it
+    assert page.locator("tr[data-status=not_started]", has_text="Know Your Ministry").count() >= 1
     sign_out(page)
 
     sign_in_as(page, base, "admin.mohfw@saptah.demo")

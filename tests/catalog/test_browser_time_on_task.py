@@ -13,13 +13,13 @@ from saptah.directory.models import Person
 from tests.browser.fixtures import sign_in_as
 
 pytestmark = pytest.mark.browser
-COURSE = "Know Your Ministry – MoHFW"  # 165 minutes in three modules: 55 each, at least 27.5 on each
+COURSE = "MOHFW-KNOW-MINISTRY"  # Know Your Ministry (MoHFW): 165 minutes, three modules of 55, at least 27.5 on each
 
 
 def _first_module_seconds(live) -> tuple[int, int]:
     with unit_of_work(live["factory"]) as session:
         person = session.scalar(select(Person).where(Person.email == "learner@saptah.demo"))
-        course = session.scalar(select(Course).where(Course.title_en == COURSE))
+        course = session.scalar(select(Course).where(Course.code == COURSE))
         first = catalog.modules_of(session, course.id)[0]
         row = catalog.module_progress(session, person.id, course.id).get(first.id)
         return course.id, (row.seconds_in_use if row else 0)

@@ -82,6 +82,20 @@ def timed(factory: Any, fn: Callable[[Any], Any], rounds: int) -> tuple[float, f
     return statistics.median(out), out[max(0, int(len(out) * 0.95) - 1)], result
 
 
+def paced(factory: Any, fn: Callable[[Any], Any], every: float, seconds: float) -> tuple[float, float, int]:
+    """p50 and p95 in ms of fn(session) called every `every` seconds for `seconds` seconds (readers arriving)."""
+    out: list[float] = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        t = time.perf_counter()
+        with unit_of_work(factory) as s:
+            fn(s)
+        out.append((time.perf_counter() - t) * 1000)
+        time.sleep(max(0.0, every - (time.perf_counter() - t)))
+    out.sort()
+    return statistics.median(out), out[max(0, int(len(out) * 0.95) - 1)], len(out)
+
+
 def principals(factory: Any) -> tuple[Any, Any, Any, int]:
     """A national organiser, an MDO admin of the ministry closest to 50,000 people, and that ministry."""
     from saptah.analytics.national import CAMPAIGN
@@ -204,6 +218,9 @@ def main() -> None:
     ap.add_argument("--url")
     ap.add_argument("--rounds", type=int, default=40)
     ap.add_argument("--rate", type=int, default=1000)
+    ap.add_argument("--max-age", type=int, default=30, help="SAPTAH_DASHBOARD_MAX_AGE of the shared readings")
+    ap.add_argument("--every", type=float, default=0.5, help="seconds between shared readings")
+    ap.add_argument("--shared-seconds", type=float, default=90, help="how long readers keep arriving")
     ap.add_argument("--export-only", type=int, metavar="PEOPLE", help="time only the exports, on data built here")
     ap.add_argument("--pg-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = ap.parse_args()
@@ -241,6 +258,21 @@ def main() -> None:
     ):
         p50, p95, _ = timed(factory, fn, rounds)
         rows.append((name, p50, p95))
+    # What readers get (pages and API): figures shared for up to --max-age seconds, refreshed behind them.
+    # Readings arrive every --every seconds for --shared-seconds, so the run spans several refreshes.
+    today = date.today()
+    for name, fn in (
+        (
+            "national dashboard, shared",
+            lambda s: service.shared_dashboard(s, service.resolve(s, national, nat), max_age=args.max_age),
+        ),
+        (
+            "MDO dashboard, shared",
+            lambda s: mdo.shared_page(s, service.resolve(s, admin, own), max_age=args.max_age, today=today),
+        ),
+    ):
+        p50, p95, n = paced(factory, fn, args.every, args.shared_seconds)
+        rows.append((f"{name} (max age {args.max_age} s, {n} readings)", p50, p95))
     for fmt in ("csv", "xlsx"):
 
         def export(s: Any, fmt: str = fmt) -> Any:

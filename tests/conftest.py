@@ -140,6 +140,7 @@ def settings(tmp_path: Path) -> Settings:
         mail_dir=tmp_path / "mail",
         upload_dir=tmp_path / "uploads",
         database_url="sqlite://",
+        dashboard_max_age=0,  # figures computed on every read (tests/analytics/test_live.py shares them)
     )
 
 

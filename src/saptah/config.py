@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     video_min_share: float = Field(
         0.9, ge=0, le=1, description="share of a native module's inline video to watch before it is done"
     )
+    dashboard_max_age: int = Field(
+        30, ge=0, le=3600, description="seconds a dashboard's figures may be old (shared by readers); 0: every read"
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

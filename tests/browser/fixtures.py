@@ -58,6 +58,7 @@ def live_server(
         mail_dir=tmp / "mail",
         upload_dir=tmp / "uploads",
         run_worker_in_app=True,
+        dashboard_max_age=0,  # figures computed on every read (tests/analytics/test_live.py shares them)
     )
     app = create_app(settings, factory=factory)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

@@ -14,7 +14,7 @@ from saptah.analytics.models import Report
 from saptah.analytics.schemas import Dashboard, DashboardOut, FigureOut, Filters, ReportOut, TableOut
 from saptah.core.errors import InvalidInput
 from saptah.web import openapi
-from saptah.web.deps import DB, CurrentPrincipal
+from saptah.web.deps import DB, CurrentPrincipal, SettingsDep
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
@@ -43,15 +43,21 @@ def _out(dash: Dashboard) -> DashboardOut:
         org_id=s.org_id,
         org_name=s.org_name,
         group=s.group,
+        as_of=dash.as_of,
+        max_age_seconds=dash.max_age,
         figures=[FigureOut(**f.__dict__) for f in dash.figures],
         tables=[TableOut(key=t.key, title=t.title, header=t.header, rows=t.rows) for t in dash.tables.values()],
     )
 
 
 @router.get("/dashboard", response_model=DashboardOut)
-def dashboard(db: DB, principal: CurrentPrincipal, f: FiltersDep) -> DashboardOut:
-    """Key figures and every table (national organisers: everything; MDO admins and leaders: their subtrees)."""
-    return _out(service.dashboard(db, service.resolve(db, principal, f)))
+def dashboard(db: DB, principal: CurrentPrincipal, f: FiltersDep, settings: SettingsDep) -> DashboardOut:
+    """Key figures and every table (national organisers: everything; MDO admins and leaders: their subtrees).
+
+    The figures may be up to `max_age_seconds` old (setting SAPTAH_DASHBOARD_MAX_AGE); `as_of` says when they
+    were computed."""
+    scope = service.resolve(db, principal, f)
+    return _out(service.shared_dashboard(db, scope, max_age=settings.dashboard_max_age))
 
 
 @router.get("/trend", response_model=TableOut)

@@ -4,13 +4,15 @@ and reminders through the outbox (one per person, campaign, list and IST day).""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.analytics import live, service
 from saptah.analytics import repository as repo
-from saptah.analytics.schemas import Scope, Table
+from saptah.analytics.schemas import Dashboard, Scope, Table
 from saptah.core.errors import InvalidInput
 from saptah.core.timeutil import ist_day
 from saptah.web.i18n import N_
@@ -63,6 +65,21 @@ def compliance(session: Session, scope: Scope, *, today: date) -> Table:
         rows.append([plan.title, total.people, total.complete, round(total.pct_complete, 1), total.overdue])
     header = [N_("Plan"), N_("People"), N_("Completed every mandatory item"), N_("Complete (%)"), N_("Overdue")]
     return Table("compliance", N_("Compliance with mandated plans"), header, rows)
+
+
+def shared_page(
+    session: Session, scope: Scope, *, max_age: int, today: date
+) -> tuple[Dashboard, dict[str, Table], Table]:
+    """An MDO dashboard's figures, people lists and plan compliance, shared by the subtree's readers for up to
+    `max_age` seconds as the national dashboard's are (analytics.live; the page says when they were computed)."""
+
+    def compute(s: Session) -> tuple[Dashboard, dict[str, Table], Table]:
+        lists = {k: people_table(s, scope, k) for k in LISTS}
+        return service.dashboard(s, scope), lists, compliance(s, scope, today=today)
+
+    key = ("mdo dashboard", today, *service.scope_key(scope))
+    (dash, lists, comp), as_of = live.shared(session, key, compute, max_age=max_age)
+    return replace(dash, scope=scope, as_of=as_of, max_age=max_age), lists, comp
 
 
 def _remind_key(scope: Scope, kind: str, person_id: int, day: date) -> str:

@@ -47,12 +47,13 @@ def _context(db: DB, dash: Dashboard, *, mdo_view: bool) -> dict[str, object]:
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def national(request: Request, db: DB, principal: CurrentPrincipal, f: FiltersDep) -> Response:
+def national(request: Request, db: DB, principal: CurrentPrincipal, f: FiltersDep, settings: SettingsDep) -> Response:
     """The national dashboard (MDO admins and leaders go to their own)."""
     if not principal.is_national:
         service.resolve(db, principal, f)  # a learner gets a clear 403 here
         return RedirectResponse(f"/dashboard/mdo?{request.url.query}".rstrip("?"), status_code=303)
-    dash = service.dashboard(db, service.resolve(db, principal, f))
+    scope = service.resolve(db, principal, f)
+    dash = service.shared_dashboard(db, scope, max_age=settings.dashboard_max_age)
     return render(request, "dashboard.html", _context(db, dash, mdo_view=False))
 
 
@@ -68,17 +69,21 @@ def _mdo_scope(db: DB, principal: CurrentPrincipal, f: Filters) -> Scope:
 
 
 @router.get("/dashboard/mdo", response_class=HTMLResponse)
-def mdo_dashboard(request: Request, db: DB, principal: CurrentPrincipal, f: FiltersDep) -> Response:
-    """An MDO's dashboard: the same figures for its subtree, plus its people and plan compliance."""
+def mdo_dashboard(
+    request: Request, db: DB, principal: CurrentPrincipal, f: FiltersDep, settings: SettingsDep
+) -> Response:
+    """An MDO's dashboard: the same figures for its subtree, plus its people and plan compliance.
+
+    Its figures, people lists and compliance are shared by the subtree's readers for up to
+    SAPTAH_DASHBOARD_MAX_AGE seconds, as the national dashboard's are (the page says when they were computed)."""
     scope = _mdo_scope(db, principal, f)
     if scope.org_id is None:
         return RedirectResponse("/dashboard", status_code=303)
-    dash = service.dashboard(db, scope)
+    dash, lists, compliance = mdo.shared_page(db, scope, max_age=settings.dashboard_max_age, today=ist_day(utcnow()))
     ctx = _context(db, dash, mdo_view=True)
-    lists = {k: mdo.people_table(db, scope, k) for k in mdo.LISTS}
-    ctx["lists"] = lists
+    # reminder counts are read live: an admin who has just sent reminders sees them counted at once
+    ctx.update(lists=lists, compliance=compliance)
     ctx["reminders"] = {k: mdo.reminder_counts(db, scope, k) for k, table in lists.items() if table.rows}
-    ctx["compliance"] = mdo.compliance(db, scope, today=ist_day(utcnow()))
     return render(request, "dashboard.html", ctx)
 
 

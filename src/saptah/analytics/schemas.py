@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -84,6 +84,8 @@ class Dashboard:
     scope: Scope
     figures: list[Figure]
     tables: dict[str, Table]
+    as_of: datetime | None = None  # when the figures were computed (shared readings: see analytics.live)
+    max_age: int = 0  # seconds the figures may be old (0: computed for this reading)
 
     def figure(self, key: str) -> Figure:
         """A key figure by key."""
@@ -119,6 +121,8 @@ class DashboardOut(BaseModel):
     org_id: int | None
     org_name: str
     group: str | None
+    as_of: datetime | None = Field(None, description="when these figures were computed (UTC)")
+    max_age_seconds: int = Field(0, description="the figures may be this many seconds old (0: computed now)")
     figures: list[FigureOut]
     tables: list[TableOut]
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.analytics import live
 from saptah.analytics import repository as repo
 from saptah.analytics.schemas import GROUPS, Dashboard, Figure, Filters, Scope, Table
 from saptah.campaigns import service as campaigns
@@ -171,7 +173,19 @@ def dashboard(session: Session, scope: Scope, *, today: date | None = None) -> D
         [N_("Figure"), N_("Value"), N_("Definition")],
         [[f.label, f.display, f.definition] for f in figures],
     )
-    return Dashboard(scope=scope, figures=figures, tables=tables)
+    return Dashboard(scope=scope, figures=figures, tables=tables, as_of=utcnow())
+
+
+def scope_key(scope: Scope) -> tuple[Any, ...]:
+    """What a dashboard's figures depend on (the reader's crumbs do not)."""
+    paths = None if scope.paths is None else tuple(scope.paths)
+    return (scope.campaign_id, paths, scope.org_id, scope.group, scope.start, scope.end, scope.national)
+
+
+def shared_dashboard(session: Session, scope: Scope, *, max_age: int) -> Dashboard:
+    """The dashboard as of at most `max_age` seconds ago, shared with its other readers (analytics.live)."""
+    dash, as_of = live.shared(session, ("dashboard", *scope_key(scope)), lambda s: dashboard(s, scope), max_age=max_age)
+    return replace(dash, scope=scope, as_of=as_of, max_age=max_age)
 
 
 def _registered(session: Session, scope: Scope) -> dict[int, int]:

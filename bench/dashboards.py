@@ -285,9 +285,9 @@ def main() -> None:
     stop.set()
     proc.join()
     print(f"credit ingest meanwhile: {done.value:,.0f} records/s (target {args.rate:,})")
-    print(f"{'what':45} {'p50 ms':>9} {'p95 ms':>9}")
+    print(f"{'what':62} {'p50 ms':>9} {'p95 ms':>9}")
     for name, p50, p95 in rows:
-        print(f"{name:45} {p50:9.1f} {p95:9.1f}")
+        print(f"{name:62} {p50:9.1f} {p95:9.1f}")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,10 @@ def live_server(
     factory = make_sessionmaker(engine)
     demo.build(factory, people=300)
     port = free_port()
+    # a test module may add settings that depend on the server's address (e.g. an identity provider that must
+    # know where to send the browser back): `live_settings(request, base_url, factory) -> dict`
+    extra = getattr(request.module, "live_settings", None)
+    overrides = extra(request, f"http://127.0.0.1:{port}", factory) if extra else {}
     settings = Settings(
         env="test",
         database_url=url,
@@ -58,6 +62,7 @@ def live_server(
         mail_dir=tmp / "mail",
         upload_dir=tmp / "uploads",
         run_worker_in_app=True,
+        **overrides,
     )
     app = create_app(settings, factory=factory)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

@@ -15,7 +15,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 CLIENT_ID = "saptah-unit"
-CLIENT_SECRET = "unit-test-client-secret-0123456789abcdef"  # noqa: S105 (a test issuer's client)
+CLIENT_SECRET = "unit-test-client-secret-0123456789abcdef"
 
 
 class TinyIssuer:

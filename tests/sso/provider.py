@@ -16,7 +16,7 @@ from tests.conftest import free_port
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "sso" / "oidc_provider.mjs"
 CLIENT_ID = "saptah-test"
-CLIENT_SECRET = "a-test-client-secret-for-saptah-0123456789"  # noqa: S105 (a test provider's client)
+CLIENT_SECRET = "a-test-client-secret-for-saptah-0123456789"
 NAME = "parichay"
 LABEL = "Parichay (test)"
 
@@ -59,7 +59,7 @@ def start_provider(tmp: Path, *, base_url: str, accounts: dict[str, dict[str, An
     path = tmp / "provider.json"
     path.write_text(json.dumps(config))
     log = tmp / "provider.log"
-    process = subprocess.Popen(  # noqa: S603 (our own script)
+    process = subprocess.Popen(
         [node, str(SCRIPT), str(path)], cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True
     )
     deadline = time.time() + 30

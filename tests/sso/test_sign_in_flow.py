@@ -87,7 +87,7 @@ def test_a_person_matched_by_email_is_signed_in_with_pkce_and_linked(client, mak
     query = start(client, issuer)
     issuer.mint = lambda form: issuer.token(sub="parichay-42", email="Anjali@Health.gov.in", email_verified=True)
     r = come_back(client, query)
-    assert r.status_code == 303 and r.headers["location"] == "/", r.text[r.text.find("alert"):][:300]
+    assert r.status_code == 303 and r.headers["location"] == "/", r.text[r.text.find("alert") :][:300]
     form = issuer.token_requests[-1]
     assert form["grant_type"] == "authorization_code" and form["authorization"].startswith("Basic ")
     assert form["redirect_uri"] == "http://testserver/sign-in/sso/tiny/callback"

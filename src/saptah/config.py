@@ -43,7 +43,7 @@ class IdentityProvider(BaseModel):
     client_id: str = Field(min_length=1)
     client_secret: str = Field(min_length=1)
     scopes: str = Field("openid email profile", description="space-separated scopes asked for")
-    claims: ClaimMap = Field(default_factory=ClaimMap)  # type: ignore[arg-type]
+    claims: ClaimMap = Field(default_factory=ClaimMap)
     create_people_in: str | None = Field(
         None, description="organisation code where a person not yet imported is created; unset: refused"
     )

@@ -12,6 +12,8 @@ from saptah.audit.models import AuditEntry
 from saptah.auth.sso.models import PersonIdentity
 from saptah.core.db import unit_of_work
 from saptah.directory.models import Organisation, Person
+from tests.browser import axe
+from tests.browser.crawl import overflow
 from tests.browser.fixtures import sign_in_as
 from tests.sso.provider import LABEL, provider_settings, start_provider
 
@@ -97,6 +99,21 @@ def test_the_sign_in_page_shows_a_button_per_provider_in_hindi_too(live_server, 
     assert page.locator("[data-testid=sso-buttons] button").inner_text() == f"{LABEL} से साइन इन करें"
 
 
+def test_the_sign_in_page_with_its_buttons_fits_a_phone_and_passes_axe(live_server, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    axe.install(context)
+    page = context.new_page()
+    try:
+        for lang in ("en", "hi"):
+            page.goto(f"{live_server['url']}/lang/{lang}")
+            page.goto(f"{live_server['url']}/sign-in")
+            assert page.locator("[data-testid=sso-buttons] button").is_visible()
+            assert overflow(page) == 0
+            assert axe.serious(page) == []
+    finally:
+        context.close()
+
+
 def test_a_learner_signs_in_through_the_provider_and_out_of_both(live_server, page):
     base, factory = live_server["url"], live_server["factory"]
     sso_sign_in(page, base, "anjali")
@@ -142,8 +159,16 @@ def test_someone_not_imported_is_refused_with_a_clear_message(live_server, page)
     assert len(refused) == before + 1 and STRANGER not in (refused[-1].details or "")
 
 
-def test_a_replayed_callback_is_refused(live_server, page):
-    base = live_server["url"]
+@pytest.fixture
+def page_without_service_worker(browser: Any) -> Any:
+    """A page whose requests are all the page's own (Saptah's service worker would make its navigations)."""
+    context = browser.new_context(service_workers="block")
+    yield context.new_page()
+    context.close()
+
+
+def test_a_replayed_callback_is_refused(live_server, page_without_service_worker):
+    base, page = live_server["url"], page_without_service_worker
     callbacks: list[str] = []
     page.on("request", lambda r: callbacks.append(r.url) if "/callback?" in r.url else None)
     sso_sign_in(page, base, "anjali")

@@ -114,7 +114,7 @@ def sign_in_as(page: Any, base: str, email: str, password: str = "saptah-demo-20
     page.goto(f"{base}/sign-in")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click("form[action='/sign-in'] button[type=submit]")  # not a single sign-on button above it
     page.wait_for_load_state("networkidle")
 
 

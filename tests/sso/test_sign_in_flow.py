@@ -273,3 +273,20 @@ def test_the_admin_switches_it_from_the_organisation_page(client, make, db):
     assert r.status_code == 200 and "now sign in only through single sign-on" in r.text
     db.refresh(mohfw)
     assert mohfw.password_sign_in is False
+
+
+def test_the_persons_data_download_shows_the_link_without_the_id_token_and_erasure_removes_it(client, make, db, issuer):
+    from saptah.privacy import service as privacy
+
+    person = make.person(email="erasable@health.gov.in")
+    query = start(client, issuer)
+    issuer.mint = lambda form: issuer.token(sub="erasable-sub", email="erasable@health.gov.in")
+    assert come_back(client, query).status_code == 303
+    data = privacy.personal_data(db, person.id)
+    assert [r["subject"] for r in data["tables"]["person_identities"]] == ["erasable-sub"]
+    raw_token = db.query(UserSession).filter_by(person_id=person.id).one().id_token
+    assert raw_token and raw_token not in str(data)
+    privacy.erase(db, principal=None, person_id=person.id, reason="request REF-1")
+    db.flush()
+    assert db.query(PersonIdentity).filter_by(person_id=person.id).count() == 0
+    assert db.query(UserSession).filter_by(person_id=person.id).count() == 0

@@ -86,6 +86,11 @@ def test_a_token_for_another_client_or_from_another_issuer_is_refused(issuer, pr
     assert check(issuer, provider, issuer.token(aud=[CLIENT_ID, "other"], azp=CLIENT_ID))["azp"] == CLIENT_ID
 
 
+def test_a_subject_longer_than_openid_allows_is_refused(issuer, provider):
+    with pytest.raises(oidc.BadIdToken, match="failed a check"):
+        check(issuer, provider, issuer.token(sub="s" * 256))
+
+
 def test_a_rolled_key_is_fetched_again(issuer, provider):
     cache = oidc.ProviderCache(timeout=5)
     meta = cache.metadata(provider)

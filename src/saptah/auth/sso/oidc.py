@@ -30,6 +30,7 @@ from saptah.core.errors import NotAuthenticated, SaptahError
 from saptah.web.i18n import N_
 
 CACHE_SECONDS = 3600
+MAX_SUBJECT = 255
 LEEWAY_SECONDS = 60  # clocks of Saptah and the provider may differ this much
 UNSIGNED = {"none"}
 MISCONFIGURED = N_("This identity provider is not set up the way Saptah needs. Tell the Saptah team.")
@@ -188,6 +189,8 @@ def verify_id_token(
         raise BadIdToken(N_("The identity provider's ID token failed a check. You are not signed in.")) from exc
     except JoseError as exc:
         raise BadIdToken(N_("The identity provider's ID token failed a check. You are not signed in.")) from exc
+    if not isinstance(claims["sub"], str) or not 0 < len(claims["sub"]) <= MAX_SUBJECT:  # OpenID Core: 255 ASCII
+        raise BadIdToken(N_("The identity provider's ID token failed a check. You are not signed in."))
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
     if len(audiences) > 1 and claims.get("azp") != provider.client_id:
         raise BadIdToken(N_("The identity provider's ID token failed a check. You are not signed in."))

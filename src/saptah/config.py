@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "saptah-development-secret-do-not-use-in-production"  # noqa: S105 (refused outside development)
@@ -18,6 +18,41 @@ HOW_TO_MAKE_ONE = 'make one with  python -c "import secrets; print(secrets.token
 
 def _random_enough(secret: str) -> bool:
     return len(secret) >= MIN_SECRET_CHARS and len(set(secret)) >= MIN_SECRET_DISTINCT
+
+
+class ClaimMap(BaseModel):
+    """Which claim of a provider's ID token (or userinfo) holds each fact about a person."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field("email", description="claim holding the e-mail address")
+    name: str = Field("name", description="claim holding the full name")
+    mobile: str | None = Field("phone_number", description="claim holding the mobile number")
+    employee_id: str | None = Field(None, description="claim holding the employee ID")
+    org_code: str | None = Field(None, description="claim holding the organisation's Saptah code")
+
+
+class IdentityProvider(BaseModel):
+    """One OpenID Connect identity provider people may sign in with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", description="short name, used in addresses")
+    label: str = Field(min_length=1, max_length=80, description="button text: Sign in with <label>")
+    issuer: str = Field(description="issuer URL; its /.well-known/openid-configuration is read")
+    client_id: str = Field(min_length=1)
+    client_secret: str = Field(min_length=1)
+    scopes: str = Field("openid email profile", description="space-separated scopes asked for")
+    claims: ClaimMap = Field(default_factory=ClaimMap)
+    create_people_in: str | None = Field(
+        None, description="organisation code where a person not yet imported is created; unset: refused"
+    )
+
+    @model_validator(mode="after")
+    def _openid_scope(self) -> IdentityProvider:
+        if "openid" not in self.scopes.split():
+            raise ValueError(f"identity provider {self.name}: scopes must include openid")
+        return self
 
 
 class Settings(BaseSettings):
@@ -61,6 +96,11 @@ class Settings(BaseSettings):
     dashboard_max_age: int = Field(
         30, ge=0, le=3600, description="seconds a dashboard's figures may be old (shared by readers); 0: every read"
     )
+    oidc_providers: list[IdentityProvider] = Field(
+        default_factory=list,
+        description="OpenID Connect identity providers, as a JSON list (see docs/settings.md)",
+    )
+    oidc_timeout: float = Field(10.0, gt=0, description="seconds to wait for an identity provider's answer")
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -70,7 +110,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"SAPTAH_SECRET_KEY must hold at least 32 random bytes when SAPTAH_ENV=production: {HOW_TO_MAKE_ONE}"
             )
+        names = [p.name for p in self.oidc_providers]
+        if len(names) != len(set(names)):
+            raise ValueError("SAPTAH_OIDC_PROVIDERS: each identity provider needs its own name")
+        if self.env == "production":
+            for p in self.oidc_providers:
+                if not p.issuer.startswith("https://"):
+                    raise ValueError(f"identity provider {p.name}: the issuer must be https:// in production")
         return self
+
+    def identity_provider(self, name: str) -> IdentityProvider | None:
+        """The configured identity provider of this name, if any."""
+        return next((p for p in self.oidc_providers if p.name == name), None)
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,6 +17,7 @@ DOMAINS = (
     "directory",
     "directory.onboarding",
     "auth",
+    "auth.sso",
     "audit",
     "notify",
     "jobs",

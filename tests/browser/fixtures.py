@@ -51,6 +51,10 @@ def live_server(
     factory = make_sessionmaker(engine)
     demo.build(factory, people=300)
     port = free_port()
+    # a test module may add settings that depend on the server's address (e.g. an identity provider that must
+    # know where to send the browser back): `live_settings(request, base_url, factory) -> dict`
+    extra = getattr(request.module, "live_settings", None)
+    overrides = extra(request, f"http://127.0.0.1:{port}", factory) if extra else {}
     settings = Settings(
         env="test",
         database_url=url,
@@ -59,6 +63,7 @@ def live_server(
         upload_dir=tmp / "uploads",
         run_worker_in_app=True,
         dashboard_max_age=0,  # figures computed on every read (tests/analytics/test_live.py shares them)
+        **overrides,
     )
     app = create_app(settings, factory=factory)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -110,7 +115,7 @@ def sign_in_as(page: Any, base: str, email: str, password: str = "saptah-demo-20
     page.goto(f"{base}/sign-in")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click("form[action='/sign-in'] button[type=submit]")  # not a single sign-on button above it
     page.wait_for_load_state("networkidle")
 
 

@@ -27,6 +27,11 @@ class Act(enum.StrEnum):
     PERSONAL_DATA_EXPORT = "export.personal_data"
     OWN_DATA_DOWNLOAD = "personal_data.download"
     PERSON_ERASE = "personal_data.erase"
+    SSO_SIGN_IN = "sign_in.sso"
+    SSO_LINK = "sign_in.sso_link"
+    SSO_PERSON_CREATE = "sign_in.sso_create"
+    SIGN_IN_REFUSED = "sign_in.refused"
+    PASSWORD_SIGN_IN_POLICY = "org.password_sign_in"  # noqa: S105 (an act, not a password)
 
 
 CHANNELS = ("web", "api", "cli", "system")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saptah.core.db import Base, UTCDateTime, utcnow
@@ -21,6 +21,8 @@ class UserSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    idp: Mapped[str | None] = mapped_column(String(40))  # the identity provider signed in with, if any
+    id_token: Mapped[str | None] = mapped_column(Text)  # its ID token, the hint when signing out there too
 
 
 class PasswordToken(Base):

@@ -9,6 +9,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from saptah.auth import repository as repo
 from saptah.auth import service
+from saptah.auth.sso import oidc
+from saptah.auth.sso import pages as sso_pages
+from saptah.auth.sso import service as sso
 from saptah.core.errors import NotAuthenticated, SaptahError, TooManyRequests
 from saptah.web.deps import CSRF, DB, SESSION_COOKIE, CurrentPrincipal, SettingsDep
 from saptah.web.flash import flash
@@ -28,7 +31,9 @@ def _safe_next(target: str | None) -> str:
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, next: str | None = None) -> Response:
     """The sign-in form."""
-    return render(request, "sign_in.html", {"next": _safe_next(next)})
+    return render(
+        request, "sign_in.html", {"next": _safe_next(next), "providers": sso_pages.buttons(request.app.state.settings)}
+    )
 
 
 @router.post("/sign-in", dependencies=[CSRF])
@@ -44,13 +49,19 @@ def sign_in(
     address = request.client.host if request.client else "unknown"
     try:
         token, person = service.sign_in(db, settings, email=email, password=password, address=address)
-    except (NotAuthenticated, TooManyRequests) as exc:
+    except (NotAuthenticated, TooManyRequests, service.PasswordSignInOff) as exc:
         # the failure row must be kept, so commit it and answer with the form again
         db.commit()
         return render(
             request,
             "sign_in.html",
-            {"error": exc.message, "email": email, "next": _safe_next(next)},
+            {
+                "error": exc.message,
+                "email": email,
+                "next": _safe_next(next),
+                "providers": sso_pages.buttons(settings),
+                "sso_only": isinstance(exc, service.PasswordSignInOff),
+            },
             status_code=exc.status_code,
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -68,12 +79,22 @@ def sign_in(
 
 
 @router.post("/sign-out", dependencies=[CSRF])
-def sign_out(request: Request, db: DB) -> Response:
-    """End the session."""
+def sign_out(request: Request, db: DB, settings: SettingsDep) -> Response:
+    """End the session, and the identity provider's too where it was one and offers sign-out."""
     cookie = request.cookies.get(SESSION_COOKIE)
+    target = "/sign-in"
     if cookie:
+        idp, id_token = sso.session_provider(db, cookie)
         service.sign_out(db, cookie)
-    response = RedirectResponse("/sign-in", status_code=303)
+        provider = settings.identity_provider(idp) if idp else None
+        if provider is not None:
+            try:
+                meta = sso_pages.provider_cache(request).metadata(provider)
+            except oidc.ProviderUnavailable:
+                meta = {}  # Saptah's session is over all the same; the provider's ends when it expires
+            after = f"{settings.base_url.rstrip('/')}/sign-in"
+            target = oidc.end_session_url(meta, id_token=id_token, client_id=provider.client_id, after=after) or target
+    response = RedirectResponse(target, status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from saptah.auth import repository as repo
 from saptah.auth.models import ApiToken, LoginFailure, PasswordToken, UserSession
+from saptah.auth.sso import service as sso
 from saptah.config import Settings
 from saptah.core import signals
 from saptah.core.db import utcnow
@@ -19,6 +20,11 @@ from saptah.directory.models import Person
 from saptah.directory.service import check_password_strength, normalise_email
 from saptah.notify import service as outbox
 from saptah.web.i18n import translate
+
+
+class PasswordSignInOff(Forbidden):
+    """The person's organisation signs its people in through single sign-on only."""
+
 
 LINK_LIFETIME = {"setup": timedelta(days=7), "reset": timedelta(hours=2)}
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -35,6 +41,8 @@ def sign_in(session: Session, settings: Settings, *, email: str, password: str, 
         raise TooManyRequests("Too many failed sign-ins for this account. Try again in 15 minutes.")
     person = people.get_person_by_email(session, email)
     ok = verify_password(person.password_hash if person else None, password)
+    if person is not None and (ok or person.password_hash is None):
+        _refuse_if_sso_only(session, person)
     if not ok or person is None:
         session.add(LoginFailure(email=email, address=address))
         session.flush()
@@ -54,6 +62,14 @@ def sign_in(session: Session, settings: Settings, *, email: str, password: str, 
     session.flush()
     signals.publish(session, signals.PersonSignedIn(person.id, now))
     return token, person
+
+
+def _refuse_if_sso_only(session: Session, person: Person) -> None:
+    """Refuse (and record) a password sign-in where the person's organisation switched it off."""
+    reason = sso.password_refusal(session, person)
+    if reason is not None:
+        sso.record_refusal(session, provider="password", reason="password_sign_in_off", person_id=person.id)
+        raise PasswordSignInOff(reason)
 
 
 def person_for_session(session: Session, token: str) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saptah.core.db import Base, UTCDateTime, utcnow
@@ -63,6 +63,8 @@ class Organisation(Base):
     path: Mapped[str] = mapped_column(String(400), index=True)
     depth: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # off: its people (and those of every organisation below it) sign in only through single sign-on
+    password_sign_in: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id], lazy="raise")
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from saptah.core.db import Base
 
 # secrets are never given out, not even to their owner: only that they exist
-SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "secret_hash"})
+SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "secret_hash", "id_token", "state_hash", "verifier"})
 # tables where the person is found through something other than a foreign key (or also through it)
 BY_EMAIL = {"outbox": "to_addr", "login_failures": "email"}
 # xAPI data is found by the person's agent identifiers (indexed; statements carry no person index)

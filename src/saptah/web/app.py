@@ -8,6 +8,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib.resources import files
+from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Response
 from fastapi.staticfiles import StaticFiles
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, factory: sessionmaker[Sessio
         RequestContext,
         secure_cookies=settings.secure_cookies,
         hsts=settings.env == "production",
+        policy=content_security_policy(settings),
         secret=settings.secret_key,
     )
     app.mount("/static", StaticFiles(directory=str(files("saptah.web") / "static")), name="static")
@@ -118,7 +120,9 @@ class SaptahApp(FastAPI):
     async def _answer_lean(self, handler: LeanHandler, scope: Scope, receive: Receive, send: Send) -> None:
         """Run a lean route; an error it raises is answered by the app's handlers, unless a response was already
         started (the routed app, handed the request, answered with its 500 and re-raised: the server logs it)."""
-        safe = _with_safe_headers(send, hsts=self.state.settings.env == "production")
+        safe = _with_safe_headers(
+            send, hsts=self.state.settings.env == "production", policy=content_security_policy(self.state.settings)
+        )
         started = False
 
         async def send_once(message: Message) -> None:
@@ -151,11 +155,27 @@ DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def _with_safe_headers(send: Send, *, hsts: bool, path: str = "", set_cookie: str | None = None) -> Send:
+def content_security_policy(settings: Settings) -> str:
+    """The policy of Saptah's pages: its forms post only to Saptah, whose sign-in and sign-out forms may then be
+    sent on (redirected) to the configured identity providers' sign-in and sign-out pages."""
+    origins = sorted({_origin_of(p.issuer) for p in settings.oidc_providers})
+    if not origins:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", "form-action 'self' " + " ".join(origins))
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _with_safe_headers(
+    send: Send, *, hsts: bool, path: str = "", set_cookie: str | None = None, policy: str = CONTENT_SECURITY_POLICY
+) -> Send:
     """`send`, adding the headers every Saptah response carries (and a new CSRF cookie, if given): no sniffing,
     no referrer to other sites, a strict Content-Security-Policy, no framing, and HSTS in production."""
 
-    policy = DOCS_POLICY if path in DOCS_PATHS else CONTENT_SECURITY_POLICY
+    policy = DOCS_POLICY if path in DOCS_PATHS else policy
     safe = [
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "same-origin"),
@@ -185,8 +205,11 @@ class RequestContext:
     request through an extra task and memory streams, which cost more CPU than a presence ping's own work.
     """
 
-    def __init__(self, app: ASGIApp, *, secure_cookies: bool, hsts: bool, secret: str) -> None:
+    def __init__(
+        self, app: ASGIApp, *, secure_cookies: bool, hsts: bool, secret: str, policy: str = CONTENT_SECURITY_POLICY
+    ) -> None:
         self.app = app
+        self.policy = policy
         self.secret = secret
         self.secure_cookies = secure_cookies
         self.hsts = hsts
@@ -204,7 +227,7 @@ class RequestContext:
         state = scope.setdefault("state", {})
         state["csrf_token"] = csrf
         state["lang"] = language_of(cookies.get(LANG_COOKIE))
-        safe = _with_safe_headers(send, hsts=self.hsts, path=scope["path"], set_cookie=set_cookie)
+        safe = _with_safe_headers(send, hsts=self.hsts, path=scope["path"], set_cookie=set_cookie, policy=self.policy)
         started = False
 
         async def send_once(message: Message) -> None:

@@ -1,0 +1,1 @@
+"""Single sign-on: OpenID Connect sign-in through the identity providers the settings name."""

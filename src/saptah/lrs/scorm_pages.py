@@ -52,14 +52,14 @@ def play(
         "entry": started.entry,
         "start_json": json.dumps(started.data, ensure_ascii=False),
         "launch": f"/scorm/{package_row.id}/content/{package_row.scos[index]['href']}",
-        "commit": f"/scorm/attempts/{started.attempt.id}/commit?csrf_token={request.state.csrf_token}",
+        "commit": f"/api/v1/scorm/attempts/{started.attempt.id}/commit?csrf_token={request.state.csrf_token}",
         "back": f"/learn/{course.id}" if package_row.module_id is not None else f"/courses/{course.id}",
         "standing": standing,
     }
     return render(request, "scorm_player.html", ctx)
 
 
-@router.post("/scorm/attempts/{attempt_id}/commit")
+@router.post("/api/v1/scorm/attempts/{attempt_id}/commit")
 async def commit(
     request: Request,
     db: DB,

@@ -68,7 +68,8 @@ window.addEventListener("DOMContentLoaded", function () {
   $("suspend").textContent = "suspend=" + api.GetValue("cmi.suspend_data");
   $("status").textContent = "status=" + api.GetValue("cmi.completion_status");
   $("mastery").textContent = "mastery=" + api.GetValue("cmi.scaled_passing_score");
-  api.SetValue("cmi.completion_status", api.GetValue("cmi.completion_status") === "completed" ? "completed" : "incomplete");
+  var was = api.GetValue("cmi.completion_status");
+  api.SetValue("cmi.completion_status", was === "completed" ? "completed" : "incomplete");
   $("suspend-btn").onclick = function () {
     api.SetValue("cmi.location", "page-2");
     api.SetValue("cmi.suspend_data", "seen=1,2");

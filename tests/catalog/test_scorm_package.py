@@ -35,7 +35,7 @@ def test_item_parameters_and_resource_base_make_the_launch_address():
     manifest = scorm_builder.MANIFEST_12.format(
         title="P",
         items='<item identifier="i1" identifierref="r1" parameters="?page=3"><title>One</title></item>',
-        resources='<resource identifier="r1" type="webcontent" adlcp:scormtype="sco" xml:base="lessons/" href="a.html"/>',
+        resources='<resource identifier="r1" adlcp:scormtype="sco" xml:base="lessons/" href="a.html"/>',
     )
     data = scorm_builder.zip_of({"imsmanifest.xml": manifest, "lessons/a.html": "<p>a</p>", "sco.js": ""})
     pkg = scorm_package.read(data, max_bytes=MB)

@@ -153,8 +153,8 @@ def _extract(archive: zipfile.ZipFile, *, max_bytes: int) -> dict[str, bytes]:
         if name in files:
             raise InvalidInput(f"The package holds '{name}' twice; refused.")
         if entry.file_size > RATIO_FLOOR and entry.file_size > MAX_RATIO * max(1, entry.compress_size):
-            raise InvalidInput(f"The package entry '{name}' inflates {entry.file_size // max(1, entry.compress_size)}"
-                               " times (a zip bomb); refused.")  # fmt: skip
+            ratio = entry.file_size // max(1, entry.compress_size)
+            raise InvalidInput(f"The package entry '{name}' inflates {ratio} times (a zip bomb); refused.")
         files[name] = _read_entry(archive, entry, name, max_bytes - total)
         total += len(files[name])
     return files

@@ -155,3 +155,43 @@ def test_scorm_2004_fail_then_pass(live_server, browser):
     page.goto(f"{base}/courses/{course_id}")
     assert page.locator("[data-testid=completed]").is_visible()
     context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "hi"])
+def test_scorm_pages_fit_a_phone_and_pass_axe(live_server, browser, lang):
+    from tests.browser import axe
+    from tests.browser.crawl import overflow
+
+    base = live_server["url"]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    axe.install(context)
+    page = context.new_page()
+    code = f"SCORM-PHONE-{lang.upper()}"
+    problems: list[str] = []
+
+    def check(what: str) -> None:
+        if overflow(page) > 0:
+            problems.append(f"{what}: {overflow(page)} px wider than the phone")
+        problems.extend(f"{what}: {v}" for v in axe.serious(page))
+
+    sign_in_as(page, base, "provider@saptah.demo")
+    page.goto(f"{base}/lang/{lang}")
+    page.goto(f"{base}/catalog/scorm")
+    check("upload form")
+    _upload(page, base, "1.2", code, scorm_builder.build("1.2", title="Two lessons", lessons=2))
+    _publish(page)
+    course_id = _course_id(page)
+    _upload(page, base, "1.2", code, scorm_builder.with_extra("1.2", "/etc/passwd"))
+    assert page.locator("[data-testid=scorm-error]").is_visible()
+    check("upload form with a refusal")
+    context.clear_cookies()  # signed out
+    sign_in_as(page, base, LEARNER)
+    page.goto(f"{base}/lang/{lang}")
+    page.goto(f"{base}/courses/{course_id}")
+    page.click("[data-testid=enrol]")
+    page.wait_for_load_state("networkidle")
+    _open_lesson(page, base, course_id)
+    assert page.locator("[data-testid=scorm-items] li").count() == 2
+    check("player")
+    context.close()
+    assert not problems, "\n".join(problems)

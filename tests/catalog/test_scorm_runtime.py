@@ -340,3 +340,22 @@ def test_scorm_module_of_a_native_course(client, db, make, courses, settings, cl
     r = client.post(f"/learn/{course.id}/modules/{modules[0].id}/done", data={"csrf_token": csrf(client)})
     assert r.status_code == 200
     assert _completed(db, learner, course)
+
+
+def test_erasing_a_person_removes_their_cmi_data(client, db, make, clock):
+    from saptah.catalog import scorm
+    from saptah.lrs import repository as lrs_repo
+    from saptah.privacy import service as privacy
+
+    course = _published(client, db, make, "1.2", "SCORM-12-ERASE")
+    learner = _learner(client, make, course)
+    player = _play(client, course)
+    clock.advance(5)
+    cmi = {"core": {"student_name": learner.full_name, "lesson_status": "incomplete", "exit": "suspend"},
+           "suspend_data": "answers=private"}  # fmt: skip
+    assert _commit(client, player, cmi).status_code == 200
+    package_id = scorm.packages_of(db, course.id)[0].id
+    assert lrs_repo.scorm_attempts(db, learner.id, package_id)[0].cmi["suspend_data"] == "answers=private"
+    privacy.erase(db, principal=None, person_id=learner.id, reason="asked")
+    db.commit()
+    assert lrs_repo.scorm_attempts(db, learner.id, package_id) == []

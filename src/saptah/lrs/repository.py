@@ -418,3 +418,8 @@ def best_scorm_attempts(session: Session, person_id: int, package_id: int) -> li
         if kept is None or kept.satisfied_at is None:
             best[attempt.sco_id] = attempt
     return list(best.values())
+
+
+def delete_scorm_attempts(session: Session, person_id: int) -> None:
+    """Remove a person's SCORM attempts (their CMI data holds their name and answers)."""
+    session.execute(delete(ScormAttempt).where(ScormAttempt.person_id == person_id))

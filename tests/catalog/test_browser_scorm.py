@@ -31,7 +31,7 @@ def _upload(page: Any, base: str, version: str, code: str, data: bytes) -> None:
 
 def _publish(page: Any) -> None:
     page.select_option("select[name=status]", "live")
-    page.click("text=Change status")
+    page.click("form[action$='/status'] button[type=submit]")
     page.wait_for_load_state("networkidle")
 
 

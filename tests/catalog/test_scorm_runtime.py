@@ -294,8 +294,10 @@ def test_who_may_upload_follows_the_catalogue(client, db, make, courses):
     client.cookies.clear()
     other = make.person("CP_KB", role=Role.CONTENT_PROVIDER)
     sign_in(client, other.email)
-    r = _upload(client, "1.2", "SCORM-ELSEWHERE", provider="CP_IGOT")
-    assert r.status_code == 403 or "no content provider" in r.text
+    r = _upload(client, "1.2", "SCORM-ELSEWHERE", provider="CP_TAO")  # another provider's name
+    assert r.status_code == 403 and "only for your own organisation" in r.text
+    r = _upload(client, "1.2", "SCORM-NOBODY", provider="CP_NOBODY")
+    assert r.status_code == 400 and "no content provider with code CP_NOBODY" in r.text
     native = courses.make(provider="CP_KB")
     outsider = make.person(role=Role.MDO_ADMIN)
     client.cookies.clear()

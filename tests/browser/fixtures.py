@@ -31,7 +31,8 @@ CHROMIUM_FLAGS = [
 def live_server(
     backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:
-    """Saptah serving a fresh demo on a free port, on this backend's database (one per test module)."""
+    """Saptah serving a fresh demo on a free port, on this backend's database (one per test module; a module may
+    set `LIVE_SETTINGS`, a dict of settings, to serve with)."""
     import uvicorn
 
     from saptah import demo
@@ -63,6 +64,7 @@ def live_server(
         upload_dir=tmp / "uploads",
         run_worker_in_app=True,
         dashboard_max_age=0,  # figures computed on every read (tests/analytics/test_live.py shares them)
+        **getattr(request.module, "LIVE_SETTINGS", {}),  # a test module's own settings (e.g. time rules)
         **overrides,
     )
     app = create_app(settings, factory=factory)

@@ -203,13 +203,22 @@ class NotYet(Conflict):
 
 
 def mark_done(
-    session: Session, *, person_id: int, course_id: int, module_id: int, rules: TimeRules = TimeRules()
+    session: Session,
+    *,
+    person_id: int,
+    course_id: int,
+    module_id: int,
+    rules: TimeRules = TimeRules(),
+    by_scorm: bool = False,
 ) -> PlayerState:
     """Mark a module done once its time on task suffices, update progress, and complete the course when its rule is
-    met; refused (NotYet, with what is left) before then."""
+    met; refused (NotYet, with what is left) before then. A SCORM module is done only when its run-time says every
+    SCO is satisfied (`by_scorm`), never by the button."""
     course = _native(session, course_id)
     enrolment = _enrolment(session, person_id, course)
     module = _module_of(session, course, module_id)
+    if module.kind == "scorm" and not by_scorm:
+        raise Conflict("This module is done when its SCORM lesson reports that you completed it.")
     progress = repo.module_progress(session, person_id, course.id)
     row = progress.get(module.id)
     if row is None or row.done_at is None:

@@ -6,7 +6,20 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saptah.core.db import Base, UTCDateTime, utcnow
@@ -26,11 +39,12 @@ class CourseStatus(enum.StrEnum):
 
 
 class LaunchKind(enum.StrEnum):
-    """How a course is taken: the native player, an external URL tracked by xAPI, or a cmi5 package."""
+    """How a course is taken: the native player, an external URL tracked by xAPI, a cmi5 or a SCORM package."""
 
     NATIVE = "native"
     EXTERNAL = "external"
     CMI5 = "cmi5"
+    SCORM = "scorm"
 
 
 class Category(enum.StrEnum):
@@ -243,3 +257,32 @@ class Rating(Base):
     review: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ScormPackage(Base):
+    """A SCORM 1.2 or 2004 package: a whole course (`module_id` None) or one module of a native course."""
+
+    __tablename__ = "scorm_packages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int | None] = mapped_column(ForeignKey("course_modules.id", ondelete="CASCADE"), unique=True)
+    version: Mapped[str] = mapped_column(String(4))  # 1.2 | 2004
+    title: Mapped[str] = mapped_column(String(300))
+    scos: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{id, title, href, mastery_score}] in order
+    file_count: Mapped[int] = mapped_column(Integer)
+    total_bytes: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScormFile(Base):
+    """One file of a SCORM package, served from Saptah's origin with the content type fixed at upload."""
+
+    __tablename__ = "scorm_files"
+
+    package_id: Mapped[int] = mapped_column(ForeignKey("scorm_packages.id", ondelete="CASCADE"), primary_key=True)
+    path: Mapped[str] = mapped_column(String(400), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

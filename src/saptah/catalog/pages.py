@@ -8,7 +8,7 @@ from typing import Annotated, cast
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from saptah.catalog import importer, learning, service
+from saptah.catalog import importer, learning, scorm, scorm_pages, service
 from saptah.catalog import repository as repo
 from saptah.catalog.models import Category, CompetencyArea, CourseStatus, LaunchKind
 from saptah.catalog.repository import CourseFilter
@@ -22,6 +22,7 @@ from saptah.web.i18n import DEFAULT, translate
 from saptah.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(scorm_pages.router)
 PAGE_SIZE = 20
 MB = 1024 * 1024
 
@@ -180,6 +181,9 @@ def launch(db: DB, principal: CurrentPrincipal, course_id: int) -> Response:
         raise Conflict("Enrol in this course first.")
     if course.launch_kind == LaunchKind.NATIVE.value:
         return RedirectResponse(f"/learn/{course.id}", status_code=303)
+    scorm_player = scorm_pages.launch_target(db, course.id, course.launch_kind)
+    if scorm_player is not None:
+        return RedirectResponse(scorm_player, status_code=303)
     if not course.launch_url:
         raise NotFound("This course has no launch address yet.")
     return RedirectResponse(course.launch_url, status_code=303)
@@ -198,7 +202,8 @@ def player(
     course = service.visible_course(db, principal, course_id)
     rules = learning.time_rules(settings)
     st = learning.state(db, person_id=principal.person_id, course_id=course.id, module_id=module, rules=rules)
-    return render(request, "player.html", {"st": st, "course": course})
+    packages = {p.module_id: p.id for p in scorm.packages_of(db, course.id) if p.module_id is not None}
+    return render(request, "player.html", {"st": st, "course": course, "scorm": packages})
 
 
 @router.post("/learn/{course_id}/modules/{module_id}/done", dependencies=[CSRF])

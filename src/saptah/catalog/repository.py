@@ -27,6 +27,7 @@ from saptah.catalog.models import (
     LaunchKind,
     ModuleProgress,
     Rating,
+    ScormPackage,
 )
 from saptah.core.bulk import streamed
 from saptah.core.pairs import pairs_in
@@ -571,3 +572,8 @@ def completions_with_time(session: Session, course_id: int, *, limit: int = 5000
         .limit(limit)
     )
     return [(r[0], r[1], int(r[2] or 0)) for r in session.execute(stmt)]
+
+
+def has_scorm_package(session: Session, course_id: int) -> bool:
+    """True when a course has a SCORM package."""
+    return session.scalar(select(ScormPackage.id).where(ScormPackage.course_id == course_id).limit(1)) is not None

@@ -91,6 +91,8 @@ def set_status(session: Session, *, principal: Principal, course: Course, status
         raise Conflict(f"A {course.status} course cannot become {status.value}.")
     if status == CourseStatus.LIVE and course.launch_kind == "native" and not repo.modules_of(session, course.id):
         raise Conflict("Add at least one module before publishing a native course.")
+    if status == CourseStatus.LIVE and course.launch_kind == "scorm" and not repo.has_scorm_package(session, course.id):
+        raise Conflict("Upload the SCORM package before publishing the course.")
     course.status = status.value
     session.flush()
     return course

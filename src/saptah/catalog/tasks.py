@@ -24,6 +24,7 @@ NAV_ENTRIES = [
     (N_("My certificates"), "/my/certificates", ()),
     (N_("My courses"), "/catalog/mine", ("content_provider",)),
     (N_("Import courses"), "/catalog/import", ("content_provider", "national_organiser")),
+    (N_("Upload SCORM"), "/catalog/scorm", ("content_provider", "national_organiser")),
     (N_("Competencies"), "/competencies", ("national_organiser",)),
     (N_("Certificates"), "/certificates/manage", ("mdo_admin", "mdo_leader", "national_organiser")),
 ]

@@ -4,7 +4,8 @@ Their statements stay (campaign credit is rebuilt from them by `recompute`), wit
 person (actor, object, instructor, team member, authority...) replaced by an anonymous agent whose mbox is the
 erased account's placeholder address, and the agent's name dropped. The stored content hash is left as it was,
 so a provider re-sending a statement it sent before is still recognised as the same statement, not a conflict.
-The person's state and agent-profile documents are removed.
+The person's state and agent-profile documents, and their SCORM attempts (CMI data: their name, answers and
+suspend data), are removed.
 """
 
 from __future__ import annotations
@@ -50,4 +51,5 @@ def forget_actor(session: Session, event: signals.PersonErased) -> None:
             row.object_ifi = new_ifi
     repo.replace_related_agents(session, sorted(old), new_ifi)
     repo.delete_agent_documents(session, sorted(old))
+    repo.delete_scorm_attempts(session, event.person_id)
     session.flush()

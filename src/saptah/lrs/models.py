@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -186,3 +190,32 @@ class Cmi5Session(Base):
     passed: Mapped[bool] = mapped_column(Boolean, default=False)
     satisfied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScormAttempt(Base):
+    """A learner's attempt at one SCO: its CMI data (resumed on any device), status and credited time."""
+
+    __tablename__ = "lrs_scorm_attempts"
+    __table_args__ = (
+        UniqueConstraint("person_id", "package_id", "sco_id", "attempt_no"),
+        Index("ix_lrs_scorm_attempts_package", "package_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    package_id: Mapped[int] = mapped_column(Integer)  # catalog scorm_packages.id
+    sco_id: Mapped[str] = mapped_column(String(200))
+    attempt_no: Mapped[int] = mapped_column(SmallInteger)
+    cmi: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the last committed CMI data model, as sent
+    completion: Mapped[str] = mapped_column(String(20), default="not attempted")  # lesson_status / completion_status
+    success: Mapped[str] = mapped_column(String(10), default="unknown")  # passed | failed | unknown
+    score_scaled: Mapped[float | None] = mapped_column(Float)
+    exit: Mapped[str] = mapped_column(String(20), default="")
+    total_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    session_no: Mapped[int] = mapped_column(SmallInteger, default=0)
+    session_seconds: Mapped[int] = mapped_column(Integer, default=0)  # credited in the current session
+    session_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    terminated: Mapped[bool] = mapped_column(Boolean, default=False)
+    satisfied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from saptah.directory import service as directory
-from saptah.lrs import cmi5
+from saptah.lrs import cmi5, scorm_pages
 from saptah.lrs.clients import (
     ALL_SCOPES,
     DEFAULT_SCOPES,
@@ -22,6 +22,7 @@ from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
 from saptah.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(scorm_pages.router)
 
 
 def _clients_page(

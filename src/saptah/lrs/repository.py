@@ -31,6 +31,7 @@ from saptah.lrs.models import (
     Attachment,
     Cmi5Session,
     LrsClient,
+    ScormAttempt,
     StateDocument,
     Statement,
     StatementRelated,
@@ -369,3 +370,56 @@ def delete_agent_documents(session: Session, agent_ifis: Sequence[str]) -> None:
     """Remove the state and agent-profile documents of these agents."""
     session.execute(delete(StateDocument).where(StateDocument.agent_ifi.in_(agent_ifis)))
     session.execute(delete(AgentProfile).where(AgentProfile.agent_ifi.in_(agent_ifis)))
+
+
+def get_scorm_attempt(session: Session, attempt_id: int) -> ScormAttempt | None:
+    """A SCORM attempt by id."""
+    return session.get(ScormAttempt, attempt_id)
+
+
+def latest_scorm_attempt(session: Session, person_id: int, package_id: int, sco_id: str) -> ScormAttempt | None:
+    """A learner's latest attempt at one SCO of a package."""
+    return session.scalars(
+        select(ScormAttempt)
+        .where(ScormAttempt.person_id == person_id, ScormAttempt.package_id == package_id)
+        .where(ScormAttempt.sco_id == sco_id)
+        .order_by(ScormAttempt.attempt_no.desc())
+        .limit(1)
+    ).first()
+
+
+def scorm_attempts(session: Session, person_id: int, package_id: int) -> list[ScormAttempt]:
+    """Every attempt of a learner at a package, oldest first."""
+    return list(
+        session.scalars(
+            select(ScormAttempt)
+            .where(ScormAttempt.person_id == person_id, ScormAttempt.package_id == package_id)
+            .order_by(ScormAttempt.sco_id, ScormAttempt.attempt_no)
+        )
+    )
+
+
+def satisfied_scos(session: Session, person_id: int, package_id: int) -> set[str]:
+    """The SCOs of a package a learner has satisfied in some attempt."""
+    return set(
+        session.scalars(
+            select(ScormAttempt.sco_id)
+            .where(ScormAttempt.person_id == person_id, ScormAttempt.package_id == package_id)
+            .where(ScormAttempt.satisfied_at.is_not(None))
+        )
+    )
+
+
+def best_scorm_attempts(session: Session, person_id: int, package_id: int) -> list[ScormAttempt]:
+    """Per SCO, the learner's first satisfied attempt (else the latest one)."""
+    best: dict[str, ScormAttempt] = {}
+    for attempt in scorm_attempts(session, person_id, package_id):
+        kept = best.get(attempt.sco_id)
+        if kept is None or kept.satisfied_at is None:
+            best[attempt.sco_id] = attempt
+    return list(best.values())
+
+
+def delete_scorm_attempts(session: Session, person_id: int) -> None:
+    """Remove a person's SCORM attempts (their CMI data holds their name and answers)."""
+    session.execute(delete(ScormAttempt).where(ScormAttempt.person_id == person_id))

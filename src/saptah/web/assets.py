@@ -35,6 +35,22 @@ def font(name: str) -> FileResponse:
 
 
 STATIC = Path(__file__).parent / "static"
+_DAY = {"Cache-Control": "public, max-age=86400"}
+# The SCORM run-time from npm (scorm-again): copied into static/vendor at install time (not in git), or read from the
+# checkout's node_modules.
+SCORM_AGAIN = (
+    STATIC / "vendor" / "scorm-again.min.js",
+    Path(__file__).resolve().parents[3] / "node_modules" / "scorm-again" / "dist" / "scorm-again.min.js",
+)
+
+
+@router.get("/vendor/scorm-again.js")
+def scorm_again() -> FileResponse:
+    """The SCORM 1.2 / 2004 run-time API (npm package scorm-again), served from Saptah's own origin."""
+    path = next((p for p in SCORM_AGAIN if p.is_file()), None)
+    if path is None:
+        raise NotFound("The SCORM run-time is not installed: run `npm ci` in Saptah's checkout (see README).")
+    return FileResponse(path, media_type="text/javascript", headers=_DAY)
 
 
 @router.get("/favicon.ico")
@@ -73,6 +89,3 @@ def manifest(request: Request) -> JSONResponse:
         "icons": icons,
     }
     return JSONResponse(body, media_type="application/manifest+json", headers=_DAY)
-
-
-_DAY = {"Cache-Control": "public, max-age=86400"}

@@ -24,20 +24,21 @@ from saptah.directory.schemas import Principal
 from saptah.recognition import repository as repo
 from saptah.recognition import service
 from saptah.recognition.models import HonourRoll, OrgHonourEntry
+from saptah.web.i18n import N_
 
 KIND = "organisations"
 SIZES = (3, 5, 10)
 MEASURES = ("share", "minutes")
 MEASURE_TEXT = {
-    "share": "by the share of staff who reached the target",
-    "minutes": "by the average minutes of learning per person",
+    "share": N_("by the share of staff who reached the target"),
+    "minutes": N_("by the average minutes of learning per person"),
 }
 BAND_TEXT = {
-    "XL": "over 50,000 people",
-    "L": "10,000–50,000 people",
-    "M": "1,000–10,000 people",
-    "S": "500–1,000 people",
-    "XS": "under 500 people",
+    "XL": N_("over 50,000 people"),
+    "L": N_("10,000–50,000 people"),
+    "M": N_("1,000–10,000 people"),
+    "S": N_("500–1,000 people"),
+    "XS": N_("under 500 people"),
 }
 CERTIFIERS = (Role.MDO_ADMIN, Role.MDO_LEADER)
 

@@ -62,6 +62,7 @@ def test_anyone_reads_the_public_honours_and_verifies_a_certificate(live_server,
     page = context.new_page()
     try:
         page.goto(f"{base}/sign-in")
+        page.click("[data-menu-toggle]")  # on a phone the menu folds behind a button, signed in or not
         page.click("#site-nav a[href='/honours']")
         assert page.locator("[data-testid=honours] a").count() >= 1
         page.locator("[data-testid=honours] a").first.click()

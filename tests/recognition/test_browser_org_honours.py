@@ -95,9 +95,8 @@ def test_admin_of_an_honoured_organisation_downloads_its_certificate(live_server
         entry = org_honours.roll_of(session, None, roll.id)[1][0].entries[0]
         org = session.scalar(select(Organisation).where(Organisation.id == entry.org_id))
         assert org is not None
-        admin = directory.create_person(
-            session, full_name="Honoured Admin", email="honoured.admin@saptah.demo", org=org, password="saptah-demo-2024"
-        )
+        email, password = "honoured.admin@saptah.demo", "saptah-demo-2024"
+        admin = directory.create_person(session, full_name="Honoured Admin", email=email, org=org, password=password)
         directory.grant_role(session, actor=None, person=admin, role=Role.MDO_ADMIN, org=org)
         roll_id, org_name = roll.id, org.name_en
     sign_in_as(page, base, "honoured.admin@saptah.demo")

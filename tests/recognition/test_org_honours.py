@@ -184,7 +184,7 @@ def test_api_draw_review_publish_by_role(client, db, make):
 def test_cli_draw_leave_out_publish_show(db, make, monkeypatch, factory):
     from saptah import cli
 
-    c, orgs, _staff = _three_organisations(db, make)
+    c, _orgs, _staff = _three_organisations(db, make)
     organiser = make.person("DOPT", role=Role.NATIONAL_ORGANISER)
     db.commit()
     monkeypatch.setattr(cli, "factory_for", lambda settings: factory)
@@ -203,4 +203,3 @@ def test_cli_draw_leave_out_publish_show(db, make, monkeypatch, factory):
     assert published.exit_code == 0 and f"/honours/{roll_id}" in published.output
     shown = runner.invoke(cli.app, ["honours", "show", str(roll_id)])
     assert shown.exit_code == 0 and "(published)" in shown.output and "Honour Office A" in shown.output
-

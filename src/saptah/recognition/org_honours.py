@@ -209,20 +209,40 @@ def certificate_pdf(roll: HonourRoll, entry: OrgHonourEntry, *, base_url: str) -
     )
 
 
-def build_archive(session: Session, roll_id: int, *, base_url: str) -> int:
-    """Give each place of a published roll its certificate code (once) and pack the PDFs into the roll's ZIP."""
+def _published(session: Session, roll_id: int) -> HonourRoll:
     roll = repo.honour_roll(session, roll_id)
     if roll is None or roll.kind != KIND or roll.status != "published":
         raise NotFound("No such published honour roll of organisations.")
-    entries = repo.org_honour_entries(session, roll.id)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        for entry in entries:
-            if entry.certificate_code is None:
-                entry.certificate_code = service.new_code()
-                session.flush()
-            name = f"{entry.band}-{entry.measure}-{entry.position:02d}-{entry.certificate_code}.pdf"
-            archive.writestr(name, certificate_pdf(roll, entry, base_url=base_url))
-    roll.archive, roll.archive_ready_at = buf.getvalue(), utcnow()
+    return roll
+
+
+def assign_codes(session: Session, roll_id: int) -> int:
+    """Give each place of a published roll its certificate code, once; returns how many places the roll has."""
+    _published(session, roll_id)
+    entries = repo.org_honour_entries(session, roll_id)
+    for entry in entries:
+        if entry.certificate_code is None:
+            entry.certificate_code = service.new_code()
     session.flush()
     return len(entries)
+
+
+def render_archive(session: Session, roll_id: int, *, base_url: str) -> bytes:
+    """The roll's certificates as one ZIP of PDFs. Only reads: the job renders outside a write transaction, so a
+    slow render never holds SQLite's write lock against people's requests."""
+    roll = _published(session, roll_id)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for entry in repo.org_honour_entries(session, roll.id):
+            if entry.certificate_code is None:
+                raise Conflict("Certificate codes are given before the archive is made.")
+            name = f"{entry.band}-{entry.measure}-{entry.position:02d}-{entry.certificate_code}.pdf"
+            archive.writestr(name, certificate_pdf(roll, entry, base_url=base_url))
+    return buf.getvalue()
+
+
+def store_archive(session: Session, roll_id: int, archive: bytes) -> None:
+    """Keep the roll's ZIP for the national organiser's download."""
+    roll = _published(session, roll_id)
+    roll.archive, roll.archive_ready_at = archive, utcnow()
+    session.flush()

@@ -92,9 +92,16 @@ def run_honour_certificates(ctx: Any) -> dict[str, Any]:
     roll_id = int(ctx.payload["roll_id"])
     with unit_of_work(ctx.factory) as session:
         roll = repo.honour_roll(session, roll_id)
-        build = org_honours.build_archive if roll is not None and roll.kind == org_honours.KIND else None
-        build = build or service.build_honour_archive
-        count = build(session, roll_id, base_url=ctx.settings.base_url)
+        of_orgs = roll is not None and roll.kind == org_honours.KIND
+        if of_orgs:
+            count = org_honours.assign_codes(session, roll_id)
+        else:
+            count = service.build_honour_archive(session, roll_id, base_url=ctx.settings.base_url)
+    if of_orgs:  # render reading only, then store in a short write
+        with ctx.factory() as session:
+            archive = org_honours.render_archive(session, roll_id, base_url=ctx.settings.base_url)
+        with unit_of_work(ctx.factory) as session:
+            org_honours.store_archive(session, roll_id, archive)
     ctx.progress(count, count)
     return {"certificates": count}
 

@@ -17,7 +17,7 @@ def shape(path: str) -> str:
 
 
 # Pages reached by a form or typed rather than linked from a menu page.
-EXTRA = ["/verify", "/tokens", "/forgot-password", "/offline"]
+EXTRA = ["/verify", "/tokens", "/forgot-password", "/offline", "/honours"]
 
 
 def crawl(page: Any, base: str, *, limit: int = 60, extra: tuple[str, ...] = ()) -> Iterator[str]:

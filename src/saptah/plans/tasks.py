@@ -264,3 +264,36 @@ def seed_demo(session: Session, rng: Any, *, people: int, progress: Any) -> None
         service.add_item(session, author, plan, item)
     service.publish(session, directory.load_principal(session, leader.id), plan, today=today)
     progress(len(items))
+    progress(seed_circulars(session, author, directory.load_principal(session, leader.id)))
+
+
+def circulars() -> list[dict[str, Any]]:
+    """The Ministry of Health's circulars as plans (plans/data/circulars.json): title, reference, date, notes,
+    audience and items as the plan form takes them."""
+    import json
+    from importlib import resources
+
+    data: list[dict[str, Any]] = json.loads(
+        resources.files("saptah.plans").joinpath("data/circulars.json").read_text("utf-8")
+    )
+    return data
+
+
+def seed_circulars(session: Session, author: Any, leader: Any) -> int:
+    """Each circular drafted by the MoHFW admin and published by its leader, as the pages do; returns how many
+    plans were published (none twice: a circular already loaded is skipped)."""
+    from saptah.plans import service
+    from saptah.plans.schemas import ItemIn, PlanIn
+
+    done = 0
+    have = {(p.title, p.circular_ref) for p in repo.plans_in_scope(session, None)}
+    for circular in circulars():
+        if (circular["title"], circular["circular_ref"]) in have:
+            continue
+        fields = {k: v for k, v in circular.items() if k != "items"}
+        plan = service.create_plan(session, author, PlanIn.model_validate({"owner_org_code": "MOHFW", **fields}))
+        for item in circular["items"]:
+            service.add_item(session, author, plan, ItemIn.model_validate(item))
+        service.publish(session, leader, plan, today=plan.circular_date or date.today())
+        done += 1
+    return done

@@ -8,8 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from saptah.campaigns import service as campaigns
-from saptah.recognition import karma, service
-from saptah.web.deps import DB, CurrentPrincipal
+from saptah.recognition import karma, org_honours, service
+from saptah.recognition.models import HonourRoll
+from saptah.recognition.schemas import LeaveOutOrg, OrgRollIn
+from saptah.web.deps import DB, CurrentPrincipal, MaybePrincipal
 
 router = APIRouter(prefix="/api/v1", tags=["recognition"])
 
@@ -54,6 +56,8 @@ def my_karma(db: DB, principal: CurrentPrincipal) -> dict[str, Any]:
 def honour_roll(roll_id: int, db: DB, principal: CurrentPrincipal) -> dict[str, Any]:
     """A published honour roll (drafts for national organisers): name, designation, organisation only."""
     roll, entries = service.honour_roll(db, principal, roll_id)
+    if roll.kind == org_honours.KIND:
+        return _org_roll(db, principal, roll.id)
     public = campaigns.people_public(db, [e.person_id for e in entries])
     rows = [
         {"position": e.position, "rank": e.rank, "score": e.score, "name": public[e.person_id][0]}
@@ -63,3 +67,81 @@ def honour_roll(roll_id: int, db: DB, principal: CurrentPrincipal) -> dict[str, 
     ]
     head = {"id": roll.id, "campaign_id": roll.campaign_id, "board": roll.board_label, "status": roll.status}
     return head | {"entries": rows}
+
+
+@router.post("/honour-rolls/{roll_id}/publish")
+def publish_honour_roll(roll_id: int, db: DB, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Publish a reviewed roll of people or organisations (national organisers); certificates follow in a job."""
+    roll = service.publish_honour_roll(db, principal=principal, roll_id=roll_id)
+    return {"id": roll.id, "status": roll.status, "job_id": roll.job_id}
+
+
+# Ministry-level honours: organisations by size band. Published rolls are public (no sign-in needed).
+
+
+@router.post("/campaigns/{campaign_id}/honour-rolls/organisations", status_code=201)
+def draft_org_roll(campaign_id: int, body: OrgRollIn, db: DB, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Draw a draft honour roll of organisations for review (national organisers)."""
+    roll = org_honours.draft(
+        db,
+        principal=principal,
+        campaign_id=campaign_id,
+        size=body.size,
+        signatory_name=body.signatory_name,
+        signatory_title=body.signatory_title,
+    )
+    return _org_roll(db, principal, roll.id)
+
+
+@router.post("/honour-rolls/{roll_id}/exclude-organisation")
+def exclude_org(roll_id: int, body: LeaveOutOrg, db: DB, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Leave an organisation off a draft roll; the next in its band moves up (national organisers)."""
+    org_honours.exclude(db, principal=principal, roll_id=roll_id, org_id=body.org_id)
+    return _org_roll(db, principal, roll_id)
+
+
+@router.get("/honours")
+def honours(db: DB) -> list[dict[str, Any]]:
+    """Public: the published honour rolls of organisations, newest first."""
+    return [_org_head(db, roll) for roll in org_honours.published(db)]
+
+
+@router.get("/honours/{roll_id}")
+def honours_roll(roll_id: int, db: DB, principal: MaybePrincipal) -> dict[str, Any]:
+    """A roll of organisations by size band and measure: public once published, drafts for national organisers.
+    Organisation names and figures only."""
+    return _org_roll(db, principal, roll_id)
+
+
+def _org_head(db: DB, roll: HonourRoll) -> dict[str, Any]:
+    return {
+        "id": roll.id,
+        "campaign_id": roll.campaign_id,
+        "campaign": campaigns.get(db, roll.campaign_id).name,
+        "size": roll.size,
+        "status": roll.status,
+        "published_at": roll.published_at,
+    }
+
+
+def _org_roll(db: DB, principal: Any, roll_id: int) -> dict[str, Any]:
+    roll, sections = org_honours.roll_of(db, principal, roll_id)
+    entries = [
+        {
+            "band": e.band,
+            "measure": e.measure,
+            "position": e.position,
+            "rank": e.rank,
+            "org_id": e.org_id,
+            "organisation": e.org_name,
+            "registered": e.registered,
+            "reached": e.reached,
+            "share": round(e.reached / e.registered, 4) if e.registered else 0.0,
+            "avg_minutes": e.avg_minutes,
+            "citation": e.citation,
+            "certificate_code": e.certificate_code,
+        }
+        for s in sections
+        for e in s.entries
+    ]
+    return _org_head(db, roll) | {"entries": entries}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saptah.core.db import Base, UTCDateTime, utcnow
@@ -63,17 +63,19 @@ class KarmaEntry(Base):
 
 
 class HonourRoll(Base):
-    """The top 5 or 10 of a campaign board, reviewed and published by a national organiser."""
+    """The top 5 or 10 of a campaign board (people), or the top organisations of each size band (organisations),
+    reviewed and published by a national organiser."""
 
     __tablename__ = "honour_rolls"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    kind: Mapped[str] = mapped_column(String(13), default="people", server_default="people")  # people | organisations
     board: Mapped[str] = mapped_column(String(16))  # n | t<org id> | o<org id>
     board_label: Mapped[str] = mapped_column(String(300))
     size: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10), default="draft")  # draft | published
-    excluded: Mapped[list[int]] = mapped_column(JSON, default=list)  # people left out at review
+    excluded: Mapped[list[int]] = mapped_column(JSON, default=list)  # people (or organisations) left out at review
     signatory_name: Mapped[str | None] = mapped_column(String(200))
     signatory_title: Mapped[str | None] = mapped_column(String(200))
     signature_image: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -99,3 +101,25 @@ class HonourRollEntry(Base):
     rank: Mapped[int] = mapped_column(Integer)
     score: Mapped[int] = mapped_column(Integer)
     certificate_code: Mapped[str | None] = mapped_column(String(24))
+
+
+class OrgHonourEntry(Base):
+    """One organisation on an organisations' honour roll: its place in a size band by one measure, the figures it
+    had when the roll was drawn, and the public code of its certificate (given at publishing)."""
+
+    __tablename__ = "org_honour_entries"
+    __table_args__ = (UniqueConstraint("roll_id", "band", "measure", "org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roll_id: Mapped[int] = mapped_column(ForeignKey("honour_rolls.id"))
+    band: Mapped[str] = mapped_column(String(2))  # XL | L | M | S | XS
+    measure: Mapped[str] = mapped_column(String(8))  # share (reached the target) | minutes (average per person)
+    position: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int] = mapped_column(Integer)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    org_name: Mapped[str] = mapped_column(String(300))
+    registered: Mapped[int] = mapped_column(Integer)
+    reached: Mapped[int] = mapped_column(Integer)
+    avg_minutes: Mapped[float] = mapped_column(Float)
+    citation: Mapped[str] = mapped_column(String(300))
+    certificate_code: Mapped[str | None] = mapped_column(String(24), unique=True)

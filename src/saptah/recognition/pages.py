@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from saptah.campaigns import service as campaigns_service
 from saptah.core.errors import Conflict, NotFound
 from saptah.directory import service as directory
-from saptah.recognition import karma, service
-from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
+from saptah.directory.schemas import Principal
+from saptah.recognition import karma, org_honours, service
+from saptah.web.deps import CSRF, DB, CurrentPrincipal, MaybePrincipal, SettingsDep
 from saptah.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -162,6 +163,8 @@ async def draft_honour_roll(
 def honour_roll(request: Request, db: DB, principal: CurrentPrincipal, roll_id: int) -> Response:
     """An honour roll: public once published; a draft to review for national organisers."""
     roll, entries = service.honour_roll(db, principal, roll_id)
+    if roll.kind == org_honours.KIND:
+        return _org_roll_page(request, db, principal, roll_id)
     public = campaigns_service.people_public(db, [e.person_id for e in entries])
     campaign = campaigns_service.get(db, roll.campaign_id)
     ctx = {"roll": roll, "entries": entries, "public": public, "campaign": campaign}
@@ -191,3 +194,76 @@ def honour_archive(db: DB, principal: CurrentPrincipal, roll_id: int) -> Respons
         raise Conflict("The certificates are still being generated; try again in a moment.")
     headers = {"Content-Disposition": f'attachment; filename="honour-roll-{roll.id}.zip"'}
     return Response(roll.archive, media_type="application/zip", headers=headers)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Ministry-level honours: organisations by size band, drawn, reviewed and published; a public page; certificates.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@router.post("/campaigns/{campaign_id}/honour-rolls/organisations", dependencies=[CSRF])
+async def draft_org_roll(
+    db: DB,
+    principal: CurrentPrincipal,
+    campaign_id: int,
+    size: Annotated[int, Form()] = 5,
+    signatory_name: Annotated[str, Form(max_length=200)] = "",
+    signatory_title: Annotated[str, Form(max_length=200)] = "",
+    signature: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Draw a draft honour roll of organisations, the top of each size band by each measure (national organisers)."""
+    image = await signature.read(service.SIGNATURE_MAX_BYTES + 1) if signature is not None else None
+    roll = org_honours.draft(
+        db,
+        principal=principal,
+        campaign_id=campaign_id,
+        size=size,
+        signatory_name=signatory_name,
+        signatory_title=signatory_title,
+        signature=image,
+    )
+    return RedirectResponse(f"/honour-rolls/{roll.id}", status_code=303)
+
+
+@router.post("/honour-rolls/{roll_id}/exclude-organisation", dependencies=[CSRF])
+def exclude_org(db: DB, principal: CurrentPrincipal, roll_id: int, org_id: Annotated[int, Form()]) -> Response:
+    """Leave an organisation off a draft roll at review; the next in its band moves up."""
+    org_honours.exclude(db, principal=principal, roll_id=roll_id, org_id=org_id)
+    return RedirectResponse(f"/honour-rolls/{roll_id}", status_code=303)
+
+
+def _org_roll_page(
+    request: Request, db: DB, principal: Principal | None, roll_id: int, *, public: bool = False
+) -> Response:
+    roll, sections = org_honours.roll_of(db, None if public else principal, roll_id)
+    campaign = campaigns_service.get(db, roll.campaign_id)
+    orgs = directory.repo.orgs_by_ids(db, sorted({e.org_id for s in sections for e in s.entries}))
+    mine = {oid for oid, org in orgs.items() if org_honours.may_download(principal, org.path)}
+    ctx = {"roll": roll, "sections": sections, "campaign": campaign, "mine": mine, "bands": org_honours.BAND_TEXT}
+    response = render(request, "org_honour_roll.html", ctx | {"measures": org_honours.MEASURE_TEXT})
+    if roll.status != "published":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/honours", response_class=HTMLResponse)
+def honours(request: Request, db: DB) -> Response:
+    """Public: every published honour roll of organisations (no sign-in needed)."""
+    rolls = org_honours.published(db)
+    names = {cid: campaigns_service.get(db, cid).name for cid in sorted({r.campaign_id for r in rolls})}
+    return render(request, "honours.html", {"rolls": rolls, "campaigns": names})
+
+
+@router.get("/honours/{roll_id}", response_class=HTMLResponse)
+def honours_roll(request: Request, db: DB, principal: MaybePrincipal, roll_id: int) -> Response:
+    """Public: one published honour roll of organisations; organisation names and figures only."""
+    return _org_roll_page(request, db, principal, roll_id, public=True)
+
+
+@router.get("/organisation-certificates/{code}.pdf")
+def org_certificate(db: DB, principal: CurrentPrincipal, settings: SettingsDep, code: str) -> Response:
+    """An organisation's honour certificate as PDF (its admins and leaders, national organisers)."""
+    roll, entry = org_honours.certificate(db, principal, code)
+    pdf = org_honours.certificate_pdf(roll, entry, base_url=settings.base_url)
+    headers = {"Content-Disposition": f'attachment; filename="honour-{entry.certificate_code}.pdf"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)

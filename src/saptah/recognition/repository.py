@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from saptah.core import bulk
 from saptah.core.pairs import pairs_in
-from saptah.recognition.models import Certificate, HonourRoll, HonourRollEntry, KarmaEntry
+from saptah.recognition.models import Certificate, HonourRoll, HonourRollEntry, KarmaEntry, OrgHonourEntry
 
 # ---------------------------------------------------------------------------------------------------------------
 # Certificates
@@ -156,6 +156,38 @@ def replace_honour_entries(session: Session, roll_id: int, rows: list[HonourRoll
     session.execute(delete(HonourRollEntry).where(HonourRollEntry.roll_id == roll_id))
     session.flush()
     add(session, *rows)
+
+
+def org_honour_entries(session: Session, roll_id: int) -> list[OrgHonourEntry]:
+    """The organisations on a roll, by band, measure and position."""
+    e = OrgHonourEntry
+    return list(session.scalars(select(e).where(e.roll_id == roll_id).order_by(e.band, e.measure, e.position)))
+
+
+def replace_org_honour_entries(session: Session, roll_id: int, rows: list[OrgHonourEntry]) -> None:
+    """Set a draft roll's organisations."""
+    session.execute(delete(OrgHonourEntry).where(OrgHonourEntry.roll_id == roll_id))
+    session.flush()
+    add(session, *rows)
+
+
+def published_org_rolls(session: Session, campaign_id: int | None) -> list[HonourRoll]:
+    """Published rolls of organisations, newest first."""
+    stmt = select(HonourRoll).where(HonourRoll.kind == "organisations", HonourRoll.status == "published")
+    if campaign_id is not None:
+        stmt = stmt.where(HonourRoll.campaign_id == campaign_id)
+    return list(session.scalars(stmt.order_by(HonourRoll.published_at.desc(), HonourRoll.id.desc())))
+
+
+def org_honour_by_code(session: Session, code: str) -> tuple[OrgHonourEntry, HonourRoll] | None:
+    """An organisation's certificate (its entry on a published roll) by its public code."""
+    stmt = (
+        select(OrgHonourEntry, HonourRoll)
+        .join(HonourRoll, HonourRoll.id == OrgHonourEntry.roll_id)
+        .where(OrgHonourEntry.certificate_code == code, HonourRoll.status == "published")
+    )
+    row = session.execute(stmt).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def withhold_names(session: Session, person_id: int, name: str) -> None:

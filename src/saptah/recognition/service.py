@@ -135,10 +135,16 @@ def normalise_code(code: str) -> str:
 
 
 def verify(session: Session, code: str) -> Verification:
-    """The public facts of a certificate, or a plain 404."""
+    """The public facts of a certificate (a person's, or an organisation's honour), or a plain 404."""
     cert = repo.certificate_by_code(session, normalise_code(code)) if len(code) <= 64 else None
     if cert is None:
-        raise NotFound("No certificate has this code.")
+        org_honour = repo.org_honour_by_code(session, normalise_code(code)) if len(code) <= 64 else None
+        if org_honour is None:
+            raise NotFound("No certificate has this code.")
+        entry, roll = org_honour  # an organisation's certificate: published rolls cannot change, so it stays valid
+        assert roll.published_at is not None
+        day = roll.published_at.astimezone(IST).strftime("%d %B %Y")
+        return Verification(entry.certificate_code or "", True, entry.org_name, entry.citation, day, None)
     return Verification(
         code=cert.code,
         valid=cert.revoked_at is None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -81,10 +83,53 @@ def register() -> None:
 
 
 def run_honour_certificates(ctx: Any) -> dict[str, Any]:
-    """Job: issue the honour certificates of a published roll and pack their PDFs into one ZIP."""
+    """Job: issue the honour certificates of a published roll (of people or of organisations) and pack their PDFs
+    into one ZIP."""
     from saptah.core.db import unit_of_work
+    from saptah.recognition import org_honours
+    from saptah.recognition import repository as repo
 
+    roll_id = int(ctx.payload["roll_id"])
     with unit_of_work(ctx.factory) as session:
-        count = service.build_honour_archive(session, int(ctx.payload["roll_id"]), base_url=ctx.settings.base_url)
+        roll = repo.honour_roll(session, roll_id)
+        of_orgs = roll is not None and roll.kind == org_honours.KIND
+        if of_orgs:
+            count = org_honours.assign_codes(session, roll_id)
+        else:
+            count = service.build_honour_archive(session, roll_id, base_url=ctx.settings.base_url)
+    if of_orgs:  # render reading only, then store in a short write
+        with ctx.factory() as session:
+            archive = org_honours.render_archive(session, roll_id, base_url=ctx.settings.base_url)
+        with unit_of_work(ctx.factory) as session:
+            org_honours.store_archive(session, roll_id, archive)
     ctx.progress(count, count)
     return {"certificates": count}
+
+
+def seed_demo(session: Session, rng: random.Random, *, people: int, progress: Callable[[int], None]) -> None:
+    """The closed demo campaign's ministry-level honours, drawn and published by the demo organiser (its
+    certificates follow in the background job, as in real use)."""
+    from saptah.campaigns import service as campaigns
+    from saptah.campaigns.demo import NLW_2024
+    from saptah.core.errors import InvalidInput
+    from saptah.directory import service as directory
+    from saptah.recognition import org_honours
+
+    organiser = directory.repo.get_person_by_email(session, "organiser@saptah.demo")
+    campaign = campaigns.repo.get_campaign_by_name(session, NLW_2024)
+    if organiser is None or campaign is None or org_honours.published(session, campaign.id):
+        return
+    principal = directory.load_principal(session, organiser.id)
+    try:
+        roll = org_honours.draft(
+            session,
+            principal=principal,
+            campaign_id=campaign.id,
+            size=3,
+            signatory_name="Secretary",
+            signatory_title="Department of Personnel and Training",
+        )
+    except InvalidInput:  # a demo without credited organisations has no honours
+        return
+    service.publish_honour_roll(session, principal=principal, roll_id=roll.id)
+    progress(1)

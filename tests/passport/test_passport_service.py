@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+
 import pytest
 
 from saptah.catalog import service as catalog
@@ -199,7 +200,10 @@ def test_needs_from_a_file_are_stored_together_or_not_at_all(db, make, kit):
     assert result.stored == 0 and len(result.errors) == 3
     assert "Row 3" in result.errors[0] and "Row 4" in result.errors[1] and "Row 5" in result.errors[2]
     assert service.org_needs(db, org) == []
-    good = b"Designation,Group,Competency,Level\nSection Officer,,fun-ai,2\n,Group B,BEH-SELF,1\nSection officer,,FUN-AI,3\n"
+    good = (
+        b"Designation,Group,Competency,Level\nSection Officer,,fun-ai,2\n,Group B,BEH-SELF,1\n"
+        b"Section officer,,FUN-AI,3\n"
+    )
     result = service.import_needs(db, principal=admin, org=org, filename="needs.csv", content=good)
     assert result.stored == 3 and not result.errors
     assert sorted((n.designation, n.group, n.code, n.level) for n in service.org_needs(db, org)) == [

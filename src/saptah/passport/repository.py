@@ -93,7 +93,8 @@ def _rebuild_chunk(session: Session, person_ids: Sequence[int] | None) -> None:
         .group_by(runs.c.person_id, runs.c.competency_id, steps.c.level)
     )
     cols = ["person_id", "competency_id", "level", "reached_at"]
-    if person_ids is None:  # a rebuild into empty tables
+    if person_ids is None:  # everyone's: start from empty
+        session.execute(delete(PassportLevel))
         session.execute(insert(LEVELS).from_select(cols, source))
         return
     # two transactions of one person (two completions at once) may both rebuild: the later one wins, no error

@@ -316,3 +316,8 @@ def campaign_choices(session: Session) -> list[tuple[int, str]]:
 def competency_choices(session: Session) -> list[tuple[str, str, str]]:
     """(code, area, name) of the competency dictionary, for the needs form."""
     return [(c.code, c.area, competency_name(c)) for c in catalog.competency_dictionary(session)]
+
+
+def rebuild_all_levels(session: Session) -> None:
+    """Everyone's levels from the stored evidence (after a bulk load of evidence into empty passports)."""
+    repo.rebuild_levels(session, None)

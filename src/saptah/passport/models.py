@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saptah.core.db import Base, UTCDateTime, utcnow
@@ -34,7 +34,8 @@ class PassportLevel(Base):
     "who holds level 2" and "who reached it during the campaign" are plain lookups."""
 
     __tablename__ = "passport_levels"
-    __table_args__ = (Index("ix_passport_levels_comp_level", "competency_id", "level", "person_id"),)
+    # read by person only (the primary key): a (competency, level) index tempted the planner into scanning every
+    # holder of a level for each person of the gaps dashboard
 
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
     competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id"), primary_key=True)

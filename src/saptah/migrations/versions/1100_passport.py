@@ -63,9 +63,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["person_id"], ["people.id"], name=op.f("fk_passport_levels_person_id_people")),
         sa.PrimaryKeyConstraint("person_id", "competency_id", "level", name=op.f("pk_passport_levels")),
     )
-    with op.batch_alter_table("passport_levels", schema=None) as batch_op:
-        batch_op.create_index("ix_passport_levels_comp_level", ["competency_id", "level", "person_id"], unique=False)
-
     op.create_table(
         "role_needs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -107,9 +104,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_role_needs_org_id"))
 
     op.drop_table("role_needs")
-    with op.batch_alter_table("passport_levels", schema=None) as batch_op:
-        batch_op.drop_index("ix_passport_levels_comp_level")
-
     op.drop_table("passport_levels")
     with op.batch_alter_table("passport_evidence", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_passport_evidence_competency_id"))

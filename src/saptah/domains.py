@@ -27,6 +27,7 @@ DOMAINS = (
     "lrs",
     "campaigns",
     "recognition",
+    "passport",
     "analytics",
     "privacy",
 )

@@ -421,6 +421,53 @@ def write_attendance(session: Session, plan: Plan, ids: Sequence[tuple[int, date
     )
 
 
+def write_passports(session: Session, ids: Sequence[tuple[int, datetime, int, str]]) -> int:
+    """Every completion's and attendance's competencies as passport evidence, set-based (one INSERT ... SELECT for
+    the completions, one per event), then everyone's levels in one statement, and the demo ministry's role needs.
+
+    Evidence is what `passport.ingest` would store live: each competency at the course's declared level (the
+    dataset has no assessment scores to raise it), and an attended event's competencies at the events' level.
+    """
+    from saptah.passport import service as passport
+    from saptah.passport.demo import seed_needs
+    from saptah.passport.levels import EVENT_LEVEL
+
+    session.execute(
+        text(
+            "INSERT INTO passport_evidence (person_id, competency_id, source_key, kind, object_id, title, level, "
+            "score, earned_at) "
+            "SELECT cc.person_id, k.competency_id, 'course:' || CAST(cc.course_id AS VARCHAR), "
+            "CASE WHEN cc.assessment_passed THEN 'assessment' ELSE 'course' END, cc.course_id, c.title_en, "
+            "k.level, NULL, cc.completed_at "
+            "FROM course_completions cc JOIN course_competencies k ON k.course_id = cc.course_id "
+            "JOIN courses c ON c.id = cc.course_id"
+        )
+    )
+    codes = {str(code): int(cid) for cid, code in session.execute(text("SELECT id, code FROM competencies"))}
+    events = session.execute(text("SELECT id, title_en, competencies FROM events")).all()
+    wanted = {e for e, _at, _org, _kind in ids}
+    for event_id, title, tags in events:
+        if event_id not in wanted:
+            continue
+        for code in dict.fromkeys(tags if isinstance(tags, list) else json.loads(tags or "[]")):
+            if code not in codes:
+                continue
+            session.execute(
+                text(
+                    "INSERT INTO passport_evidence (person_id, competency_id, source_key, kind, object_id, title, "
+                    "level, score, earned_at) "
+                    "SELECT a.person_id, :comp, :key, 'event', a.event_id, :title, :level, NULL, e.starts_at "
+                    "FROM event_attendance a JOIN events e ON e.id = a.event_id "
+                    "WHERE a.event_id = :event AND a.published_attended AND a.published_minutes >= 0"
+                ),
+                {"comp": codes[code], "key": f"event:{event_id}", "title": title, "level": EVENT_LEVEL,
+                 "event": event_id},
+            )  # fmt: skip
+    passport.rebuild_all_levels(session)
+    seed_needs(session)
+    return int(session.scalar(text("SELECT count(*) FROM passport_evidence")) or 0)
+
+
 # --- the whole build ---------------------------------------------------------------------------------------------
 
 
@@ -464,6 +511,8 @@ def build(factory: Any, *, shape: Shape, seed: int = 2024, progress: Progress | 
         ids = create_events(session, plan, directory.org_by_code(session, "DOPT").id)
         records += write_attendance(session, plan, ids)
         say("records", records)
+    with unit_of_work(factory) as session:
+        say("passport evidence", write_passports(session, ids))
     with unit_of_work(factory) as session:
         camp = campaigns.create(
             session,

@@ -142,8 +142,11 @@ def _check_row(
         problems.append(f"course code {data.code} appears twice in the file")
     seen.add(data.code)
     provider = _provider(session, data, actor, problems)
-    comps = repo.competencies_by_codes(session, data.competencies)
-    unknown = [c for c in data.competencies if c not in comps]
+    declared, bad = declared_levels(data.competencies)
+    if bad:
+        problems.append(f"competency level must be 1 to 5 (CODE or CODE:2): {', '.join(bad)}")
+    comps = repo.competencies_by_codes(session, list(declared))
+    unknown = [c for c in declared if c not in comps]
     if unknown:
         problems.append(f"unknown competency {', '.join(unknown)}")
     existing = repo.course_by_code(session, data.code)
@@ -151,7 +154,21 @@ def _check_row(
         problems.append(f"course code {data.code} belongs to another provider")
     if provider is None:
         return None, problems
-    return (data, provider, [comps[c].id for c in data.competencies if c in comps]), problems
+    return (data, provider, [comps[c].id for c in declared if c in comps]), problems
+
+
+def declared_levels(values: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Competency codes with the level a course declares for each ("BEH-SELF:2"; level 1 when not given), and the
+    values whose level is not 1 to 5."""
+    out: dict[str, int] = {}
+    bad: list[str] = []
+    for value in values:
+        code, _, level = value.partition(":")
+        if level and not (level.strip().isdigit() and 1 <= int(level) <= 5):
+            bad.append(value)
+            continue
+        out[code.strip()] = int(level) if level else 1
+    return out, bad
 
 
 def _provider(session: Session, data: CourseIn, actor: Principal | None, problems: list[str]) -> Organisation | None:
@@ -201,7 +218,9 @@ def save_course(
     if data.assessment is not None or created:
         course.assessment = data.assessment.model_dump() if data.assessment else None
     repo.add(session, course)
-    repo.set_competencies(session, course.id, competency_ids)
+    declared = list(declared_levels(data.competencies)[0].values())
+    levels = dict(zip(competency_ids, declared, strict=True)) if len(declared) == len(competency_ids) else None
+    repo.set_competencies(session, course.id, competency_ids, levels)
     if data.modules:
         _replace_modules(session, course, data)
     return created
@@ -224,8 +243,17 @@ def export_courses(session: Session, *, fmt: str, live_only: bool = False) -> tu
     """Every course (or every live one) as CSV or JSON, in the import format; returns (content, media type)."""
     courses = repo.all_courses(session, ["live"] if live_only else None)
     comps = repo.competencies_of(session, [c.id for c in courses])
+    levels = {(cid, comp): lvl for cid, pairs in repo.competency_levels(session, [c.id for c in courses]).items()
+              for comp, lvl in pairs}  # fmt: skip
     orgs = {o.id: o.code for o in directory.repo.subtree(session, None) if o.type == OrgType.CONTENT_PROVIDER.value}
-    rows = [_export_row(c, orgs.get(c.provider_org_id, ""), [x.code for x in comps.get(c.id, [])]) for c in courses]
+    rows = [
+        _export_row(
+            c,
+            orgs.get(c.provider_org_id, ""),
+            [x.code if levels.get((c.id, x.id), 1) == 1 else f"{x.code}:{levels[(c.id, x.id)]}" for x in comps[c.id]],
+        )
+        for c in courses
+    ]
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1).encode("utf-8"), "application/json"
     if fmt != "csv":

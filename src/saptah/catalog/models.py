@@ -132,6 +132,8 @@ class CourseCompetency(Base):
 
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
     competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id"), primary_key=True, index=True)
+    # the proficiency level (1-5) the course declares it builds; a completion adds it to the learner's passport
+    level: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
 
 
 class CourseModule(Base):

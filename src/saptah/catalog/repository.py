@@ -210,11 +210,58 @@ def has_competency(session: Session, course_id: int) -> bool:
     return session.scalar(stmt) is not None
 
 
-def set_competencies(session: Session, course_id: int, competency_ids: Sequence[int]) -> None:
-    """Replace a course's competencies."""
+def set_competencies(
+    session: Session, course_id: int, competency_ids: Sequence[int], levels: dict[int, int] | None = None
+) -> None:
+    """Replace a course's competencies (with the level each is declared at; 1 when not given)."""
     session.query(CourseCompetency).filter(CourseCompetency.course_id == course_id).delete()
-    session.add_all(CourseCompetency(course_id=course_id, competency_id=cid) for cid in dict.fromkeys(competency_ids))
+    session.add_all(
+        CourseCompetency(course_id=course_id, competency_id=cid, level=(levels or {}).get(cid, 1))
+        for cid in dict.fromkeys(competency_ids)
+    )
     session.flush()
+
+
+def competency_levels(session: Session, course_ids: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
+    """Each course's (competency id, declared level) pairs."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    if not course_ids:
+        return out
+    cc = CourseCompetency
+    stmt = select(cc.course_id, cc.competency_id, cc.level).where(cc.course_id.in_(set(course_ids)))
+    for cid, comp, level in session.execute(stmt).all():
+        out.setdefault(int(cid), []).append((int(comp), int(level)))
+    return out
+
+
+def best_scores(session: Session, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """The best assessment score (percent) of each (person, course) that has an attempt."""
+    if not pairs:
+        return {}
+    a = AssessmentAttempt
+    people = sorted({p for p, _c in pairs})
+    courses = sorted({c for _p, c in pairs})
+    stmt = (
+        select(a.person_id, a.course_id, func.max(a.score_percent))
+        .where(a.person_id.in_(people), a.course_id.in_(courses))
+        .group_by(a.person_id, a.course_id)
+    )
+    wanted = set(pairs)
+    return {(int(p), int(c)): int(s) for p, c, s in session.execute(stmt).all() if (p, c) in wanted}
+
+
+def live_courses_building(session: Session, competency_ids: Sequence[int]) -> list[tuple[Course, int, int]]:
+    """Live courses that build any of these competencies: (course, competency id, declared level)."""
+    if not competency_ids:
+        return []
+    cc = CourseCompetency
+    stmt = (
+        select(Course, cc.competency_id, cc.level)
+        .join(cc, cc.course_id == Course.id)
+        .where(cc.competency_id.in_(set(competency_ids)), Course.status == CourseStatus.LIVE.value)
+        .order_by(Course.id)
+    )
+    return [(course, int(comp), int(level)) for course, comp, level in session.execute(stmt).all()]
 
 
 def modules_of(session: Session, course_id: int) -> list[CourseModule]:

@@ -207,7 +207,14 @@ def _stored_enrolment(session: Session, person_id: int, course_id: int) -> Enrol
     return stored
 
 
+def may_take(course: Course) -> bool:
+    """A person may enrol in (take) a course only while it is live: the rule enrolment and recommendations share."""
+    return course.status == CourseStatus.LIVE.value
+
+
 def _check_open(course: Course) -> None:
+    if may_take(course):
+        return
     if course.status == CourseStatus.RETIRED.value:
         raise Conflict(f"“{course.title_en}” has been retired and takes no new enrolments.")
     if course.status != CourseStatus.LIVE.value:
@@ -493,3 +500,53 @@ def short_completions(
         if pid in people
     ]
     return course, len(rows), out
+
+
+# --- what the competency passport reads ---------------------------------------------------------------------------
+
+
+def competency_levels(session: Session, course_ids: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
+    """Each course's (competency id, declared level) pairs."""
+    return repo.competency_levels(session, course_ids)
+
+
+def best_scores(session: Session, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """The best assessment score (percent) of each (person, course) with an attempt."""
+    return repo.best_scores(session, pairs)
+
+
+def takeable_courses_building(session: Session, competency_ids: Sequence[int]) -> list[tuple[Course, int, int]]:
+    """Courses a person may take that build any of these competencies: (course, competency id, declared level)."""
+    return [row for row in repo.live_courses_building(session, competency_ids) if may_take(row[0])]
+
+
+def competency_dictionary(session: Session) -> list[Competency]:
+    """The active competency dictionary, in area and theme order."""
+    return repo.competencies(session)
+
+
+def competencies_by_codes(session: Session, codes: Sequence[str]) -> dict[str, Competency]:
+    """Competencies keyed by code (unknown codes are absent)."""
+    return repo.competencies_by_codes(session, codes)
+
+
+def completed_course_ids(session: Session, person_id: int, course_ids: Sequence[int]) -> set[int]:
+    """Which of these courses the person completed."""
+    return repo.completed_course_ids(session, person_id, course_ids)
+
+
+def completions_announced(session: Session, pairs: Sequence[tuple[int, int]]) -> list[signals.CourseCompleted]:
+    """The stored completions of these (person, course) pairs as their CourseCompleted would announce them now."""
+    out = []
+    courses = repo.courses_by_ids(session, sorted({c for _p, c in pairs}))
+    linked = repo.competency_linked(session, list(courses))
+    for pid, cid in sorted(set(pairs)):
+        done, course = repo.get_completion(session, pid, cid), courses.get(cid)
+        if done is not None and course is not None:
+            out.append(
+                signals.CourseCompleted(
+                    pid, cid, done.completed_at, course.duration_minutes, cid in linked, done.assessment_passed,
+                    done.source, course.title_en,
+                )
+            )  # fmt: skip
+    return out

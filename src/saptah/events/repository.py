@@ -265,3 +265,24 @@ def organisers(session: Session) -> list[Organisation]:
     """Organisations with at least one event that is not cancelled, in tree order."""
     ids = select(Event.organiser_org_id).where(Event.cancelled_at.is_(None)).distinct()
     return list(session.scalars(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.path)))
+
+
+def upcoming(session: Session, *, now: datetime, limit: int) -> list[Event]:
+    """Events not cancelled that start after `now`, soonest first."""
+    stmt = (
+        select(Event)
+        .where(Event.starts_at > now, Event.cancelled_at.is_(None))
+        .order_by(Event.starts_at, Event.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def registered_among(session: Session, person_id: int, event_ids: Sequence[int]) -> set[int]:
+    """Which of these events the person is registered for (or invited to)."""
+    if not event_ids:
+        return set()
+    stmt = select(Registration.event_id).where(
+        Registration.person_id == person_id, Registration.event_id.in_(set(event_ids))
+    )
+    return set(session.scalars(stmt))

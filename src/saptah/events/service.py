@@ -450,3 +450,22 @@ def ics(event: Event, base_url: str, *, stream_url: str | None) -> bytes:
 def forget_nominee(session: Session, event: signals.PersonErased) -> None:
     """An erased person: the copies of their name, e-mail, designation and mobile on nominations go."""
     repo.scrub_nominations(session, event.person_id, name=directory.ERASED_NAME, email=event.erased_email)
+
+
+# --- what the competency passport reads ---------------------------------------------------------------------------
+
+UPCOMING_SCAN = 500  # upcoming events looked at for recommendations (the week has a few hundred)
+
+
+def event_competencies(session: Session, event_ids: Sequence[int]) -> dict[int, tuple[str, list[str]]]:
+    """Each event's (title, competency codes)."""
+    return {e.id: (e.title_en, list(e.competencies or [])) for e in repo.events_by_ids(session, event_ids).values()}
+
+
+def upcoming_building(session: Session, *, person_id: int, codes: Sequence[str], now: datetime) -> list[Event]:
+    """Upcoming events tagged with any of these competency codes that the person may join (open events, and
+    closed ones they are invited to: the watch page's rule), soonest first."""
+    wanted = set(codes)
+    tagged = [e for e in repo.upcoming(session, now=now, limit=UPCOMING_SCAN) if wanted & set(e.competencies or [])]
+    invited = repo.registered_among(session, person_id, [e.id for e in tagged if e.access != "open"])
+    return [e for e in tagged if e.access == "open" or e.id in invited]

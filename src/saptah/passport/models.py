@@ -1,0 +1,61 @@
+"""Tables of the competency passport: evidence, the levels each person reached and when, and what roles need."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saptah.core.db import Base, UTCDateTime, utcnow
+
+
+class PassportEvidence(Base):
+    """One competency a person showed by one piece of learning (a completed course, a passed assessment, an
+    attended event), at the level that learning is worth. Rebuilt from the sources by `saptah passport rebuild`."""
+
+    __tablename__ = "passport_evidence"
+    __table_args__ = (UniqueConstraint("person_id", "source_key", "competency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id"), index=True)
+    source_key: Mapped[str] = mapped_column(String(40))  # course:<id> | event:<id>
+    kind: Mapped[str] = mapped_column(String(12))  # course | assessment | event
+    object_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    level: Mapped[int] = mapped_column(SmallInteger)  # what this evidence is worth (declared, raised by score)
+    score: Mapped[int | None] = mapped_column(SmallInteger)  # best assessment score, percent
+    earned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PassportLevel(Base):
+    """A level a person reached in a competency and when they first reached it (levels 1..held, one row each), so
+    "who holds level 2" and "who reached it during the campaign" are plain lookups."""
+
+    __tablename__ = "passport_levels"
+    # read by person only (the primary key): a (competency, level) index tempted the planner into scanning every
+    # holder of a level for each person of the gaps dashboard
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id"), primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    reached_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RoleNeed(Base):
+    """A competency and level an organisation's staff of one designation or group need (the Annual Capacity
+    Building Plan's role-competency mapping); applies to the organisation's whole subtree. '' means any."""
+
+    __tablename__ = "role_needs"
+    __table_args__ = (UniqueConstraint("org_id", "designation_key", "grp", "competency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    designation: Mapped[str] = mapped_column(String(200), default="")
+    designation_key: Mapped[str] = mapped_column(String(200), default="")  # lower-cased, spaces collapsed
+    grp: Mapped[str] = mapped_column(String(30), default="")  # Group A | Group B | ...
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id"))
+    level: Mapped[int] = mapped_column(SmallInteger)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

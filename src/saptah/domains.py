@@ -26,6 +26,7 @@ DOMAINS = (
     "lrs",
     "campaigns",
     "recognition",
+    "discussions",
     "analytics",
     "privacy",
 )

@@ -27,6 +27,11 @@ class Act(enum.StrEnum):
     PERSONAL_DATA_EXPORT = "export.personal_data"
     OWN_DATA_DOWNLOAD = "personal_data.download"
     PERSON_ERASE = "personal_data.erase"
+    DISCUSSION_OPEN = "discussion.open_community"
+    DISCUSSION_OWNER = "discussion.add_owner"
+    DISCUSSION_REPORT = "discussion.report"
+    DISCUSSION_HIDE = "discussion.hide"
+    DISCUSSION_RESTORE = "discussion.restore"
 
 
 CHANNELS = ("web", "api", "cli", "system")

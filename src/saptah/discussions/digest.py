@@ -15,10 +15,11 @@ from saptah.discussions import render, service
 from saptah.discussions import repository as repo
 from saptah.discussions.models import DigestChoice, Follow, Post, Space, Thread
 from saptah.notify import service as notify
-from saptah.web.i18n import translate
+from saptah.web.i18n import N_, translate
 
 FREQUENCIES = ("daily", "weekly", "off")
 PERIOD = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+PERIOD_WORDS = {"daily": N_("today"), "weekly": N_("this week")}
 MAX_ITEMS = 50  # posts listed in one digest (the rest: "and N more")
 BATCH = 500  # people per pass of the job
 
@@ -149,7 +150,7 @@ def _mail(rows: list[tuple[Post, Thread, Space]], frequency: str, name: str, lan
         lines.append("")
     if more:
         lines.append(translate("And more: {link}", lang, link=f"{base}/discussions/following"))
-    period = translate("today" if frequency == "daily" else "this week", lang)
+    period = translate(PERIOD_WORDS[frequency], lang)
     subject = translate("What is new in your discussions {period}", lang, period=period)
     body = translate(
         "Dear {name},\n\nNew in the discussions you follow:\n\n{items}\nChange how often this comes, or stop it: "

@@ -110,12 +110,12 @@ def create_community(
         )
         space = service.open_community(db, principal, data)
     except ValidationError:
-        ctx = _new_ctx(db, principal, values, "Give the community a name of at least 3 characters.")
+        ctx = _new_ctx(db, principal, values, N_("Give the community a name of at least 3 characters."))
         return render_page(request, "discussions_new.html", ctx, status_code=400)
     except SaptahError as exc:
         ctx = _new_ctx(db, principal, values, exc.message)
         return render_page(request, "discussions_new.html", ctx, status_code=exc.status_code)
-    return _to(request, f"/discussions/spaces/{space.id}", "The community is open.")
+    return _to(request, f"/discussions/spaces/{space.id}", N_("The community is open."))
 
 
 @router.get("/discussions/courses/{course_id}")
@@ -191,7 +191,7 @@ def add_owner(
     """Make a colleague an owner of the community."""
     space = service.visible_space(db, principal, space_id)
     service.add_owner(db, principal, space, email)
-    return _to(request, f"/discussions/spaces/{space.id}", "Owner added.")
+    return _to(request, f"/discussions/spaces/{space.id}", N_("Owner added."))
 
 
 @router.post("/discussions/spaces/{space_id}/follow", dependencies=[CSRF])
@@ -206,10 +206,10 @@ def follow_space(
     if on == "yes":
         digest.follow(db, principal, space_id=space_id)
         return _to(
-            request, f"/discussions/spaces/{space_id}", "You follow this space; the digest tells you what is new."
+            request, f"/discussions/spaces/{space_id}", N_("You follow this space; the digest tells you what is new.")
         )
     digest.unfollow(db, principal, space_id=space_id)
-    return _to(request, f"/discussions/spaces/{space_id}", "You no longer follow this space.")
+    return _to(request, f"/discussions/spaces/{space_id}", N_("You no longer follow this space."))
 
 
 @router.get("/discussions/threads/{thread_id}", response_class=HTMLResponse)
@@ -268,9 +268,9 @@ def follow_thread(
     """Follow or stop following a thread."""
     if on == "yes":
         digest.follow(db, principal, thread_id=thread_id)
-        return _to(request, f"/discussions/threads/{thread_id}", "You follow this thread.")
+        return _to(request, f"/discussions/threads/{thread_id}", N_("You follow this thread."))
     digest.unfollow(db, principal, thread_id=thread_id)
-    return _to(request, f"/discussions/threads/{thread_id}", "You no longer follow this thread.")
+    return _to(request, f"/discussions/threads/{thread_id}", N_("You no longer follow this thread."))
 
 
 @router.post("/discussions/posts/{post_id}/{act}", dependencies=[CSRF])
@@ -295,10 +295,10 @@ def post_act(
     }
     messages = {
         "upvote": None,
-        "accept": "Accepted answer updated.",
-        "report": "Thank you: the moderators will look at it.",
-        "hide": "The post is hidden.",
-        "restore": "The post is shown again.",
+        "accept": N_("Accepted answer updated."),
+        "report": N_("Thank you: the moderators will look at it."),
+        "hide": N_("The post is hidden."),
+        "restore": N_("The post is shown again."),
     }
     if act not in done:
         raise NotFound("There is no page at this address.")
@@ -341,7 +341,7 @@ def set_digest(
 ) -> Response:
     """Choose the digest's frequency."""
     digest.set_frequency(db, principal.person_id, frequency)
-    return _to(request, "/discussions/following", "Saved.")
+    return _to(request, "/discussions/following", N_("Saved."))
 
 
 @router.get("/discussions/attachments/{attachment_id}")

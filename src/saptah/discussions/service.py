@@ -227,12 +227,9 @@ def threads_of(
 
 
 def _check_rate(session: Session, person_id: int) -> None:
-    now = utcnow()
-    if repo.posts_since(session, person_id, now - POST_WINDOW) >= POST_LIMIT:
-        minutes = int(POST_WINDOW.total_seconds() // 60)
+    if repo.posts_since(session, person_id, utcnow() - POST_WINDOW) >= POST_LIMIT:
         raise TooManyRequests(
-            f"You have written {POST_LIMIT} posts in the last {minutes} minutes, the most allowed. "
-            "Wait a few minutes, then post again."
+            "You have written 10 posts in the last 10 minutes, the most allowed. Wait a few minutes, then post again."
         )
 
 
@@ -465,7 +462,9 @@ def report(session: Session, principal: Principal, post_id: int, reason: str) ->
     if repo.get_report(session, post.id, principal.person_id) is not None:
         raise Conflict("You have already reported this post; the moderators will look at it.")
     if repo.reports_since(session, principal.person_id, utcnow() - timedelta(hours=1)) >= REPORT_LIMIT:
-        raise TooManyRequests(f"You have made {REPORT_LIMIT} reports in the last hour; wait before reporting more.")
+        raise TooManyRequests(
+            "You have made 20 reports in the last hour, the most allowed; wait before reporting more."
+        )
     row = Report(post_id=post.id, person_id=principal.person_id, reason=reason[:500], created_at=utcnow())
     repo.add(session, row)
     post.open_reports = (post.open_reports or 0) + 1

@@ -46,7 +46,10 @@ def test_a_thread_with_an_attachment_from_the_form_and_the_file_served_strictly(
     space = kit.community()
     sign_in(client, kit.mohfw_staff.email)
     form = {"csrf_token": csrf(client), "title": "Chart of our OPD queue", "body": "See **the chart** <b>x</b>"}
-    files = [("files", ("queue.png", PNG, "application/octet-stream")), ("files", ("notes.txt", b"<script>x</script>", "text/html"))]
+    files = [
+        ("files", ("queue.png", PNG, "application/octet-stream")),
+        ("files", ("notes.txt", b"<script>x</script>", "text/html")),
+    ]
     made = client.post(f"/discussions/spaces/{space.id}/threads", data=form, files=files, follow_redirects=False)
     assert made.status_code == 303
     page = client.get(made.headers["location"])
@@ -94,7 +97,9 @@ def test_votes_answers_and_moderation_through_the_api(app, client, db, kit):
     sign_in(client, kit.mha_staff.email)
     space = client.get(f"/api/v1/discussions/courses/{course.id}/space").json()
     assert space["kind"] == "course" and not space["may_moderate"]
-    thread = client.post(f"/api/v1/discussions/spaces/{space['id']}/threads", json={"title": "Hindi version?", "body": "?"})
+    thread = client.post(
+        f"/api/v1/discussions/spaces/{space['id']}/threads", json={"title": "Hindi version?", "body": "?"}
+    )
     thread_id = thread.json()["thread"]["id"]
     other = _client_as(app, kit.mohfw_staff)
     answer = other.post(f"/api/v1/discussions/threads/{thread_id}/replies", json={"body": "Choose हिन्दी at the top."})
@@ -105,10 +110,14 @@ def test_votes_answers_and_moderation_through_the_api(app, client, db, kit):
     view = client.get(f"/api/v1/discussions/threads/{thread_id}").json()
     assert view["thread"]["answered"] and view["posts"][1]["upvotes"] == 1 and view["posts"][1]["accepted"]
     assert client.post(f"/api/v1/discussions/posts/{post_id}/report", json={"reason": "x"}).status_code == 400
-    assert client.post(f"/api/v1/discussions/posts/{post_id}/report", json={"reason": "Wrong advice"}).status_code == 204
+    assert (
+        client.post(f"/api/v1/discussions/posts/{post_id}/report", json={"reason": "Wrong advice"}).status_code == 204
+    )
     assert client.post(f"/api/v1/discussions/posts/{post_id}/hide", json={"reason": "mine?"}).status_code == 403
     provider = _client_as(app, kit.provider)
-    assert provider.post(f"/api/v1/discussions/posts/{post_id}/hide", json={"reason": "Wrong advice"}).status_code == 204
+    assert (
+        provider.post(f"/api/v1/discussions/posts/{post_id}/hide", json={"reason": "Wrong advice"}).status_code == 204
+    )
     hidden = client.get(f"/api/v1/discussions/threads/{thread_id}").json()["posts"][1]
     assert hidden["hidden"] and hidden["body"] is None and hidden["html"] is None
     assert hidden["hidden_reason"] == "Wrong advice" and not hidden["accepted"]
@@ -163,7 +172,13 @@ def test_pages_in_hindi_and_a_new_community_from_the_form(client, db, kit):
     client.get("/lang/hi")
     page = client.get("/discussions")
     assert page.status_code == 200 and "चर्चा" in page.text
-    form = {"csrf_token": csrf(client), "title_en": "Nursing officers", "title_hi": "नर्सिंग अधिकारी", "org_code": "MOHFW", "closed": "yes"}
+    form = {
+        "csrf_token": csrf(client),
+        "title_en": "Nursing officers",
+        "title_hi": "नर्सिंग अधिकारी",
+        "org_code": "MOHFW",
+        "closed": "yes",
+    }
     made = client.post("/discussions/new", data=form)
     assert made.status_code == 200 and "नर्सिंग अधिकारी" in made.text
     bad = client.post("/discussions/new", data={"csrf_token": csrf(client), "title_en": "x"})

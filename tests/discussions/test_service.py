@@ -44,7 +44,9 @@ def test_only_admins_and_organisers_open_communities_and_only_for_their_subtree(
         service.open_community(db, kit.p(kit.mohfw_staff), CommunityIn(title_en="Mine"))
     with pytest.raises(Forbidden):
         service.open_community(db, kit.p(kit.mha_admin), CommunityIn(title_en="Not mine", org_code="MOHFW"))
-    space = service.open_community(db, kit.p(kit.organiser), CommunityIn(title_en="For MHA", org_code="MHA", closed=True))
+    space = service.open_community(
+        db, kit.p(kit.organiser), CommunityIn(title_en="For MHA", org_code="MHA", closed=True)
+    )
     assert service.may_moderate(db, kit.p(kit.organiser), space)
     assert not service.may_moderate(db, kit.p(kit.mha_admin), space)  # not an owner
     entry = db.scalar(select(AuditEntry).where(AuditEntry.act == "discussion.open_community"))
@@ -191,14 +193,20 @@ def test_search_finds_hindi_and_english_words(db, kit):
 
 def test_taking_part_earns_karma_only_when_the_campaigns_rules_say_so(db, kit):
     today = utcnow().astimezone(IST).date()
-    camp = campaigns.create(db, actor_id=None, data=CampaignCreate(
-        name="Week with discussions", starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1)))
+    camp = campaigns.create(
+        db,
+        actor_id=None,
+        data=CampaignCreate(
+            name="Week with discussions", starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1)
+        ),
+    )
     db.flush()
     space = kit.community()
     kit.thread(space, kit.mohfw_staff)
     assert karma_repo.karma_entry(db, kit.mohfw_staff.id, "discussion", f"day:{today.isoformat()}") is None
-    campaigns.change_rules(db, campaign_id=camp.id, actor_id=None,
-                           data=RulesChangeIn(reason="Reward Samuhik Charcha", discussion_karma=3))
+    campaigns.change_rules(
+        db, campaign_id=camp.id, actor_id=None, data=RulesChangeIn(reason="Reward Samuhik Charcha", discussion_karma=3)
+    )
     thread = kit.thread(space, kit.mohfw_other)
     kit.reply(thread, kit.mohfw_other, "and again the same day")
     entry = karma_repo.karma_entry(db, kit.mohfw_other.id, "discussion", f"day:{today.isoformat()}")

@@ -16,7 +16,6 @@ from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge, TooManyRequests
 from saptah.core.timeutil import IST
 from saptah.discussions import service
-from saptah.discussions.render import to_html
 from saptah.notify.models import OutboxMessage
 from saptah.recognition import repository as karma_repo
 

@@ -150,7 +150,8 @@ def _view(db: Session, principal: Principal, thread_id: int, lang: str) -> Threa
             author_id=v.post.author_id,
             opening=v.post.opening,
             created_at=v.post.created_at,
-            body=v.post.body if v.html is not None else None,
+            # the Markdown as written only to its author (it may hold the e-mail addresses of people mentioned)
+            body=v.post.body if v.html is not None and v.post.author_id == principal.person_id else None,
             html=v.html,
             upvotes=v.post.upvotes,
             upvoted=v.upvoted,

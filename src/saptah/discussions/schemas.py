@@ -93,7 +93,7 @@ class AttachmentOut(BaseModel):
 
 
 class PostOut(BaseModel):
-    """A post: its text (Markdown) and its safe HTML, or only why it was hidden."""
+    """A post: its safe HTML (and, to its author, the Markdown written), or only why it was hidden."""
 
     id: int
     thread_id: int

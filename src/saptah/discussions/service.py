@@ -158,6 +158,7 @@ def open_community(session: Session, principal: Principal, data: CommunityIn) ->
     """Open a community: the opener owns it; closed, only the organisation's subtree sees it."""
     if not may_open_community(principal):
         raise Forbidden("Communities are opened by MDO admins and national organisers.")
+    _no_nul(data.title_en, data.title_hi, data.description, data.org_code)
     org = directory.org_by_code(session, data.org_code) if data.org_code else None
     if org is None:
         org = directory.repo.get_org(session, principal.org_id)
@@ -192,6 +193,7 @@ def add_owner(session: Session, principal: Principal, space: Space, email: str) 
     if space.kind != "community":
         raise InvalidInput("Only communities have owners; a course's or event's space is moderated by its own.")
     _require_moderator(session, principal, space)
+    _no_nul(email)
     person = directory.repo.get_person_by_email(session, directory.normalise_email(email))
     if person is None or not may_read(session, directory.load_principal(session, person.id), space):
         raise InvalidInput("Nobody with that e-mail address may see this community.")
@@ -226,6 +228,12 @@ def threads_of(
 # ---- writing --------------------------------------------------------------------------------------------------
 
 
+def _no_nul(*values: str | None) -> None:
+    """Refuse text holding a NUL character (no database stores it as text; no keyboard types it)."""
+    if any(v and "\x00" in v for v in values):
+        raise InvalidInput("The text holds a NUL character; remove it and send again.")
+
+
 def _check_rate(session: Session, person_id: int) -> None:
     if repo.posts_since(session, person_id, utcnow() - POST_WINDOW) >= POST_LIMIT:
         raise TooManyRequests(
@@ -246,6 +254,7 @@ def start_thread(
 ) -> Thread:
     """Start a thread in a space the person may read."""
     title, body = title.strip(), body.strip()
+    _no_nul(title, body)
     if len(title) < 3:
         raise InvalidInput("Give the thread a title of at least 3 characters.")
     now = utcnow()
@@ -289,6 +298,7 @@ def _post(
     *,
     opening: bool,
 ) -> Post:
+    _no_nul(body)
     if not body:
         raise InvalidInput("Write something first.")
     if len(body) > 20_000:
@@ -457,6 +467,7 @@ def report(session: Session, principal: Principal, post_id: int, reason: str) ->
     """Anyone who may read a post reports it to the space's moderators, once; a recorded act."""
     post, _thread, space = visible_post(session, principal, post_id)
     reason = reason.strip()
+    _no_nul(reason)
     if len(reason) < 3:
         raise InvalidInput("Say in a few words what is wrong with this post.")
     if repo.get_report(session, post.id, principal.person_id) is not None:
@@ -530,6 +541,7 @@ def restore(session: Session, principal: Principal, post_id: int, reason: str) -
 
 def _reason(reason: str) -> str:
     reason = reason.strip()
+    _no_nul(reason)
     if len(reason) < 3:
         raise InvalidInput("Give a reason of at least 3 characters; the author and the audit log see it.")
     return reason[:500]
@@ -551,6 +563,7 @@ def search(
     session: Session, principal: Principal, q: str, *, page: int = 1, size: int = PAGE_SIZE
 ) -> tuple[int, list[tuple[Post, Thread, Space]]]:
     """Posts the person may read holding every word of the query (English, Hindi or both)."""
+    _no_nul(q)
     words = [w for w in q.casefold().split() if w][:8]
     if not words:
         return 0, []

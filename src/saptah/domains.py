@@ -28,6 +28,7 @@ DOMAINS = (
     "campaigns",
     "recognition",
     "passport",
+    "discussions",
     "analytics",
     "privacy",
 )

@@ -8,7 +8,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 # Not pages: downloads, actions and the language switch.
-SKIP = re.compile(r"\.(csv|xlsx|pdf|ics|json|zip|png|svg)$|^/(lang|sign-out|xapi|api|docs|static|fonts)(/|$)|/launch$")
+SKIP = re.compile(
+    r"\.(csv|xlsx|pdf|ics|json|zip|png|svg)$|^/(lang|sign-out|xapi|api|docs|static|fonts)(/|$)|/launch$"
+    r"|^/discussions/attachments/"  # a post's attached file, not a page
+)
 
 
 def shape(path: str) -> str:

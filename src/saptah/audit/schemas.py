@@ -32,6 +32,11 @@ class Act(enum.StrEnum):
     SSO_PERSON_CREATE = "sign_in.sso_create"
     SIGN_IN_REFUSED = "sign_in.refused"
     PASSWORD_SIGN_IN_POLICY = "org.password_sign_in"  # noqa: S105 (an act, not a password)
+    DISCUSSION_OPEN = "discussion.open_community"
+    DISCUSSION_OWNER = "discussion.add_owner"
+    DISCUSSION_REPORT = "discussion.report"
+    DISCUSSION_HIDE = "discussion.hide"
+    DISCUSSION_RESTORE = "discussion.restore"
 
 
 CHANNELS = ("web", "api", "cli", "system")

@@ -116,6 +116,7 @@ def change_rules(
     karma_monthly_cap: Annotated[int | None, Form(ge=0, le=1000)] = None,
     rank_by: Annotated[str, Form()] = "",
     events_need_competency: Annotated[str, Form(pattern="^(|yes|no)$")] = "",
+    discussion_karma: Annotated[int | None, Form(ge=0, le=100)] = None,
     effective_at: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Change rules from a moment on (national organisers); the moment is IST wall-clock time, blank for now."""
@@ -127,6 +128,7 @@ def change_rules(
             karma_monthly_cap=karma_monthly_cap,
             rank_by=rank_by or None,
             events_need_competency={"yes": True, "no": False}.get(events_need_competency),
+            discussion_karma=discussion_karma,
             effective_at=_ist_moment(effective_at),
         )
     except ValidationError as exc:

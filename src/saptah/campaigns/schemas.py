@@ -36,6 +36,9 @@ class CampaignRules(BaseModel):
     mdo_events_cap: int = Field(240, ge=0, le=100_000, description="most minutes an MDO's own events credit a person")
     competency_only: bool = Field(True, description="only courses linked to a competency count")
     events_need_competency: bool = Field(False, description="events count only when tagged with a competency")
+    discussion_karma: int = Field(
+        0, ge=0, le=100, description="karma points a day of taking part in discussions earns (0: none); never minutes"
+    )
     org_ids: list[int] | None = None  # None: every organisation takes part
     org_paths: list[str] | None = None  # resolved from org_ids when saved
 
@@ -177,6 +180,7 @@ class CampaignCreate(BaseModel):
     mdo_events_cap: int = Field(240, ge=0, le=100_000)
     competency_only: Flag = True
     events_need_competency: Flag = False
+    discussion_karma: int = Field(0, ge=0, le=100)
     org_codes: list[str] | None = Field(None, description="participating subtrees; omit for every organisation")
 
 
@@ -205,6 +209,7 @@ class RulesChangeIn(BaseModel):
     mdo_events_cap: int | None = Field(None, ge=0, le=100_000)
     competency_only: Flag | None = None
     events_need_competency: Flag | None = None
+    discussion_karma: int | None = Field(None, ge=0, le=100)
 
 
 class CampaignOut(BaseModel):

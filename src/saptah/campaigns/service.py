@@ -247,6 +247,18 @@ def karma_monthly_caps(session: Session, moments: Sequence[datetime]) -> list[in
     return out
 
 
+def discussion_karma(session: Session, at: datetime, org_path: str) -> int:
+    """Karma points a day of taking part in discussions earns at a moment, for a person of this organisation: the
+    highest of the campaigns running then that the organisation takes part in, by the rules in force then; 0 (no
+    karma) without one. Discussions never credit learning minutes."""
+    points = [
+        r.discussion_karma
+        for r in (rule_book(session, c).at(at) for c in repo.list_campaigns(session))
+        if in_window(r, at) and r.covers_path(org_path)
+    ]
+    return max(points, default=0)
+
+
 def event_tag_rule(session: Session, at: datetime | None = None) -> list[str]:
     """Names of the campaigns that count events only when tagged with a competency: those whose window holds
     the moment, by the rules in force then; without a moment, those not yet closed, by their newest rules."""

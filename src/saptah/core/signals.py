@@ -197,6 +197,15 @@ class AssessmentPassed:
 
 
 @dataclass(frozen=True)
+class DiscussionPosted:
+    """A person started a thread or replied in a discussion (karma only where a campaign's rules say so)."""
+
+    person_id: int
+    post_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
 class CourseRated:
     """A person rated a course (first rating only matters for karma)."""
 

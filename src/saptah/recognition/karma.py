@@ -207,6 +207,24 @@ def _award_rows(session: Session, queued: list[dict[str, Any]]) -> None:
             _credit_karma(session, r["person_id"], r["reason"], r["object_key"], r["points"], r["note"], r["at"])
 
 
+def karma_for_discussion(session: Session, event: signals.DiscussionPosted) -> None:
+    """Taking part in discussions earns karma only where a running campaign's rules say so (off by default), once
+    per person and IST day however much they post; never learning minutes."""
+    from saptah.directory import service as directory
+
+    person = directory.repo.get_person(session, event.person_id)
+    org = directory.repo.get_org(session, person.org_id) if person is not None else None
+    if org is None:
+        return
+    points = campaigns.discussion_karma(session, event.at, org.path)
+    if points <= 0:
+        return
+    day = event.at.astimezone(IST).date().isoformat()
+    note = "Took part in discussions"
+    award_karma(session, person_id=event.person_id, reason="discussion", object_key=f"day:{day}", points=points,
+                note=note, at=event.at)  # fmt: skip
+
+
 def karma_of(session: Session, person_id: int) -> tuple[int, list[KarmaEntry]]:
     """A person's karma total and latest entries."""
     return repo.karma_of(session, person_id)

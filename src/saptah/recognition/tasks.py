@@ -74,6 +74,7 @@ def register() -> None:
     signals.subscribe(signals.CourseRated, on_rated)
     signals.subscribe(signals.EventAttendanceRecorded, on_attendance)
     signals.subscribe(signals.PlanItemCompleted, karma.karma_for_plan_item)
+    signals.subscribe(signals.DiscussionPosted, karma.karma_for_discussion)
     signals.subscribe(CampaignTargetsReached, on_targets_reached)
     signals.subscribe(signals.PersonErased, erasure.forget_holder)
     sources.register("karma", karma.records_between)

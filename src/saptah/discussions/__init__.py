@@ -1,0 +1,1 @@
+"""Discussions: spaces around courses, events and communities; threads, replies, moderation and digests."""

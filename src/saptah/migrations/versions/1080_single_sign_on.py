@@ -2,7 +2,7 @@
 organisation.
 
 Revision ID: 1080
-Revises: 1040
+Revises: 1070
 Create Date: 2026-12-07
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import saptah.core.db
 
 revision: str = "1080"
-down_revision: str | Sequence[str] | None = "1040"
+down_revision: str | Sequence[str] | None = "1070"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """SCORM packages: the package (a course or one module of a course), its files, and learners' attempts.
 
 Revision ID: 1090
-Revises: 1040
+Revises: 1080
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import saptah.core.db
 
 revision: str = "1090"
-down_revision: str | Sequence[str] | None = "1040"
+down_revision: str | Sequence[str] | None = "1080"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

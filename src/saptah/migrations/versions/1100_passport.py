@@ -3,7 +3,7 @@
 Existing learning fills the new tables with `saptah passport rebuild` (from the stored completions and attendance).
 
 Revision ID: 1100
-Revises: 1040
+Revises: 1090
 Create Date: 2026-12-07
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import saptah.core.db
 
 revision: str = "1100"
-down_revision: str | Sequence[str] | None = "1040"
+down_revision: str | Sequence[str] | None = "1090"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

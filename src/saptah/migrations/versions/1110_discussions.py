@@ -2,7 +2,7 @@
 and digest choices.
 
 Revision ID: 1110
-Revises: 1040
+Revises: 1100
 Create Date: 2026-12-07 12:54:39.160094
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import saptah.core.db
 
 revision: str = "1110"
-down_revision: str | Sequence[str] | None = "1040"
+down_revision: str | Sequence[str] | None = "1100"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -74,6 +74,10 @@ NO_ACTIVITY = {
     "privacy erase",  # anonymises a person; their credit stays as it was (tests/privacy)
     "passport rebuild",  # rebuilds passports from the stored activity, credits nothing (tests/passport)
     "passport import-needs",  # role needs, no activity (tests/passport)
+    "honours draw",  # organisation honour rolls read the board, credit nothing (tests/recognition/test_org_honours.py)
+    "honours leave-out",
+    "honours publish",
+    "honours show",
 }
 
 

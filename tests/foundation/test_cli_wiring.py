@@ -316,13 +316,14 @@ def test_demo_credits_its_activity_and_passes_check(backend, request, tmp_path):
             ids = [c.id for c in campaigns.list_all(session)]
             nlw_2024 = campaigns.repo.get_campaign_by_name(session, "National Learning Week 2024")
             assert nlw_2024 is not None
-            versions = [(v.effective_at, v.rules) for v in campaigns.repo.rule_versions(session, nlw_2024.id)]
+            rows = campaigns.repo.rule_versions(session, nlw_2024.id)
+            versions = [(v.version, v.effective_at, v.rules) for v in rows]
         assert sources and sources <= records
         # the 2024 karma cap was raised from 24 October 2024 (IST), not from the moment the demo was built
-        raised = [at for at, rules in versions if rules["karma_monthly_cap"] == 10]
-        assert min(raised) == ist_start(date(2024, 10, 24))
-        before = [rules["karma_monthly_cap"] for at, rules in sorted(versions, key=lambda v: v[0]) if at < min(raised)]
-        assert before == [4]
+        # (the first version rules every moment before the second takes effect)
+        caps = [(rules["karma_monthly_cap"], at if n > 1 else None) for n, at, rules in sorted(versions)]
+        assert caps[:2] == [(4, None), (10, ist_start(date(2024, 10, 24)))]
+        assert all(cap == 10 for cap, _ in caps[1:])
         for campaign_id in ids:
             out = saptah(url, tmp_path, "check", "--campaign", str(campaign_id))
             assert "no violation" in out.output

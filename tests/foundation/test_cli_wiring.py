@@ -31,7 +31,7 @@ from saptah.campaigns.models import CampaignRecord, CreditLedger
 from saptah.campaigns.schemas import CampaignCreate
 from saptah.core import signals
 from saptah.core.db import make_engine, make_sessionmaker, unit_of_work, utcnow
-from saptah.core.timeutil import ist_day
+from saptah.core.timeutil import ist_day, ist_start
 from saptah.directory import service as directory
 from saptah.directory.models import Role
 from saptah.events import attendance
@@ -320,7 +320,16 @@ def test_demo_credits_its_activity_and_passes_check(backend, request, tmp_path):
                                                                              CourseCompletion.course_id))}  # fmt: skip
             records = set(session.scalars(select(CampaignRecord.source_key)))
             ids = [c.id for c in campaigns.list_all(session)]
+            nlw_2024 = campaigns.repo.get_campaign_by_name(session, "National Learning Week 2024")
+            assert nlw_2024 is not None
+            rows = campaigns.repo.rule_versions(session, nlw_2024.id)
+            versions = [(v.version, v.effective_at, v.rules) for v in rows]
         assert sources and sources <= records
+        # the 2024 karma cap was raised from 24 October 2024 (IST), not from the moment the demo was built
+        # (the first version rules every moment before the second takes effect)
+        caps = [(rules["karma_monthly_cap"], at if n > 1 else None) for n, at, rules in sorted(versions)]
+        assert caps[:2] == [(4, None), (10, ist_start(date(2024, 10, 24)))]
+        assert all(cap == 10 for cap, _ in caps[1:])
         for campaign_id in ids:
             out = saptah(url, tmp_path, "check", "--campaign", str(campaign_id))
             assert "no violation" in out.output

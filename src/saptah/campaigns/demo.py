@@ -24,6 +24,7 @@ from saptah.directory.models import Person
 
 NLW_NOW = "National Learning Week 2026"
 NLW_2024 = "National Learning Week 2024"
+CAP_RAISED_ON = date(2024, 10, 24)  # the day NLW 2024's karma cap for completions outside a plan was raised
 
 
 def seed(session: Session, rng: random.Random, *, people: int, progress: Callable[[int], None]) -> None:
@@ -35,15 +36,22 @@ def seed(session: Session, rng: random.Random, *, people: int, progress: Callabl
     now = _campaign(session, NLW_NOW, today - timedelta(days=2), today + timedelta(days=4), actor)
     old = _campaign(session, NLW_2024, date(2024, 10, 19), date(2024, 10, 25), actor)
     _seed_2024(session, rng, staff, actor)
-    service.extend(
-        session, campaign_id=old.id, actor_id=actor, extended_to=date(2024, 10, 27), reason="Extended on popular demand"
-    )
-    service.change_rules(
-        session,
-        campaign_id=old.id,
-        actor_id=actor,
-        data=RulesChangeIn(reason="More courses count for karma during the week", karma_monthly_cap=10),
-    )
+    if old.rules_version <= 1:  # a demo run again keeps the versions it recorded the first time
+        # as in 2024: the karma cap was raised from the 24th (the peak day), then the week was extended to the 27th;
+        # completions of the 19th-23rd keep the cap that stood then, whenever they arrive
+        cap = RulesChangeIn(
+            reason="More courses count for karma during the week",
+            karma_monthly_cap=10,
+            effective_at=ist_start(CAP_RAISED_ON),
+        )
+        service.change_rules(session, campaign_id=old.id, actor_id=actor, data=cap)
+        service.extend(
+            session,
+            campaign_id=old.id,
+            actor_id=actor,
+            extended_to=date(2024, 10, 27),
+            reason="Extended on popular demand",
+        )
     ledger.recompute(session, old.id)
     ledger.recompute(session, now.id)  # credit the completions and attendance made before the campaign existed
     progress(len(staff))

@@ -24,7 +24,7 @@ from saptah.campaigns.models import (
     CampaignScoreCount,
     CreditLedger,
 )
-from saptah.campaigns.schemas import RecordIn, Verdict
+from saptah.campaigns.schemas import RUNNING_KINDS, RecordIn, Verdict
 from saptah.core import bulk
 from saptah.directory.models import Organisation, Person
 from saptah.directory.repository import in_subtrees
@@ -92,7 +92,14 @@ def rule_versions(session: Session, campaign_id: int) -> list[CampaignRuleVersio
 
 
 def upsert_records(session: Session, records: Sequence[RecordIn]) -> list[RecordIn]:
-    """Store records, merging with what is stored (commutatively); returns the merged rows (one statement)."""
+    """Store records, merging facts with what is stored (commutatively) and replacing attendance totals (the
+    newest state of their source); returns the stored rows (a statement for each of the two)."""
+    running = [r for r in records if r.kind in RUNNING_KINDS]
+    facts = [r for r in records if r.kind not in RUNNING_KINDS] if running else records
+    return _merge_records(session, facts) + _store_records(session, running, returning=True)
+
+
+def _merge_records(session: Session, records: Sequence[RecordIn]) -> list[RecordIn]:
     if not records:
         return []
     t = tbl(CampaignRecord)
@@ -115,16 +122,23 @@ def upsert_records(session: Session, records: Sequence[RecordIn]) -> list[Record
     return [RecordIn(*row) for row in rows]
 
 
-def replace_records(session: Session, records: Sequence[RecordIn]) -> None:
-    """Store records as given, replacing what is stored (recompute: the source is right, whatever was merged)."""
+def _store_records(session: Session, records: Sequence[RecordIn], *, returning: bool = False) -> list[RecordIn]:
     if not records:
-        return
+        return []
     t = tbl(CampaignRecord)
     ins, params = bulk.insert_rows(session, t, [{f: getattr(r, f) for f in RECORD_FIELDS} for r in records])
     stmt = ins.on_conflict_do_update(
         index_elements=["source_key"], set_={f: ins.excluded[f] for f in RECORD_FIELDS if f != "source_key"}
     )
-    bulk.run(session, stmt, params)
+    if not returning:
+        bulk.run(session, stmt, params)
+        return []
+    return [RecordIn(*row) for row in bulk.run(session, stmt.returning(*[t.c[f] for f in RECORD_FIELDS]), params)]
+
+
+def replace_records(session: Session, records: Sequence[RecordIn]) -> None:
+    """Store records as given, replacing what is stored (recompute: the source is right, whatever was merged)."""
+    _store_records(session, records)
 
 
 def delete_records(session: Session, source_keys: Sequence[str]) -> None:

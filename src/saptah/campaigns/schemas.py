@@ -13,6 +13,9 @@ from saptah.core.strict_types import Day, Flag
 from saptah.core.timeutil import ist_end, ist_start
 
 KINDS = ("course", "webinar", "mdo_event", "offline", "karma")
+# Records of these kinds carry their source's current state (an attendance total: a corrected sheet may lower it),
+# so the newest replaces what is stored; the others are facts (a completion, a karma award) merged commutatively.
+RUNNING_KINDS = ("webinar", "mdo_event", "offline")
 CATEGORY = {
     "course": "courses",
     "webinar": "webinars",
@@ -105,7 +108,9 @@ class RuleBook:
 
 @dataclass(frozen=True)
 class RecordIn:
-    """One source of credit as received; merging two of the same source is commutative, so replays converge."""
+    """One source of credit as received. Facts (completions, karma) merge commutatively, so replays converge; an
+    attendance total (RUNNING_KINDS) is its source's current state, sent in order under the source's lock, so the
+    newest replaces the stored one (a corrected sheet lowers the credit instead of leaving the old total)."""
 
     source_key: str
     person_id: int
@@ -120,7 +125,10 @@ class RecordIn:
     label: str | None = None
 
     def merge(self, other: RecordIn) -> RecordIn:
-        """The same source seen twice: earliest time, most minutes and points, linked/attended if ever so."""
+        """The same source seen twice (`other` later): an attendance total is replaced by the newer one; a fact
+        keeps the earliest time, most minutes and points, linked/attended if ever so."""
+        if other.kind in RUNNING_KINDS:
+            return other
         return RecordIn(
             source_key=self.source_key,
             person_id=self.person_id,

@@ -328,9 +328,14 @@ def on_learning_statements(session: Session, batch: signals.LearningStatements) 
     changed: list[repo.Progress] = []
     new_rows: list[dict[str, Any]] = []
     completions: list[service.CompletionIn] = []
+    refused: list[tuple[int, int, datetime]] = []
     for pair, items in plain.items():
         events = [e for e, _c, _au in items]
         first = next((i for i, e in enumerate(events) if _statement_completes(e, None)), None)
+        if first is not None and items[0][1].launch_kind == LaunchKind.NATIVE:
+            # Saptah plays a native course and judges its time on task: a provider's word does not complete it
+            refused.append((pair[0], pair[1], events[first].at))
+            events, first = [e for e in events if not _statement_completes(e, None)], None
         if first is not None:
             completions.append(_completion(pair[0], items[0][1], events[first:]))
         if pair in completed:
@@ -341,9 +346,10 @@ def on_learning_statements(session: Session, batch: signals.LearningStatements) 
             if row != stored[pair]:
                 changed.append(row)
         else:
-            new_rows.append(_new_enrolment(pair, events[0].at, before, done=first is not None))
+            new_rows.append(_new_enrolment(pair, items[0][0].at, before, done=first is not None))
     repo.write_progress(session, changed)
     _insert_enrolments(session, new_rows)
+    repo.refuse_xapi_completions(session, refused)
     service.complete_courses(session, completions, source="xapi")
     for pair, items in groups.items():
         if pair not in plain:

@@ -194,6 +194,9 @@ class Enrolment(Base):
     seconds_in_use: Mapped[int] = mapped_column(Integer, default=0)
     last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     satisfied_aus: Mapped[list[str] | None] = mapped_column(JSON)  # cmi5 AU ids already satisfied
+    # a provider's xAPI statement claimed completion of this native course: stored, never credited (a native course
+    # completes only in Saptah's player, when every module was really taken); shown to the learner with the reason
+    xapi_completion_refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CourseCompletion(Base):

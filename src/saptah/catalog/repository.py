@@ -445,6 +445,21 @@ def progress_for_update(session: Session, pairs: Sequence[tuple[int, int]]) -> d
     return {(r[1], r[2]): Progress(r[0], r[3], r[4]) for r in session.execute(stmt).tuples()}
 
 
+def refuse_xapi_completions(session: Session, refused: Sequence[tuple[int, int, datetime]]) -> None:
+    """Remember, on each (person, course) enrolment, the first xAPI statement that claimed a native course's
+    completion (which is not credited)."""
+    if not refused:
+        return
+    t: Table = Enrolment.__table__  # type: ignore[assignment]
+    col = t.c.xapi_completion_refused_at
+    stmt = (
+        update(t)
+        .where(t.c.person_id == bindparam("p"), t.c.course_id == bindparam("c"))
+        .values(xapi_completion_refused_at=func.coalesce(col, bindparam("at", type_=col.type)))
+    )
+    session.connection().execute(stmt, [{"p": p, "c": c, "at": at} for p, c, at in sorted(refused)])
+
+
 def write_progress(session: Session, rows: Sequence[Progress]) -> None:
     """Set these enrolments' progress and last activity: one statement (PostgreSQL) or one executemany."""
     if not rows:

@@ -345,7 +345,13 @@ def finalise_due(session: Session, now: datetime | None = None) -> int:
 
 
 def set_imported(session: Session, event: Event, *, person_id: int, minutes: int, source: str) -> Attendance:
-    """Record imported minutes for a person (the larger of live and imported counts) and publish."""
+    """Record imported minutes for a person (the larger of live and imported counts) and publish.
+
+    A new sheet replaces the person's imported minutes, so their total may fall: the total is sent under the
+    credit lock (taken before the row's, as the sweep and `finalise` do), so no sweep that read the row before
+    can send an older total after this one.
+    """
+    attendance_repo.take_credit_lock(session, wait=True)
     row = attendance_repo.ensure_attendance(session, event_id=event.id, person_id=person_id)
     row.imported_minutes = minutes
     row.source = source

@@ -25,7 +25,7 @@ PEOPLE_HEADER = [N_("Name"), N_("E-mail"), N_("Designation"), N_("Group"), N_("O
 def check_list(kind: str) -> str:
     """A known people list, or a clear 400."""
     if kind not in LISTS:
-        raise InvalidInput(f"Unknown list '{kind}'; choose one of: {', '.join(LISTS)}.")
+        raise InvalidInput("Unknown list '{kind}'; choose one of: {values}.", kind=kind, values=", ".join(LISTS))
     return kind
 
 
@@ -48,7 +48,9 @@ def people_rows(session: Session, scope: Scope, kind: str, *, limit: int | None)
 def people_table(session: Session, scope: Scope, kind: str, *, limit: int | None = PREVIEW) -> Table:
     """A list as a table (the first `limit` rows; None: all, for exports)."""
     rows = [list(r[1:]) for r in people_rows(session, scope, kind, limit=limit)]
-    note = f"Close means at least {int(scope.target_minutes * CLOSE_SHARE)} of {scope.target_minutes} minutes."
+    note = N_("Close means at least {minutes} of {target_minutes} minutes.").format(
+        minutes=int(scope.target_minutes * CLOSE_SHARE), target_minutes=scope.target_minutes
+    )
     return Table(kind, LISTS[kind], PEOPLE_HEADER, rows, note if kind == "close" else "")
 
 

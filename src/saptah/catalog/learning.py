@@ -26,6 +26,7 @@ from saptah.config import Settings
 from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound
+from saptah.core.text import Message
 
 MAX_PING_SECONDS = 60  # the page reports at most once a minute; more is not believed
 
@@ -158,7 +159,7 @@ def ping(
     try:
         reported = parse_intervals(watched)
     except ValueError as exc:
-        raise InvalidInput(f"watched: {exc}") from exc
+        raise InvalidInput("watched: {problem}", problem=str(exc)) from exc
     course = _native(session, course_id)
     enrolment = _enrolment(session, person_id, course)
     module = _module_of(session, course, module_id)
@@ -198,7 +199,7 @@ class NotYet(Conflict):
     """A module marked done before enough time was spent on it (or enough of its video watched)."""
 
     def __init__(self, standing: ModuleNeed) -> None:
-        super().__init__(f"Not yet: {standing.message()}")
+        super().__init__(Message("Not yet: {message}", message=standing.message()))
         self.standing = standing
 
 
@@ -263,14 +264,16 @@ def submit_assessment(
         raise NotFound("This course has no assessment.")
     questions = test["questions"]
     if len(answers) != len(questions):
-        raise InvalidInput(f"Answer all {len(questions)} questions.")
+        raise InvalidInput("Answer all {count} questions.", count=len(questions))
     st = state(session, person_id=person_id, course_id=course.id, rules=rules)
     if not st.all_modules_done:
         raise Conflict("Finish every module before taking the assessment.")
     if st.passed:
         raise Conflict("You have already passed this assessment.")
     if st.attempts_left <= 0:
-        raise Conflict(f"You have used all {test['max_attempts']} attempts at this assessment.")
+        raise Conflict(
+            "You have used all {max_attempts} attempts at this assessment.", max_attempts=test["max_attempts"]
+        )
     right = sum(1 for q, a in zip(questions, answers, strict=True) if a is not None and a == q["answer"])
     score = round(100 * right / len(questions))
     attempt = AssessmentAttempt(

@@ -36,7 +36,7 @@ def _number(value: str, name: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise InvalidInput(f"{name} must be a whole number.")
+        raise InvalidInput("{name} must be a whole number.", name=name)
     return int(value)
 
 
@@ -307,7 +307,7 @@ async def import_upload(
     limit = min(settings.max_upload_mb, 20) * MB
     data = await file.read(limit + 1)
     if len(data) > limit:
-        raise PayloadTooLarge(f"The file is larger than {limit // MB} MB.")
+        raise PayloadTooLarge("The file is larger than {size} MB.", size=limit // MB)
     rows, first = importer.parse_file(file.filename or "", data)
     result = importer.import_courses(db, rows=rows, actor=principal, base_url=settings.base_url, first_row=first)
     status = 200 if result.ok else 400

@@ -12,6 +12,7 @@ from saptah.campaigns import ledger as campaign_ledger
 from saptah.campaigns import service as campaigns
 from saptah.campaigns.schemas import RecordIn
 from saptah.core import signals
+from saptah.core.text import N_
 from saptah.core.timeutil import IST
 from saptah.recognition import repository as repo
 from saptah.recognition.models import KarmaEntry
@@ -111,7 +112,12 @@ def _award_completions(session: Session, events: list[signals.CourseCompleted]) 
         if in_plan:
             note = "Course from your learning plan completed"
         elif paid.get((pid, months[i]), 0) >= caps[i]:
-            points, note = 0, f"Course completed; the monthly limit of {caps[i]} courses outside your plan was reached"
+            points, note = (
+                0,
+                N_("Course completed; the monthly limit of {limit} courses outside your plan was reached").format(
+                    limit=caps[i]
+                ),
+            )
         elif (pid, "course_completed", obj) not in keys:
             paid[(pid, months[i])] = paid.get((pid, months[i]), 0) + 1
         award = [("course_completed", points, note)]

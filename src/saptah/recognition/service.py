@@ -61,7 +61,7 @@ def issue_certificate(
 ) -> Certificate:
     """Issue a certificate for a course, event, campaign or honour; a second call returns the first."""
     if kind not in CERTIFICATE_KINDS:
-        raise InvalidInput(f"A certificate is for one of: {', '.join(CERTIFICATE_KINDS)}.")
+        raise InvalidInput("A certificate is for one of: {values}.", values=", ".join(CERTIFICATE_KINDS))
     existing = repo.certificate_for(session, person_id, kind, subject_id)
     if existing is not None:
         return existing
@@ -104,7 +104,7 @@ def issue_certificates(session: Session, wanted: Sequence[CertificateIn]) -> Non
     if not wanted:
         return
     if any(c.kind not in CERTIFICATE_KINDS for c in wanted):
-        raise InvalidInput(f"A certificate is for one of: {', '.join(CERTIFICATE_KINDS)}.")
+        raise InvalidInput("A certificate is for one of: {values}.", values=", ".join(CERTIFICATE_KINDS))
     people = directory.repo.people_by_ids(session, [c.person_id for c in wanted])
     missing = {c.person_id for c in wanted} - set(people)
     if missing:
@@ -283,7 +283,7 @@ def parse_board(session: Session, board: str) -> tuple[str, str]:
     if org is None:
         raise NotFound("No such organisation.")
     if board[0] == "t" and org.depth != 1:
-        raise InvalidInput(f"{org.name_en} is not a ministry or state; use its organisation board.")
+        raise InvalidInput("{name} is not a ministry or state; use its organisation board.", name=org.name_en)
     return board, org.name_en + (" (whole ministry/state)" if board[0] == "t" else "")
 
 

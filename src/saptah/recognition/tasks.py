@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from saptah.campaigns.schemas import CampaignTargetsReached
 from saptah.core import signals
+from saptah.core.text import N_
 from saptah.recognition import erasure, karma, service
 
 HONOUR_JOB = "recognition.honour_certificates"
@@ -28,7 +29,14 @@ def on_enrolled(session: Session, event: signals.CourseEnrolled) -> None:
 def on_rated(session: Session, event: signals.CourseRated) -> None:
     """2 points for rating a course, once per course."""
     obj = f"course:{event.course_id}"
-    karma.karma_once(session, event.person_id, "course_rated", obj, f"Rated course #{event.course_id}", event.at)
+    karma.karma_once(
+        session,
+        event.person_id,
+        "course_rated",
+        obj,
+        N_("Rated course #{course_id}").format(course_id=event.course_id),
+        event.at,
+    )
 
 
 def on_attendance(session: Session, event: signals.EventAttendanceRecorded) -> None:

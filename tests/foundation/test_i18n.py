@@ -178,3 +178,33 @@ def test_no_message_for_people_is_built_with_an_f_string():
                     ):
                         problems.append(f"{path.relative_to(SRC)}:{node.lineno}")
     assert not problems, problems
+
+
+def test_an_error_with_values_is_shown_in_the_readers_language(client, db, make):
+    person = make.person()
+    person.preferred_language = "hi"
+    db.flush()
+    sign_in(client, person.email)
+    page = client.get("/people", params={"page": "99999999999999999999"})
+    assert page.status_code == 400 and '<html lang="hi">' in page.text
+    assert "page: -9223372036854775808 और 9223372036854775807 के बीच की पूर्ण संख्या होनी चाहिए।" in page.text
+    api = client.get("/api/v1/courses", params={"page": "99999999999999999999"})  # programs read English
+    assert "must be a whole number between" in api.json()["error"]["message"]
+
+
+def test_text_stored_in_english_is_shown_in_the_readers_language():
+    """A ledger's reason or an import's row problems are stored as Saptah wrote them (English, values filled in);
+    they are recognised from the catalogue's messages and shown translated, their values too."""
+    from saptah.core.text import Message
+
+    reason = "Webinar: 45 minutes attended (capped at its length)."
+    assert i18n.translate_stored(reason, "hi") == "वेबिनार: 45 मिनट भाग लिया (इसकी अवधि तक सीमित)।"
+    assert i18n.translate_stored(reason, "en") == reason
+    row = "Email 'x@' is not a valid e-mail address.; Mobile Number '12' must have exactly 10 digits."
+    assert i18n.translate_stored(row, "hi") == (
+        "ई-मेल 'x@' मान्य ई-मेल पता नहीं है।; मोबाइल नंबर '12' में ठीक 10 अंक होने चाहिए।"
+    )
+    nested = Message("Not yet: {message}", message="Spend about 3 minutes more on this module before marking it done.")
+    assert str(nested) == "Not yet: Spend about 3 minutes more on this module before marking it done."
+    assert i18n.translate(nested, "hi").startswith("अभी नहीं: ") and "3 मिनट" in i18n.translate(nested, "hi")
+    assert i18n.translate_stored("Ministry of Home Affairs", "hi") == "Ministry of Home Affairs"  # a name stays

@@ -209,7 +209,7 @@ def save_course(
     course.launch_kind, course.launch_url = data.launch_kind.value, data.launch_url
     course.cmi5_aus = data.cmi5_aus
     if data.assessment is not None or created:
-        course.assessment = data.assessment.model_dump() if data.assessment else None
+        course.assessment = data.assessment.model_dump(exclude_none=True) if data.assessment else None
     repo.add(session, course)
     repo.set_competencies(session, course.id, competency_ids)
     if data.modules:
@@ -223,7 +223,15 @@ def _replace_modules(session: Session, course: Course, data: CourseIn) -> None:
     session.flush()
     session.add_all(
         CourseModule(
-            course_id=course.id, position=i, title=m.title, kind=m.kind, body=m.body, url=m.url, minutes=m.minutes
+            course_id=course.id,
+            position=i,
+            title=m.title,
+            title_hi=m.title_hi,
+            kind=m.kind,
+            body=m.body,
+            body_hi=m.body_hi,
+            url=m.url,
+            minutes=m.minutes,
         )
         for i, m in enumerate(data.modules, start=1)
     )

@@ -74,9 +74,16 @@ def _native(session: Session, course_id: int) -> Course:
 
 
 def state(
-    session: Session, *, person_id: int, course_id: int, module_id: int | None = None, rules: TimeRules = TimeRules()
+    session: Session,
+    *,
+    person_id: int,
+    course_id: int,
+    module_id: int | None = None,
+    rules: TimeRules = TimeRules(),
+    record: bool = True,
 ) -> PlayerState:
-    """The learner's place in a native course; opening a module records it as the resume point."""
+    """The learner's place in a native course; opening a module records it as the resume point (not when the page
+    is only fetched ahead to be read offline: `record=False`)."""
     course = _native(session, course_id)
     enrolment = _enrolment(session, person_id, course)
     modules = repo.modules_of(session, course.id)
@@ -85,9 +92,9 @@ def state(
     current = _pick(modules, done, module_id if module_id is not None else enrolment.last_module_id)
     if module_id is not None and (current is None or current.id != module_id):
         raise NotFound("This course has no such module.")
-    if current is not None and current.id not in progress:
+    if record and current is not None and current.id not in progress:
         repo.add(session, ModuleProgress(person_id=person_id, course_id=course.id, module_id=current.id))
-    if current is not None:
+    if record and current is not None:
         enrolment.last_module_id = current.id
     attempts = repo.attempts(session, person_id, course.id)
     completion = repo.get_completion(session, person_id, course.id)
@@ -106,6 +113,30 @@ def state(
         passed=any(a.passed for a in attempts),
         needs=needs_of(course, modules, progress, rules),
     )
+
+
+# How many of a learner's native courses (the most recently active first) are kept on the device to read offline.
+OFFLINE_COURSES = 5
+
+
+def offline_pages(session: Session, *, person_id: int, courses: int = OFFLINE_COURSES) -> list[str]:
+    """The player pages of the native courses a learner is enrolled in and has not finished (each course's page
+    and every module's), which the service worker fetches ahead so that learning can go on without a connection."""
+    enrolments = [e for e in repo.enrolments_of(session, person_id) if e.progress_percent < 100]
+    enrolments.sort(key=lambda e: e.last_active_at or e.enrolled_at, reverse=True)
+    found = repo.courses_by_ids(session, [e.course_id for e in enrolments])
+    urls: list[str] = []
+    taken = 0
+    for e in enrolments:
+        course = found.get(e.course_id)
+        if course is None or course.launch_kind != LaunchKind.NATIVE.value:
+            continue
+        urls.append(f"/learn/{course.id}")
+        urls.extend(f"/learn/{course.id}?module={m.id}" for m in repo.modules_of(session, course.id))
+        taken += 1
+        if taken >= courses:
+            break
+    return urls
 
 
 def needs_of(

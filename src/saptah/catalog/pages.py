@@ -185,6 +185,17 @@ def launch(db: DB, principal: CurrentPrincipal, course_id: int) -> Response:
     return RedirectResponse(course.launch_url, status_code=303)
 
 
+# Sent by the service worker when it fetches a player page ahead, to be read offline: nothing is recorded.
+PREFETCH_HEADER = "x-saptah-prefetch"
+
+
+@router.get("/learn/offline.json")
+def offline_pages(db: DB, principal: CurrentPrincipal) -> JSONResponse:
+    """The player pages of the learner's unfinished native courses, for the service worker to keep offline."""
+    urls = learning.offline_pages(db, person_id=principal.person_id)
+    return JSONResponse({"urls": urls}, headers={"Cache-Control": "no-store"})
+
+
 @router.get("/learn/{course_id}", response_class=HTMLResponse)
 def player(
     request: Request,
@@ -197,7 +208,10 @@ def player(
     """The native player: the current module (or where you left off), its time on task, progress, the assessment."""
     course = service.visible_course(db, principal, course_id)
     rules = learning.time_rules(settings)
-    st = learning.state(db, person_id=principal.person_id, course_id=course.id, module_id=module, rules=rules)
+    record = request.headers.get(PREFETCH_HEADER) != "1"
+    st = learning.state(
+        db, person_id=principal.person_id, course_id=course.id, module_id=module, rules=rules, record=record
+    )
     return render(request, "player.html", {"st": st, "course": course})
 
 

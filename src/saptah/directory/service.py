@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from importlib import resources
 from typing import Any
@@ -296,6 +297,15 @@ def orgs_in_scope(session: Session, principal: Principal) -> list[Organisation]:
     """The organisations an admin may pick (their subtrees, in tree order); everything for a national organiser."""
     require_admin(principal)
     return repo.subtree(session, admin_paths(principal))
+
+
+def languages_of(session: Session, person_ids: Sequence[int]) -> dict[int, str]:
+    """The interface language kept in each person's profile (for e-mails written to many people)."""
+    out: dict[int, str] = {}
+    ids = list(person_ids)
+    for start in range(0, len(ids), 1000):
+        out.update(repo.languages_of(session, ids[start : start + 1000]))
+    return out
 
 
 def set_language(session: Session, person_id: int, lang: str) -> None:

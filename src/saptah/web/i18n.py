@@ -26,6 +26,9 @@ from saptah.core.timeutil import IST
 
 DEFAULT = "en"
 LANG_COOKIE = "saptah_lang"
+# A language chosen with the switch before signing in: kept apart from LANG_COOKIE (which signing in sets from the
+# profile), so that an explicit choice on the sign-in page wins over the profile and is saved to it.
+LANG_CHOSEN_COOKIE = "saptah_lang_chosen"
 # Babel locale per interface language: Indian English and Hindi (both group numbers as 1,23,456).
 LOCALES = {"en": "en_IN", "hi": "hi_IN"}
 

@@ -60,7 +60,12 @@ def evaluate(rules: CampaignRules, rec: RecordIn) -> Verdict | None:
     category = CATEGORY[rec.kind]
     if rec.kind == "karma":
         return Verdict(
-            category, 0, rec.karma, True, f"{rec.karma} karma points: {rec.label or 'award'}.", rec.occurred_at
+            category,
+            0,
+            rec.karma,
+            True,
+            N_("{points} karma points: {label}.").format(points=rec.karma, label=rec.label or N_("award")),
+            rec.occurred_at,
         )
     if rec.kind == "course":
         if rules.competency_only and not rec.competency_linked:

@@ -137,7 +137,7 @@ def test_an_mdo_admin_reading_hindi_sees_the_lists_tables_and_reminders_in_hindi
 
 
 def test_campaign_reminders_reach_smtp_in_each_persons_language(client, db, factory, settings, smtp, world) -> None:
-    from saptah.notify.service import send_due
+    from saptah.notify.tasks import send_due
 
     idle = world.people["idle"]
     idle.preferred_language = "hi"

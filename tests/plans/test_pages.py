@@ -361,8 +361,8 @@ def test_reminders_and_the_weekly_digest_are_written_in_the_readers_language(kit
     send_due(db, settings)
     subjects = [m["Subject"].strip() for m in smtp.to(late.email)]
     assert subjects[0] == "7 दिन में देय: Know Your Ministry- Ministry of Health and Family Welfare", subjects
-    [digest] = smtp.to(admin.email)
-    assert digest["Subject"].startswith("साप्ताहिक सारांश: ")
+    [digest] = [m for m in smtp.to(admin.email) if m["Subject"].startswith("साप्ताहिक सारांश: ")]
+    assert not [m for m in smtp.to(admin.email) if "Weekly digest" in m["Subject"]]
     body = digest.get_content()
     assert body.startswith("प्रिय सविता राव,") and "अनिवार्य मदें समय-सीमा से पीछे हैं" in body
     assert "Der Lal" in body and "27 अक्टू॰ 2024" in body and "Weekly digest" not in body

@@ -238,7 +238,7 @@ def remove_item(session: Session, principal: Principal, plan: Plan, item_id: int
 
 def publication_warnings(session: Session, plan: Plan, today: date) -> list[str]:
     """What a publisher should know: deadlines already past, an audience that matches nobody."""
-    warnings = []
+    warnings: list[str] = []
     for item in repo.items_of(session, [plan.id]):
         if item.deadline_date is not None and item.deadline_date < today:
             warnings.append(

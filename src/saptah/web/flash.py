@@ -39,7 +39,8 @@ def _read(request: Request) -> list[list[Any]]:
 def flash(request: Request, response: Response, message: str, *, kind: str = "notice", **params: Any) -> None:
     """Show `message` (a message id, translated when shown) on the next page this browser opens."""
     if isinstance(message, Message):  # an error's text: its message id and values, translated when shown
-        message, params = message.msgid, {**message.params, **params}
+        params = {**message.params, **params}
+        message = message.msgid
     if not hasattr(request.state, "flash_pending"):
         request.state.flash_pending = _read(request)
     request.state.flash_pending.append([kind if kind in KINDS else "notice", message, params])

@@ -134,3 +134,24 @@ def test_an_mdo_admin_reading_hindi_sees_the_lists_tables_and_reminders_in_hindi
     form = {"campaign": world.campaign.id, "org": org, "kind": "not_started", "csrf_token": csrf(client)}
     sent = client.post("/dashboard/remind", data=form, follow_redirects=True).text
     assert "“अभी तक आरंभ नहीं किया” सूची के" in sent and "Reminding" not in sent
+
+
+def test_campaign_reminders_reach_smtp_in_each_persons_language(client, db, factory, settings, smtp, world) -> None:
+    from saptah.notify.tasks import send_due
+
+    idle = world.people["idle"]
+    idle.preferred_language = "hi"
+    db.commit()
+    sign_in(client, world.people["admin_mohfw"].email)
+    page = client.get("/dashboard/mdo", params={"campaign": world.campaign.id}).text
+    org = re.search(r'name="org" value="(\d+)"', page).group(1)
+    form = {"campaign": world.campaign.id, "org": org, "kind": "not_started", "csrf_token": csrf(client)}
+    client.post("/dashboard/remind", data=form)
+    run_jobs(factory, settings)
+    send_due(db, settings)
+    [mail] = smtp.to(idle.email)
+    assert mail["Subject"] == f"{world.campaign.name}: इस सप्ताह अपना शिक्षण शुरू करें"
+    body = mail.get_content()
+    assert body.startswith(f"प्रिय {idle.full_name},") and "आपने अभी शुरुआत नहीं की है" in body and "/my/week" in body
+    english = [m for m in smtp.messages if "start your learning this week" in str(m["Subject"])]
+    assert english and all("Dear " in m.get_content() for m in english)  # the others' profiles say English

@@ -100,3 +100,44 @@ def test_pages_and_modules_read_offline_and_offline_work_is_sent_on_return(live_
         assert "done" in page.locator("[data-testid=module-list]").inner_text()
     finally:
         context.close()
+
+
+def test_modules_of_an_enrolled_course_are_kept_offline_without_being_opened(live_server, browser):
+    """Enrolled elsewhere (say on the desktop), the learner opens only the home page on the phone: every module of
+    the course is fetched ahead and readable offline, and fetching ahead records nothing (no resume point)."""
+    from saptah.catalog import service as catalog_service
+
+    base, factory, email = live_server["url"], live_server["factory"], "leader.mohfw@saptah.demo"
+    with unit_of_work(factory) as session:
+        person = directory.get_person_by_email(session, email)
+        course = catalog.course_by_code(session, "DOPT-OFFICE-PROC")
+        catalog_service.enrol(session, person_id=person.id, course_id=course.id)
+        modules = [(m.id, m.title) for m in catalog.modules_of(session, course.id)]
+        course_id, person_id = course.id, person.id
+    assert len(modules) == 3
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        sign_in_as(page, base, email)
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()  # looked after by the service worker: it is asked to keep the enrolled courses
+        assert page.evaluate("!!navigator.serviceWorker.controller")
+        urls = [f"{base}/learn/{course_id}?module={mid}" for mid, _ in modules]
+        page.wait_for_function(
+            "urls => caches.open('saptah-pages-v1').then(c => Promise.all(urls.map(u => c.match(u))))"
+            ".then(hits => hits.every(Boolean))",
+            arg=urls,
+            timeout=30000,
+        )
+        with unit_of_work(factory) as session:
+            enrolment = catalog.get_enrolment(session, person_id, course_id)
+            assert enrolment.last_module_id is None  # fetched ahead, not opened
+            assert catalog.module_progress(session, person_id, course_id) == {}
+
+        context.set_offline(True)
+        for url, (_mid, title) in zip(urls, modules, strict=True):
+            page.goto(url)  # never opened online
+            assert page.locator("[data-testid=module-title]").inner_text() == title
+            assert page.locator("[data-offline-note]").is_visible()
+    finally:
+        context.close()

@@ -344,3 +344,25 @@ def test_a_large_xlsx_export_is_prepared_by_a_job_for_its_requester_only(
     client.post("/sign-out", data={"csrf_token": csrf(client)})
     sign_in(client, admin.email)
     assert 'data-testid="job-gone"' in client.get(job_url).text
+
+
+def test_reminders_and_the_weekly_digest_are_written_in_the_readers_language(kit: PlanKit, db, settings, smtp) -> None:
+    kit.plan(
+        items=[{"courses": ["KYM_MOHFW"], "deadline_date": date(2024, 10, 27)}],
+        publish_on=date(2024, 10, 14),
+        reminder_days=[7],
+    )
+    late = kit.make.person("DOHFW", email="der@dohfw.gov.in", full_name="Der Lal")
+    admin = kit.make.person("DOHFW", role=Role.MDO_ADMIN, email="hindi-digest@dohfw.gov.in", full_name="सविता राव")
+    late.preferred_language = admin.preferred_language = "hi"
+    db.flush()
+    remind(db, settings, today=date(2024, 10, 20))
+    remind(db, settings, today=date(2024, 10, 29))
+    send_due(db, settings)
+    subjects = [m["Subject"].strip() for m in smtp.to(late.email)]
+    assert subjects[0] == "7 दिन में देय: Know Your Ministry- Ministry of Health and Family Welfare", subjects
+    [digest] = [m for m in smtp.to(admin.email) if m["Subject"].startswith("साप्ताहिक सारांश: ")]
+    assert not [m for m in smtp.to(admin.email) if "Weekly digest" in m["Subject"]]
+    body = digest.get_content()
+    assert body.startswith("प्रिय सविता राव,") and "अनिवार्य मदें समय-सीमा से पीछे हैं" in body
+    assert "Der Lal" in body and "27 अक्टू॰ 2024" in body and "Weekly digest" not in body

@@ -137,3 +137,33 @@ def test_the_board_is_picked_from_a_list_not_typed_as_a_code(client, db, make):
     )
     assert r.status_code == 303
     assert "(whole ministry/state)" in client.get(r.headers["location"]).text
+
+
+def test_an_honour_certificate_is_printed_in_the_holders_language(db, make, factory, settings):
+    c = campaign(db, "Sammaan campaign")
+    people = _people_with_scores(db, make, c, 3)
+    people[0].preferred_language = "hi"
+    db.flush()
+    me = load_principal(db, make.person("DOPT", role=Role.NATIONAL_ORGANISER).id)
+    roll = service.draft_honour_roll(db, principal=me, campaign_id=c.id, board="n", size=5, signatory_name="श्री मोहन")
+    service.publish_honour_roll(db, principal=me, roll_id=roll.id)
+    db.commit()
+    while jobs.run_one(factory, settings):
+        pass
+    db.expire_all()
+    roll = service.honour_roll(db, me, roll.id)[0]
+    with zipfile.ZipFile(io.BytesIO(roll.archive)) as z:
+        hindi, english = (PdfReader(io.BytesIO(z.read(n))).pages[0].extract_text() for n in sorted(z.namelist())[:2])
+    hindi = " ".join(hindi.split())  # (the font fallback between scripts can add a space)
+    for part in (
+        "सम्मान सूची",
+        "Sammaan campaign के राष्ट्रीय लीडरबोर्ड पर स्थान 1",
+        "Rank 1 on the National board",
+        "श्री मोहन",
+    ):
+        assert part in hindi, (part, hindi)
+    assert "Honour Roll" not in hindi and "This is to honour" not in hindi
+    assert "Honour Roll" in english and "Rank 2 on the National board of Sammaan campaign" in english
+    assert "सम्मान" not in english
+    [cert] = [x for x in service.certificates_of(db, people[0].id) if x.kind == "honour"]
+    assert cert.title_hi == "Sammaan campaign के राष्ट्रीय लीडरबोर्ड पर स्थान 1"

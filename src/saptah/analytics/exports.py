@@ -49,7 +49,7 @@ def table_for(session: Session, scope: Scope, key: str) -> tuple[str, list[str],
         t = mdo.compliance(session, scope, today=ist_day(utcnow()))
         return t.title, t.header, t.rows
     if key not in DASHBOARD_TABLES:
-        raise NotFound(f"There is no table '{key}' to export.")
+        raise NotFound("There is no table '{key}' to export.", key=key)
     t = service.dashboard(session, scope).tables[key]
     return t.title, t.header, t.rows
 

@@ -15,7 +15,7 @@ from saptah.analytics import repository as repo
 from saptah.analytics.schemas import Dashboard, Scope, Table
 from saptah.core.errors import InvalidInput
 from saptah.core.timeutil import ist_day
-from saptah.web.i18n import N_
+from saptah.web.i18n import N_, fmt_number, translate
 
 LISTS = {"not_started": N_("Not started yet"), "close": N_("Close to the target")}
 CLOSE_SHARE = 0.75  # "close": at least three quarters of the target, not yet reached
@@ -27,7 +27,7 @@ PEOPLE_HEADER = [N_("Name"), N_("E-mail"), N_("Designation"), N_("Group"), N_("O
 def check_list(kind: str) -> str:
     """A known people list, or a clear 400."""
     if kind not in LISTS:
-        raise InvalidInput(f"Unknown list '{kind}'; choose one of: {', '.join(LISTS)}.")
+        raise InvalidInput("Unknown list '{kind}'; choose one of: {values}.", kind=kind, values=", ".join(LISTS))
     return kind
 
 
@@ -50,7 +50,9 @@ def people_rows(session: Session, scope: Scope, kind: str, *, limit: int | None)
 def people_table(session: Session, scope: Scope, kind: str, *, limit: int | None = PREVIEW) -> Table:
     """A list as a table (the first `limit` rows; None: all, for exports)."""
     rows = [list(r[1:]) for r in people_rows(session, scope, kind, limit=limit)]
-    note = f"Close means at least {int(scope.target_minutes * CLOSE_SHARE)} of {scope.target_minutes} minutes."
+    note = N_("Close means at least {minutes} of {target_minutes} minutes.").format(
+        minutes=int(scope.target_minutes * CLOSE_SHARE), target_minutes=scope.target_minutes
+    )
     return Table(kind, LISTS[kind], PEOPLE_HEADER, rows, note if kind == "close" else "")
 
 
@@ -98,26 +100,51 @@ def reminder_counts(session: Session, scope: Scope, kind: str, *, today: date | 
 
 def remind(session: Session, *, scope: Scope, kind: str, base_url: str, today: date | None = None) -> int:
     """Queue one reminder e-mail per person on the list; a second click the same day queues nothing new."""
+    from saptah.directory import service as directory
     from saptah.notify import repository as outbox
     from saptah.notify import service as notify
 
     day = today or ist_day(_now())
     target_h = round(scope.target_minutes / 60, 1)
     queued = 0
-    for pid, name, email, _d, _g, _org, minutes in list(people_rows(session, scope, kind, limit=None)):
-        if kind == "not_started":
-            subject = f"{scope.campaign_name}: start your learning this week"
-            lead = f"You have not started yet. The target is {target_h} hours of learning."
-        else:
-            subject = f"{scope.campaign_name}: you are close to the target"
-            lead = f"You have {minutes} credited minutes; {scope.target_minutes - minutes} more reach the target."
-        body = f"Dear {name},\n\n{lead}\n\nContinue at {base_url}/my/week\n\nKarmayogi Saptah"
+    rows = list(people_rows(session, scope, kind, limit=None))
+    languages = directory.languages_of(session, [row[0] for row in rows])
+    for pid, name, email, _d, _g, _org, minutes in rows:
+        subject, body = _reminder_mail(scope, kind, name, minutes, target_h, base_url, languages.get(pid, "en"))
         key = _remind_key(scope, kind, pid, day)
         if outbox.by_key(session, key) is not None:
             continue
         notify.enqueue(session, to=email, subject=subject, body=body, kind=f"campaign_{kind}", dedupe_key=key)
         queued += 1
     return queued
+
+
+def _reminder_mail(
+    scope: Scope, kind: str, name: str, minutes: int, target_h: float, base_url: str, lang: str
+) -> tuple[str, str]:
+    """A campaign reminder ("start your learning" or "you are close") in the person's language."""
+    campaign = scope.campaign_name
+    if kind == "not_started":
+        subject = translate("{campaign}: start your learning this week", lang, campaign=campaign)
+        lead = translate(
+            "You have not started yet. The target is {hours} hours of learning.", lang, hours=fmt_number(target_h, lang)
+        )
+    else:
+        subject = translate("{campaign}: you are close to the target", lang, campaign=campaign)
+        lead = translate(
+            "You have {minutes} credited minutes; {left} more reach the target.",
+            lang,
+            minutes=fmt_number(minutes, lang),
+            left=fmt_number(scope.target_minutes - minutes, lang),
+        )
+    body = translate(
+        "Dear {name},\n\n{lead}\n\nContinue at {link}\n\nKarmayogi Saptah",
+        lang,
+        name=name,
+        lead=lead,
+        link=f"{base_url}/my/week",
+    )
+    return subject, body
 
 
 def request_reminders(

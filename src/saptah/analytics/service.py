@@ -69,9 +69,9 @@ def resolve(session: Session, principal: Principal, filters: Filters, *, today: 
     if end < start:
         raise InvalidInput("The last day must be on or after the first day.")
     if (end - start).days >= MAX_RANGE_DAYS:
-        raise InvalidInput(f"Choose at most {MAX_RANGE_DAYS} days.")
+        raise InvalidInput("Choose at most {count} days.", count=MAX_RANGE_DAYS)
     if filters.group is not None and filters.group not in GROUPS:
-        raise InvalidInput(f"Group must be one of: {', '.join(GROUPS)}.")
+        raise InvalidInput("Group must be one of: {values}.", values=", ".join(GROUPS))
     paths = directory.admin_paths(principal)
     org_id, org_name, crumbs = None, "All organisations" if paths is None else "Your organisations", []
     if filters.org is not None:
@@ -409,7 +409,11 @@ def breakdown_table(
         N_("Completions"),
         N_("Learning hours"),
     ]
-    title = N_("By ministry and state") if scope.org_id is None and scope.paths is None else f"Within {scope.org_name}"
+    title = (
+        N_("By ministry and state")
+        if scope.org_id is None and scope.paths is None
+        else N_("Within {org_name}").format(org_name=scope.org_name)
+    )
     return Table("breakdown", title, header, rows, links=links)
 
 

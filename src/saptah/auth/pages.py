@@ -13,9 +13,10 @@ from saptah.auth.sso import oidc
 from saptah.auth.sso import pages as sso_pages
 from saptah.auth.sso import service as sso
 from saptah.core.errors import NotAuthenticated, SaptahError, TooManyRequests
+from saptah.directory import service as directory
 from saptah.web.deps import CSRF, DB, SESSION_COOKIE, CurrentPrincipal, SettingsDep
 from saptah.web.flash import flash
-from saptah.web.i18n import LANG_COOKIE, N_, language_of
+from saptah.web.i18n import LANG_CHOSEN_COOKIE, LANG_COOKIE, N_, language_of, languages
 from saptah.web.templating import render
 
 RESET_SENT = N_(
@@ -73,8 +74,16 @@ def sign_in(
         secure=settings.secure_cookies,
         max_age=settings.session_hours * 3600,
     )
-    # the language kept in the person's profile follows them to every browser they sign in on
-    response.set_cookie(LANG_COOKIE, language_of(person.preferred_language), max_age=365 * 86400, samesite="lax")
+    # A language chosen with the switch before signing in is the person's explicit choice: it wins and is kept in
+    # their profile. Otherwise the language kept in the profile follows them to every browser they sign in on.
+    chosen = request.cookies.get(LANG_CHOSEN_COOKIE)
+    if chosen in languages():
+        directory.set_language(db, person.id, chosen)
+        lang = chosen
+    else:
+        lang = language_of(person.preferred_language)
+    response.delete_cookie(LANG_CHOSEN_COOKIE)
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
 
 

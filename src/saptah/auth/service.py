@@ -208,7 +208,7 @@ def create_api_token(session: Session, *, person_id: int, name: str, scopes: set
     """A new API token; the raw value is shown once."""
     unknown = scopes - TOKEN_SCOPES
     if unknown or not scopes:
-        raise InvalidInput(f"Scopes must be among: {', '.join(sorted(TOKEN_SCOPES))}.")
+        raise InvalidInput("Scopes must be among: {values}.", values=", ".join(sorted(TOKEN_SCOPES)))
     raw = new_token("sapt_")
     row = ApiToken(token_hash=token_hash(raw), person_id=person_id, name=name, scopes=" ".join(sorted(scopes)))
     session.add(row)

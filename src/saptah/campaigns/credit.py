@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from saptah.campaigns.schemas import CATEGORY, CampaignRules, RecordIn, RuleBook, Summary, Verdict
+from saptah.core.text import N_
 from saptah.core.timeutil import fmt_ist, ist_day, ist_end, ist_start
 
 IST_OFFSET = timedelta(hours=5, minutes=30)  # India has kept +05:30, without daylight saving, since 1945
@@ -39,8 +40,12 @@ def outside_reason(rules: CampaignRules, rec: RecordIn) -> str:
     """Why a record outside the window credits nothing."""
     when = fmt_ist(rec.occurred_at, "%d-%m-%Y %H:%M:%S")
     if rec.occurred_at < rules.window_start:
-        return f"Happened on {when} IST, before the campaign began on {rules.starts_on:%d-%m-%Y}."
-    return f"Happened on {when} IST, after the campaign ended on {rules.last_day:%d-%m-%Y}."
+        return N_("Happened on {when} IST, before the campaign began on {starts_on}.").format(
+            when=when, starts_on=format(rules.starts_on, "%d-%m-%Y")
+        )
+    return N_("Happened on {when} IST, after the campaign ended on {last_day}.").format(
+        when=when, last_day=format(rules.last_day, "%d-%m-%Y")
+    )
 
 
 def judge(book: RuleBook, rec: RecordIn) -> Verdict | None:
@@ -55,7 +60,12 @@ def evaluate(rules: CampaignRules, rec: RecordIn) -> Verdict | None:
     category = CATEGORY[rec.kind]
     if rec.kind == "karma":
         return Verdict(
-            category, 0, rec.karma, True, f"{rec.karma} karma points: {rec.label or 'award'}.", rec.occurred_at
+            category,
+            0,
+            rec.karma,
+            True,
+            N_("{points} karma points: {label}.").format(points=rec.karma, label=rec.label or N_("award")),
+            rec.occurred_at,
         )
     if rec.kind == "course":
         if rules.competency_only and not rec.competency_linked:
@@ -63,7 +73,12 @@ def evaluate(rules: CampaignRules, rec: RecordIn) -> Verdict | None:
         if rec.minutes <= 0:
             return _no(category, rec, "The course declares no duration.")
         return Verdict(
-            category, rec.minutes, 0, True, f"Course completed: its declared {rec.minutes} minutes.", rec.occurred_at
+            category,
+            rec.minutes,
+            0,
+            True,
+            N_("Course completed: its declared {minutes} minutes.").format(minutes=rec.minutes),
+            rec.occurred_at,
         )
     if rules.events_need_competency and not rec.competency_linked:
         return _no(
@@ -72,11 +87,13 @@ def evaluate(rules: CampaignRules, rec: RecordIn) -> Verdict | None:
     if rec.minutes <= 0:
         return _no(category, rec, "No attended minutes were recorded.")
     if rec.kind == "webinar":
-        reason = f"Webinar: {rec.minutes} minutes attended (capped at its length)."
+        reason = N_("Webinar: {minutes} minutes attended (capped at its length).").format(minutes=rec.minutes)
     elif rec.kind == "mdo_event":
-        reason = f"MDO event: {rec.minutes} minutes; MDO events count up to {rules.mdo_events_cap} minutes in all."
+        reason = N_("MDO event: {minutes} minutes; MDO events count up to {mdo_events_cap} minutes in all.").format(
+            minutes=rec.minutes, mdo_events_cap=rules.mdo_events_cap
+        )
     else:
-        reason = f"Offline event: {rec.minutes} minutes recorded."
+        reason = N_("Offline event: {minutes} minutes recorded.").format(minutes=rec.minutes)
     return Verdict(category, rec.minutes, 0, True, reason, rec.occurred_at)
 
 

@@ -28,6 +28,7 @@ from saptah.campaigns.schemas import (
 )
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound
+from saptah.core.text import N_
 from saptah.core.timeutil import fmt_ist
 from saptah.directory import service as directory
 
@@ -91,7 +92,7 @@ def history(session: Session, campaign_id: int) -> list[CampaignRuleVersion]:
 def create(session: Session, *, actor_id: int | None, data: CampaignCreate) -> Campaign:
     """Create a campaign with its first rules version; existing records are credited by a recompute job."""
     if repo.get_campaign_by_name(session, data.name.strip()):
-        raise Conflict(f"A campaign named '{data.name.strip()}' already exists.")
+        raise Conflict("A campaign named '{name}' already exists.", name=data.name.strip())
     org_ids = org_paths = None
     if data.org_codes:
         orgs = [directory.org_by_code(session, code) for code in data.org_codes]
@@ -127,9 +128,13 @@ def extend(
     campaign = get(session, campaign_id)
     rules = rules_of(campaign)
     if extended_to <= rules.last_day:
-        raise InvalidInput(f"The window already runs to {rules.last_day:%d-%m-%Y}; pick a later day.")
+        raise InvalidInput(
+            "The window already runs to {last_day}; pick a later day.", last_day=format(rules.last_day, "%d-%m-%Y")
+        )
     new = rules.model_copy(update={"extended_to": extended_to})
-    change = f"Window extended from {rules.last_day:%d-%m-%Y} to {extended_to:%d-%m-%Y}"
+    change = N_("Window extended from {last_day} to {extended_to}").format(
+        last_day=format(rules.last_day, "%d-%m-%Y"), extended_to=format(extended_to, "%d-%m-%Y")
+    )
     if effective_at is None:
         floor = _latest_effective(session, campaign)
         effective_at = max(min(utcnow(), rules.window_end), floor) if floor else min(utcnow(), rules.window_end)
@@ -174,7 +179,8 @@ def _apply_rules(
     floor = _latest_effective(session, campaign)
     if floor is not None and effective_at < floor:
         raise InvalidInput(
-            f"Rules cannot take effect before the version in force from {fmt_ist(floor, '%d-%m-%Y %H:%M')} IST."
+            "Rules cannot take effect before the version in force from {moment} IST.",
+            moment=fmt_ist(floor, "%d-%m-%Y %H:%M"),
         )
     campaign.rules = _dump(CampaignRules.model_validate(_dump(rules)))
     campaign.rules_version += 1

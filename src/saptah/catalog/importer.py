@@ -74,7 +74,9 @@ def _parse_json(text: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"The JSON file is not valid: {exc.msg} (line {exc.lineno}).") from exc
+        raise InvalidInput(
+            "The JSON file is not valid: {problem} (line {line}).", problem=exc.msg, line=exc.lineno
+        ) from exc
     if isinstance(data, dict):
         data = data.get("courses", [data])
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
@@ -87,10 +89,18 @@ def _parse_csv(text: str) -> list[dict[str, Any]]:
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in ("code", "title_en", "duration_minutes") if c not in header]
     if missing:
-        raise InvalidInput(f"The CSV header lacks column(s): {', '.join(missing)}. Expected: {', '.join(CSV_COLUMNS)}.")
+        raise InvalidInput(
+            "The CSV header lacks column(s): {values}. Expected: {expected}.",
+            values=", ".join(missing),
+            expected=", ".join(CSV_COLUMNS),
+        )
     unknown = [h for h in header if h and h not in CSV_COLUMNS]
     if unknown:
-        raise InvalidInput(f"Unknown CSV column(s): {', '.join(unknown)}. Expected: {', '.join(CSV_COLUMNS)}.")
+        raise InvalidInput(
+            "Unknown CSV column(s): {values}. Expected: {expected}.",
+            values=", ".join(unknown),
+            expected=", ".join(CSV_COLUMNS),
+        )
     rows = []
     for raw in reader:
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
@@ -103,7 +113,7 @@ def _limit(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not rows:
         raise InvalidInput("The file has no course rows.")
     if len(rows) > MAX_ROWS:
-        raise InvalidInput(f"At most {MAX_ROWS:,} courses per file; split the file.")
+        raise InvalidInput("At most {count} courses per file; split the file.", count=format(MAX_ROWS, ","))
     return rows
 
 
@@ -216,7 +226,7 @@ def save_course(
     course.launch_kind, course.launch_url = data.launch_kind.value, data.launch_url
     course.cmi5_aus = data.cmi5_aus
     if data.assessment is not None or created:
-        course.assessment = data.assessment.model_dump() if data.assessment else None
+        course.assessment = data.assessment.model_dump(exclude_none=True) if data.assessment else None
     repo.add(session, course)
     declared = list(declared_levels(data.competencies)[0].values())
     levels = dict(zip(competency_ids, declared, strict=True)) if len(declared) == len(competency_ids) else None
@@ -232,7 +242,15 @@ def _replace_modules(session: Session, course: Course, data: CourseIn) -> None:
     session.flush()
     session.add_all(
         CourseModule(
-            course_id=course.id, position=i, title=m.title, kind=m.kind, body=m.body, url=m.url, minutes=m.minutes
+            course_id=course.id,
+            position=i,
+            title=m.title,
+            title_hi=m.title_hi,
+            kind=m.kind,
+            body=m.body,
+            body_hi=m.body_hi,
+            url=m.url,
+            minutes=m.minutes,
         )
         for i, m in enumerate(data.modules, start=1)
     )

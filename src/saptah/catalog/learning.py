@@ -26,6 +26,7 @@ from saptah.config import Settings
 from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound
+from saptah.core.text import Message
 
 MAX_PING_SECONDS = 60  # the page reports at most once a minute; more is not believed
 
@@ -73,9 +74,16 @@ def _native(session: Session, course_id: int) -> Course:
 
 
 def state(
-    session: Session, *, person_id: int, course_id: int, module_id: int | None = None, rules: TimeRules = TimeRules()
+    session: Session,
+    *,
+    person_id: int,
+    course_id: int,
+    module_id: int | None = None,
+    rules: TimeRules = TimeRules(),
+    record: bool = True,
 ) -> PlayerState:
-    """The learner's place in a native course; opening a module records it as the resume point."""
+    """The learner's place in a native course; opening a module records it as the resume point (not when the page
+    is only fetched ahead to be read offline: `record=False`)."""
     course = _native(session, course_id)
     enrolment = _enrolment(session, person_id, course)
     modules = repo.modules_of(session, course.id)
@@ -84,9 +92,9 @@ def state(
     current = _pick(modules, done, module_id if module_id is not None else enrolment.last_module_id)
     if module_id is not None and (current is None or current.id != module_id):
         raise NotFound("This course has no such module.")
-    if current is not None and current.id not in progress:
+    if record and current is not None and current.id not in progress:
         repo.add(session, ModuleProgress(person_id=person_id, course_id=course.id, module_id=current.id))
-    if current is not None:
+    if record and current is not None:
         enrolment.last_module_id = current.id
     attempts = repo.attempts(session, person_id, course.id)
     completion = repo.get_completion(session, person_id, course.id)
@@ -105,6 +113,30 @@ def state(
         passed=any(a.passed for a in attempts),
         needs=needs_of(course, modules, progress, rules),
     )
+
+
+# How many of a learner's native courses (the most recently active first) are kept on the device to read offline.
+OFFLINE_COURSES = 5
+
+
+def offline_pages(session: Session, *, person_id: int, courses: int = OFFLINE_COURSES) -> list[str]:
+    """The player pages of the native courses a learner is enrolled in and has not finished (each course's page
+    and every module's), which the service worker fetches ahead so that learning can go on without a connection."""
+    enrolments = [e for e in repo.enrolments_of(session, person_id) if e.progress_percent < 100]
+    enrolments.sort(key=lambda e: e.last_active_at or e.enrolled_at, reverse=True)
+    found = repo.courses_by_ids(session, [e.course_id for e in enrolments])
+    urls: list[str] = []
+    taken = 0
+    for e in enrolments:
+        course = found.get(e.course_id)
+        if course is None or course.launch_kind != LaunchKind.NATIVE.value:
+            continue
+        urls.append(f"/learn/{course.id}")
+        urls.extend(f"/learn/{course.id}?module={m.id}" for m in repo.modules_of(session, course.id))
+        taken += 1
+        if taken >= courses:
+            break
+    return urls
 
 
 def needs_of(
@@ -158,7 +190,7 @@ def ping(
     try:
         reported = parse_intervals(watched)
     except ValueError as exc:
-        raise InvalidInput(f"watched: {exc}") from exc
+        raise InvalidInput("watched: {problem}", problem=str(exc)) from exc
     course = _native(session, course_id)
     enrolment = _enrolment(session, person_id, course)
     module = _module_of(session, course, module_id)
@@ -198,7 +230,7 @@ class NotYet(Conflict):
     """A module marked done before enough time was spent on it (or enough of its video watched)."""
 
     def __init__(self, standing: ModuleNeed) -> None:
-        super().__init__(f"Not yet: {standing.message()}")
+        super().__init__(Message("Not yet: {message}", message=standing.message()))
         self.standing = standing
 
 
@@ -272,14 +304,16 @@ def submit_assessment(
         raise NotFound("This course has no assessment.")
     questions = test["questions"]
     if len(answers) != len(questions):
-        raise InvalidInput(f"Answer all {len(questions)} questions.")
+        raise InvalidInput("Answer all {count} questions.", count=len(questions))
     st = state(session, person_id=person_id, course_id=course.id, rules=rules)
     if not st.all_modules_done:
         raise Conflict("Finish every module before taking the assessment.")
     if st.passed:
         raise Conflict("You have already passed this assessment.")
     if st.attempts_left <= 0:
-        raise Conflict(f"You have used all {test['max_attempts']} attempts at this assessment.")
+        raise Conflict(
+            "You have used all {max_attempts} attempts at this assessment.", max_attempts=test["max_attempts"]
+        )
     right = sum(1 for q, a in zip(questions, answers, strict=True) if a is not None and a == q["answer"])
     score = round(100 * right / len(questions))
     attempt = AssessmentAttempt(

@@ -146,8 +146,10 @@ class CourseModule(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(SmallInteger)
     title: Mapped[str] = mapped_column(String(300))
+    title_hi: Mapped[str | None] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(10), default="text")  # text | video | pdf
     body: Mapped[str | None] = mapped_column(Text)
+    body_hi: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(1000))
     minutes: Mapped[int | None] = mapped_column(Integer)  # declared; None: an even share of the course's duration
 

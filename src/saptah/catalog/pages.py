@@ -37,7 +37,7 @@ def _number(value: str, name: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise InvalidInput(f"{name} must be a whole number.")
+        raise InvalidInput("{name} must be a whole number.", name=name)
     return int(value)
 
 
@@ -189,6 +189,17 @@ def launch(db: DB, principal: CurrentPrincipal, course_id: int) -> Response:
     return RedirectResponse(course.launch_url, status_code=303)
 
 
+# Sent by the service worker when it fetches a player page ahead, to be read offline: nothing is recorded.
+PREFETCH_HEADER = "x-saptah-prefetch"
+
+
+@router.get("/learn/offline.json")
+def offline_pages(db: DB, principal: CurrentPrincipal) -> JSONResponse:
+    """The player pages of the learner's unfinished native courses, for the service worker to keep offline."""
+    urls = learning.offline_pages(db, person_id=principal.person_id)
+    return JSONResponse({"urls": urls}, headers={"Cache-Control": "no-store"})
+
+
 @router.get("/learn/{course_id}", response_class=HTMLResponse)
 def player(
     request: Request,
@@ -201,7 +212,10 @@ def player(
     """The native player: the current module (or where you left off), its time on task, progress, the assessment."""
     course = service.visible_course(db, principal, course_id)
     rules = learning.time_rules(settings)
-    st = learning.state(db, person_id=principal.person_id, course_id=course.id, module_id=module, rules=rules)
+    record = request.headers.get(PREFETCH_HEADER) != "1"
+    st = learning.state(
+        db, person_id=principal.person_id, course_id=course.id, module_id=module, rules=rules, record=record
+    )
     packages = {p.module_id: p.id for p in scorm.packages_of(db, course.id) if p.module_id is not None}
     return render(request, "player.html", {"st": st, "course": course, "scorm": packages})
 
@@ -312,7 +326,7 @@ async def import_upload(
     limit = min(settings.max_upload_mb, 20) * MB
     data = await file.read(limit + 1)
     if len(data) > limit:
-        raise PayloadTooLarge(f"The file is larger than {limit // MB} MB.")
+        raise PayloadTooLarge("The file is larger than {size} MB.", size=limit // MB)
     rows, first = importer.parse_file(file.filename or "", data)
     result = importer.import_courses(db, rows=rows, actor=principal, base_url=settings.base_url, first_row=first)
     status = 200 if result.ok else 400

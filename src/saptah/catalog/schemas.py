@@ -47,8 +47,10 @@ class ModuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1, max_length=300)
+    title_hi: str | None = Field(None, max_length=300, description="the title in Hindi")
     kind: str = Field("text", pattern="^(text|video|pdf)$")
     body: str | None = Field(None, max_length=20000)
+    body_hi: str | None = Field(None, max_length=20000, description="the text in Hindi")
     url: str | None = Field(None, max_length=1000, pattern=r"^https?://")
     minutes: int | None = Field(None, ge=1, le=10_000, description="declared; default: an even share of the course")
 
@@ -61,11 +63,15 @@ class QuestionIn(BaseModel):
     prompt: str = Field(min_length=1, max_length=1000)
     options: list[str] = Field(min_length=2, max_length=8)
     answer: int = Field(ge=0)
+    prompt_hi: str | None = Field(None, min_length=1, max_length=1000, description="the question in Hindi")
+    options_hi: list[str] | None = Field(None, description="the options in Hindi, in the same order")
 
     @model_validator(mode="after")
     def _answer_in_range(self) -> QuestionIn:
         if self.answer >= len(self.options):
             raise ValueError("the answer must be the number of one of the options (counting from 0)")
+        if self.options_hi is not None and len(self.options_hi) != len(self.options):
+            raise ValueError("options_hi must give every option, in the same order as options")
         return self
 
 

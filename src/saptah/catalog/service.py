@@ -46,7 +46,7 @@ def course_by_code(session: Session, code: str) -> Course:
     """A course by code, or a clear 404."""
     course = repo.course_by_code(session, code.strip())
     if course is None:
-        raise NotFound(f"No course has code {code}.")
+        raise NotFound("No course has code {code}.", code=code)
     return course
 
 
@@ -88,7 +88,7 @@ def set_status(session: Session, *, principal: Principal, course: Course, status
     if status.value == course.status:
         return course
     if status.value not in TRANSITIONS.get(course.status, set()):
-        raise Conflict(f"A {course.status} course cannot become {status.value}.")
+        raise Conflict("A {status} course cannot become {new_status}.", status=course.status, new_status=status.value)
     if status == CourseStatus.LIVE and course.launch_kind == "native" and not repo.modules_of(session, course.id):
         raise Conflict("Add at least one module before publishing a native course.")
     if status == CourseStatus.LIVE and course.launch_kind == "scorm" and not repo.has_scorm_package(session, course.id):
@@ -140,21 +140,21 @@ def save_competency(
     """National organisers add to or edit the competency dictionary (entries are retired, never deleted)."""
     directory.require_national(principal)
     if area not in {a.value for a in CompetencyArea}:
-        raise InvalidInput(f"Area must be one of: {', '.join(a.value for a in CompetencyArea)}.")
+        raise InvalidInput("Area must be one of: {values}.", values=", ".join(a.value for a in CompetencyArea))
     code, theme = code.strip().upper(), theme.strip()
     if not code or len(code) > 40 or not theme or len(theme) > 120:
         raise InvalidInput("A competency needs a code (up to 40 characters) and a theme (up to 120).")
     clash = repo.competencies_by_codes(session, [code]).get(code)
     if competency_id is None:
         if clash is not None:
-            raise Conflict(f"A competency with code {code} already exists.")
+            raise Conflict("A competency with code {code} already exists.", code=code)
         comp = Competency(code=code)
     else:
         found = repo.get_competency(session, competency_id)
         if found is None:
             raise NotFound("There is no such competency.")
         if clash is not None and clash.id != found.id:
-            raise Conflict(f"A competency with code {code} already exists.")
+            raise Conflict("A competency with code {code} already exists.", code=code)
         comp = found
     comp.code, comp.area, comp.theme, comp.active = code, area, theme, active
     comp.sub_theme = (sub_theme or "").strip()[:160] or None
@@ -216,9 +216,9 @@ def _check_open(course: Course) -> None:
     if may_take(course):
         return
     if course.status == CourseStatus.RETIRED.value:
-        raise Conflict(f"“{course.title_en}” has been retired and takes no new enrolments.")
+        raise Conflict("“{title}” has been retired and takes no new enrolments.", title=course.title_en)
     if course.status != CourseStatus.LIVE.value:
-        raise Conflict(f"“{course.title_en}” is not published yet.")
+        raise Conflict("“{title}” is not published yet.", title=course.title_en)
 
 
 def enrol_many(session: Session, *, principal: Principal, course_id: int, emails: Sequence[str]) -> dict[str, object]:
@@ -255,7 +255,7 @@ def complete_course(
 ) -> CourseCompletion:
     """Record a completion once per person and course, announce it once, and issue the certificate."""
     if source not in SOURCES:
-        raise InvalidInput(f"Completion source must be one of {', '.join(SOURCES)}.")
+        raise InvalidInput("Completion source must be one of {values}.", values=", ".join(SOURCES))
     course = get_course(session, course_id)
     existing = repo.get_completion(session, person_id, course.id)
     if existing is not None:
@@ -301,7 +301,7 @@ def complete_courses(session: Session, completions: Sequence[CompletionIn], *, s
     one insert for the completions (those stored before, or by a concurrent transaction, are skipped and only
     take a passed assessment), each new one announced once, and one insert for their certificates."""
     if source not in SOURCES:
-        raise InvalidInput(f"Completion source must be one of {', '.join(SOURCES)}.")
+        raise InvalidInput("Completion source must be one of {values}.", values=", ".join(SOURCES))
     if not completions:
         return
     now = utcnow()

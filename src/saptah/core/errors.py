@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from saptah.core.text import Message
+
 
 class SaptahError(Exception):
     """Base of every error a user may see."""
@@ -11,9 +13,11 @@ class SaptahError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, details: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, details: Any = None, **params: Any) -> None:
+        """`message` is a message id for the catalogues; `params` fill its `{named}` placeholders."""
+        text = message if isinstance(message, Message) else Message(message, **params)
+        super().__init__(text)
+        self.message: Message = text
         self.details = details
 
 

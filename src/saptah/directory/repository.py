@@ -75,6 +75,14 @@ def get_person(session: Session, person_id: int) -> Person | None:
     return session.get(Person, person_id)
 
 
+def languages_of(session: Session, person_ids: Sequence[int]) -> dict[int, str]:
+    """Each person's interface language, in one query."""
+    if not person_ids:
+        return {}
+    stmt = select(Person.id, Person.preferred_language).where(Person.id.in_(list(person_ids)))
+    return {pid: lang or "en" for pid, lang in session.execute(stmt)}
+
+
 def people_by_ids(session: Session, person_ids: Sequence[int]) -> dict[int, Person]:
     """People by id, in one query."""
     if not person_ids:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from importlib import resources
 from typing import Any
@@ -69,14 +70,14 @@ def create_org(
 ) -> Organisation:
     """Add one organisation under a parent, checking the code and type."""
     if type not in {t.value for t in OrgType}:
-        raise InvalidInput(f"Unknown organisation type '{type}'.")
+        raise InvalidInput("Unknown organisation type '{type}'.", type=type)
     if repo.get_org_by_code(session, code):
-        raise InvalidInput(f"An organisation with code {code} already exists.")
+        raise InvalidInput("An organisation with code {code} already exists.", code=code)
     parent = None
     if parent_code:
         parent = repo.get_org_by_code(session, parent_code)
         if parent is None:
-            raise InvalidInput(f"No organisation has code {parent_code}.")
+            raise InvalidInput("No organisation has code {parent_code}.", parent_code=parent_code)
     org = Organisation(code=code.upper(), name_en=name_en, name_hi=name_hi, type=type)
     return repo.add_org(session, org, parent)
 
@@ -85,7 +86,7 @@ def org_by_code(session: Session, code: str) -> Organisation:
     """An organisation by code, or a clear 404."""
     org = repo.get_org_by_code(session, code)
     if org is None:
-        raise NotFound(f"No organisation has code {code}.")
+        raise NotFound("No organisation has code {code}.", code=code)
     return org
 
 
@@ -126,7 +127,7 @@ def require_org_admin(session: Session, principal: Principal, org_id: int) -> Or
     if org is None:
         raise NotFound("No such organisation.")
     if not principal.covers(org.path, *ADMIN_ROLES):
-        raise Forbidden(f"You do not administer {org.name_en}.")
+        raise Forbidden("You do not administer {name}.", name=org.name_en)
     return org
 
 
@@ -156,10 +157,10 @@ def create_person(
     """Add a person; refuses a duplicate e-mail and an unknown group."""
     email = normalise_email(email)
     if repo.get_person_by_email(session, email):
-        raise InvalidInput(f"Someone with e-mail {email} is already registered.")
+        raise InvalidInput("Someone with e-mail {email} is already registered.", email=email)
     group = fields.get("group")
     if group is not None and group not in {g.value for g in Group}:
-        raise InvalidInput(f"Group must be one of: {', '.join(g.value for g in Group)}.")
+        raise InvalidInput("Group must be one of: {values}.", values=", ".join(g.value for g in Group))
     person = Person(full_name=full_name.strip(), email=email, org_id=org.id, **fields)
     if password is not None:
         person.password_hash = hash_password(check_password_strength(password))
@@ -171,7 +172,7 @@ def create_person(
 def check_password_strength(password: str) -> str:
     """Refuse short passwords with a clear message."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        raise InvalidInput("A password needs at least {count} characters.", count=MIN_PASSWORD_LENGTH)
     return password
 
 
@@ -226,7 +227,7 @@ def revoke_role(
         _check_may_grant(actor, role, org)
     grant = repo.find_grant(session, person.id, role.value, org.id if org else None)
     if grant is None:
-        raise NotFound(f"{person.full_name} does not hold that role there.")
+        raise NotFound("{name} does not hold that role there.", name=person.full_name)
     grant.revoked_at = utcnow()
     repo.add(
         session,
@@ -296,6 +297,15 @@ def orgs_in_scope(session: Session, principal: Principal) -> list[Organisation]:
     """The organisations an admin may pick (their subtrees, in tree order); everything for a national organiser."""
     require_admin(principal)
     return repo.subtree(session, admin_paths(principal))
+
+
+def languages_of(session: Session, person_ids: Sequence[int]) -> dict[int, str]:
+    """The interface language kept in each person's profile (for e-mails written to many people)."""
+    out: dict[int, str] = {}
+    ids = list(person_ids)
+    for start in range(0, len(ids), 1000):
+        out.update(repo.languages_of(session, ids[start : start + 1000]))
+    return out
 
 
 def set_language(session: Session, person_id: int, lang: str) -> None:

@@ -172,7 +172,7 @@ async def presence_lean(scope: Scope, receive: Receive, send: Send, routed: ASGI
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
         if size > MAX_PING_BYTES:  # refused before it is read whole: a ping is a few dozen bytes
-            raise PayloadTooLarge(f"A presence report is at most {MAX_PING_BYTES} bytes.")
+            raise PayloadTooLarge("A presence report is at most {count} bytes.", count=MAX_PING_BYTES)
         if not message.get("more_body", False):
             break
     raw = b"".join(chunks)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from saptah.core.errors import Forbidden, InvalidInput
+from saptah.core.text import N_
 from saptah.core.timeutil import IST
 from saptah.directory import repository as people
 from saptah.directory.models import Person, Role
@@ -70,7 +71,7 @@ def read_table(filename: str, content: bytes) -> tuple[list[str], list[list[str]
     if len(rows) < 2:
         raise InvalidInput("The file has no rows under its header.")
     if len(rows) > MAX_ROWS + 1:
-        raise InvalidInput(f"The file has more than {MAX_ROWS:,} rows; split it.")
+        raise InvalidInput("The file has more than {count} rows; split it.", count=format(MAX_ROWS, ","))
     return [h.strip() for h in rows[0]], rows[1:]
 
 
@@ -118,7 +119,7 @@ def parse_time(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError(f"'{text}' is not a date and time (use YYYY-MM-DD HH:MM)") from exc
+        raise ValueError(N_("'{text}' is not a date and time (use YYYY-MM-DD HH:MM)").format(text=text)) from exc
     return (moment.replace(tzinfo=IST) if moment.tzinfo is None else moment).astimezone(UTC)
 
 
@@ -130,7 +131,7 @@ def parse_minutes(text: str) -> float:
         return h * 60 + m + s / 60
     match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(m|min|mins|minutes)?", text)
     if not match:
-        raise ValueError(f"'{text}' is not a number of minutes")
+        raise ValueError(N_("'{text}' is not a number of minutes").format(text=text))
     return float(match.group(1))
 
 
@@ -218,20 +219,24 @@ def _person(session: Session, principal: Principal, event: Event, cells: list[st
     if email:
         person = people.get_person_by_email(session, email)
         if person is None:
-            raise ValueError(f"No one with e-mail {email} is registered.")
+            raise ValueError(N_("No one with e-mail {email} is registered.").format(email=email))
     elif "employee_id" in cols and cells[cols["employee_id"]].strip():
         emp = cells[cols["employee_id"]].strip()
         person = _unique(
-            repo.people_by(session, employee_id=emp, org_path=_scope(session, event)), f"employee ID {emp}"
+            repo.people_by(session, employee_id=emp, org_path=_scope(session, event)),
+            N_("employee ID {emp}").format(emp=emp),
         )
     elif "name" in cols and cells[cols["name"]].strip():
         name = cells[cols["name"]].strip()
-        person = _unique(repo.people_by(session, full_name=name, org_path=_scope(session, event)), f"name {name}")
+        person = _unique(
+            repo.people_by(session, full_name=name, org_path=_scope(session, event)),
+            N_("name {name}").format(name=name),
+        )
     else:
         raise ValueError("The row has no e-mail, employee ID or name.")
     org = people.get_org(session, person.org_id)
     if org is None or not (principal.is_national or principal.covers(org.path, Role.MDO_ADMIN, Role.MDO_LEADER)):
-        raise ValueError(f"{person.email} is not in an organisation you administer.")
+        raise ValueError(N_("{email} is not in an organisation you administer.").format(email=person.email))
     return person
 
 
@@ -244,9 +249,9 @@ def _scope(session: Session, event: Event) -> str | None:
 
 def _unique(found: list[Person], what: str) -> Person:
     if not found:
-        raise ValueError(f"No one with {what} is registered.")
+        raise ValueError(N_("No one with {what} is registered.").format(what=what))
     if len(found) > 1:
-        raise ValueError(f"Several people have {what}; give their e-mail instead.")
+        raise ValueError(N_("Several people have {what}; give their e-mail instead.").format(what=what))
     return found[0]
 
 
@@ -263,7 +268,9 @@ def _collect(event: Event, cells: list[str], cols: dict[str, int], kind: str, in
         raise ValueError("The row has no minutes (or join and leave times).")
     minutes = parse_minutes(cells[cols["minutes"]])
     if minutes < 0 or minutes > event.duration_minutes + GRACE.total_seconds() / 60:
-        raise ValueError(f"Minutes must be between 0 and the event's length ({event.duration_minutes}).")
+        raise ValueError(
+            N_("Minutes must be between 0 and the event's length ({minutes}).").format(minutes=event.duration_minutes)
+        )
     into.minutes += minutes
 
 

@@ -305,7 +305,7 @@ async def import_attendance(
     limit = settings.max_upload_mb * 1024 * 1024
     content = await file.read(limit + 1)
     if len(content) > limit:
-        raise PayloadTooLarge(f"The file is larger than {settings.max_upload_mb} MB.")
+        raise PayloadTooLarge("The file is larger than {max_upload_mb} MB.", max_upload_mb=settings.max_upload_mb)
     record = imports.import_attendance(
         db, principal, event, kind=kind, filename=file.filename or "upload.csv", content=content
     )

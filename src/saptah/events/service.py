@@ -15,6 +15,7 @@ from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from saptah.core.exports import to_csv, to_xlsx
 from saptah.core.modules import optional_module
+from saptah.core.text import Message
 from saptah.core.timeutil import IST, fmt_ist, ist_end, ist_start
 from saptah.directory import repository as people
 from saptah.directory import service as directory
@@ -124,7 +125,7 @@ def _organiser_org(session: Session, principal: Principal, data: EventIn) -> Org
         org_id = next((s.org_id for s in principal.scopes if s.org_id and (paths is None or s.path in paths)), None)
         org = _org(session, org_id if org_id is not None else principal.org_id)
     if not principal.covers(org.path, Role.MDO_ADMIN, Role.MDO_LEADER):
-        raise Forbidden(f"You may schedule events only for organisations you administer, not {org.name_en}.")
+        raise Forbidden("You may schedule events only for organisations you administer, not {name}.", name=org.name_en)
     return org
 
 
@@ -137,7 +138,7 @@ def _org(session: Session, org_id: int) -> Organisation:
 
 def _check_fields(session: Session, data: EventIn) -> None:
     if data.theme not in THEMES:
-        raise InvalidInput(f"Theme must be one of: {', '.join(THEMES)}.")
+        raise InvalidInput("Theme must be one of: {values}.", values=", ".join(THEMES))
     needs_url = data.mode in (EventMode.ONLINE, EventMode.HYBRID)
     needs_venue = data.mode in (EventMode.IN_PERSON, EventMode.HYBRID)
     if needs_url and not data.stream_url:
@@ -146,7 +147,9 @@ def _check_fields(session: Session, data: EventIn) -> None:
         raise InvalidInput("An in-person event needs a venue.")
     bad_levels = [lv for lv in data.nomination_levels if lv not in LEVELS]
     if bad_levels:
-        raise InvalidInput(f"Unknown nomination level {bad_levels[0]}; use: {', '.join(LEVELS)}.")
+        raise InvalidInput(
+            "Unknown nomination level {level}; use: {values}.", level=bad_levels[0], values=", ".join(LEVELS)
+        )
     check_competencies(session, data.competencies)
 
 
@@ -172,7 +175,7 @@ def check_competencies(session: Session, codes: Sequence[str]) -> None:
         return
     missing = sorted(wanted - set(known(session, sorted(wanted))))
     if missing:
-        raise InvalidInput(f"Unknown competency code(s): {', '.join(missing)}.")
+        raise InvalidInput("Unknown competency code(s): {values}.", values=", ".join(missing))
 
 
 def overlap_warnings(session: Session, event: Event) -> list[str]:
@@ -180,7 +183,15 @@ def overlap_warnings(session: Session, event: Event) -> list[str]:
     others = repo.overlapping(
         session, start=event.starts_at, end=ends_at(event), org_id=event.organiser_org_id, exclude=event.id
     )
-    return [f"Overlaps with “{o.title_en}” ({fmt_ist(o.starts_at)} IST, {o.duration_minutes} min)." for o in others]
+    return [
+        Message(
+            "Overlaps with “{title}” ({when} IST, {minutes} min).",
+            title=o.title_en,
+            when=fmt_ist(o.starts_at),
+            minutes=o.duration_minutes,
+        )
+        for o in others
+    ]
 
 
 def update_event(session: Session, principal: Principal, event: Event, data: EventUpdate) -> Event:
@@ -211,9 +222,9 @@ def calendar(
 ) -> tuple[int, list[Event]]:
     """The calendar with its filters (days are IST)."""
     if kind and kind not in {k.value for k in EventKind}:
-        raise InvalidInput(f"Unknown kind {kind}.")
+        raise InvalidInput("Unknown kind {kind}.", kind=kind)
     if theme and theme not in THEMES:
-        raise InvalidInput(f"Unknown theme {theme}.")
+        raise InvalidInput("Unknown theme {theme}.", theme=theme)
     org_ids = None
     if org_code:
         org_ids = people.subtree_ids(session, directory.org_by_code(session, org_code).path)
@@ -246,7 +257,7 @@ def register(session: Session, principal: Principal, event: Event) -> Registrati
         raise Conflict("Registration has closed: the event is over.")
     event = repo.get_event(session, event.id, lock=True) or event
     if event.capacity is not None and repo.count_registrations(session, event.id) >= event.capacity:
-        raise Conflict(f"The event is full ({event.capacity} places).")
+        raise Conflict("The event is full ({capacity} places).", capacity=event.capacity)
     reg = Registration(event_id=event.id, person_id=principal.person_id, source="self")
     repo.add(session, reg)
     return reg
@@ -337,18 +348,22 @@ def nominate(
     if status(event) != "upcoming":
         raise Conflict("Nominations have closed: the event has started.")
     if event.nomination_levels and level not in event.nomination_levels:
-        raise InvalidInput(f"Level must be one of: {', '.join(event.nomination_levels)}.")
+        raise InvalidInput("Level must be one of: {values}.", values=", ".join(event.nomination_levels))
     person = people.get_person_by_email(session, directory.normalise_email(email))
     org = people.get_org(session, person.org_id) if person else None
     if person is None or org is None or not principal.covers(org.path, Role.MDO_ADMIN):
-        raise NotFound(f"No one with e-mail {email} works in an organisation you administer.")
+        raise NotFound("No one with e-mail {email} works in an organisation you administer.", email=email)
     locked = repo.get_event(session, event.id, lock=True) or event  # serialise quota checks per event
     if repo.get_nomination(session, locked.id, person.id) is not None:
-        raise Conflict(f"{person.full_name} is already nominated.")
+        raise Conflict("{name} is already nominated.", name=person.full_name)
     ministry = quota_unit(session, locked, org)
     used = repo.count_nominations(session, locked.id, ministry.id)
     if used >= (locked.nomination_quota or 0):
-        raise Conflict(f"{ministry.name_en} has used all {locked.nomination_quota} nominations for this event.")
+        raise Conflict(
+            "{name} has used all {quota} nominations for this event.",
+            name=ministry.name_en,
+            quota=locked.nomination_quota,
+        )
     nom = Nomination(
         event_id=locked.id,
         person_id=person.id,

@@ -155,7 +155,7 @@ def run_one(factory: sessionmaker[Session], settings: Settings) -> bool:
         result = handler(JobContext(factory, settings, job_id, payload))
         status, error = "done", None
     except SaptahError as exc:
-        result, status, error = None, "failed", exc.message
+        result, status, error = None, "failed", str(exc.message)
     except Exception:
         log.exception("job %s failed", job_id)
         result, status, error = None, "failed", traceback.format_exc(limit=5)

@@ -51,7 +51,7 @@ def _valid(model: type[M], **fields: object) -> M:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(x) for x in err["loc"]).replace("_", " ")
-        raise InvalidInput(f"{where.capitalize()}: {err['msg']}.") from exc
+        raise InvalidInput("{field}: {problem}.", field=where.capitalize(), problem=err["msg"]) from exc
 
 
 def _status(text: str) -> ItemStatus | None:
@@ -61,7 +61,7 @@ def _status(text: str) -> ItemStatus | None:
     try:
         return ItemStatus(text.strip())
     except ValueError as exc:
-        raise InvalidInput(f"Status must be one of: {', '.join(s.value for s in ItemStatus)}.") from exc
+        raise InvalidInput("Status must be one of: {values}.", values=", ".join(s.value for s in ItemStatus)) from exc
 
 
 def _split(text: str) -> list[str]:
@@ -301,7 +301,7 @@ def _date(text: str, label: str) -> date | None:
     try:
         return date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise InvalidInput(f"{label} must be a date (YYYY-MM-DD).") from exc
+        raise InvalidInput("{label} must be a date (YYYY-MM-DD).", label=label) from exc
 
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)

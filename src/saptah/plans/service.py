@@ -11,6 +11,7 @@ from saptah.audit import service as audit
 from saptah.audit.schemas import Act
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from saptah.core.text import Message
 from saptah.directory import service as directory
 from saptah.directory.models import Group, Organisation, Role
 from saptah.directory.schemas import Principal
@@ -34,9 +35,13 @@ def _check_audience(session: Session, principal: Principal, owner: Organisation 
         return owner, owner.path
     org = directory.org_by_code(session, code)
     if owner is not None and not org.path.startswith(owner.path):
-        raise Forbidden(f"{org.name_en} is outside {owner.name_en}: a plan can only target its own organisation.")
+        raise Forbidden(
+            "{org} is outside {owner}: a plan can only target its own organisation.",
+            org=org.name_en,
+            owner=owner.name_en,
+        )
     if not principal.covers(org.path, *directory.ADMIN_ROLES):
-        raise Forbidden(f"You do not administer {org.name_en}, so you cannot target it.")
+        raise Forbidden("You do not administer {name}, so you cannot target it.", name=org.name_en)
     return org, org.path
 
 
@@ -47,7 +52,7 @@ def _audience_plan(session: Session, principal: Principal, data: PlanIn) -> tupl
     if data.owner_org_code:
         owner = directory.org_by_code(session, data.owner_org_code)
         if not principal.covers(owner.path, *directory.ADMIN_ROLES):
-            raise Forbidden(f"You do not administer {owner.name_en}.")
+            raise Forbidden("You do not administer {name}.", name=owner.name_en)
     else:
         directory.require_national(principal)
     audience_org, audience_path = _check_audience(session, principal, owner, data.audience_org_code)
@@ -55,7 +60,9 @@ def _audience_plan(session: Session, principal: Principal, data: PlanIn) -> tupl
     known = {g.value for g in Group}
     bad = [g for g in groups if g not in known]
     if bad:
-        raise InvalidInput(f"Unknown group {', '.join(bad)}; use one of: {', '.join(sorted(known))}.")
+        raise InvalidInput(
+            "Unknown group {values}; use one of: {known}.", values=", ".join(bad), known=", ".join(sorted(known))
+        )
     days = sorted({d for d in data.reminder_days}, reverse=True)
     if any(d < 1 or d > 90 for d in days):
         raise InvalidInput("Reminder days must be between 1 and 90 days before the deadline.")
@@ -158,7 +165,7 @@ def _options(session: Session, data: ItemIn) -> tuple[list[courses.CourseRef], i
     if data.program_code:
         program = courses.program_by_code(session, data.program_code)
         if program is None:
-            raise InvalidInput(f"No program has code {data.program_code}.")
+            raise InvalidInput("No program has code {program_code}.", program_code=data.program_code)
         refs = [r for r in (courses.course(session, cid) for cid in program.course_ids) if r is not None]
         return refs, program.id, program.required, program.title
     codes = list(dict.fromkeys(c.strip() for c in data.course_codes if c.strip()))
@@ -168,7 +175,7 @@ def _options(session: Session, data: ItemIn) -> tuple[list[courses.CourseRef], i
     for code in codes:
         ref = courses.course_by_code(session, code)
         if ref is None:
-            raise InvalidInput(f"No course has code {code}.")
+            raise InvalidInput("No course has code {code}.", code=code)
         refs.append(ref)
     k = data.choose_k if data.choose_k is not None else len(refs)
     title = refs[0].title if len(refs) == 1 else f"Any {k} of: " + "; ".join(r.title for r in refs)
@@ -187,13 +194,21 @@ def add_item(session: Session, principal: Principal, plan: Plan, data: ItemIn) -
     if k < 1:
         raise InvalidInput("A choice group needs k of at least 1.")
     if k > len(refs):
-        raise InvalidInput(f"Cannot require {k} of {len(refs)} courses: k must not exceed the number of options.")
+        raise InvalidInput(
+            "Cannot require {k} of {count} courses: k must not exceed the number of options.", k=k, count=len(refs)
+        )
     retired = [r for r in refs if r.status == "retired"]
     if retired:
-        raise InvalidInput(f"{retired[0].title} ({retired[0].code}) is retired and cannot be mandated or recommended.")
+        raise InvalidInput(
+            "{title} ({code}) is retired and cannot be mandated or recommended.",
+            title=retired[0].title,
+            code=retired[0].code,
+        )
     unpublished = [r for r in refs if r.status != "live"]
     if unpublished:
-        raise InvalidInput(f"{unpublished[0].title} ({unpublished[0].code}) is not published yet.")
+        raise InvalidInput(
+            "{title} ({code}) is not published yet.", title=unpublished[0].title, code=unpublished[0].code
+        )
     deadline_date, days, basis = _deadline(data)
     item = PlanItem(
         plan_id=plan.id,
@@ -223,12 +238,16 @@ def remove_item(session: Session, principal: Principal, plan: Plan, item_id: int
 
 def publication_warnings(session: Session, plan: Plan, today: date) -> list[str]:
     """What a publisher should know: deadlines already past, an audience that matches nobody."""
-    warnings = []
+    warnings: list[str] = []
     for item in repo.items_of(session, [plan.id]):
         if item.deadline_date is not None and item.deadline_date < today:
             warnings.append(
-                f"The deadline of '{item.title}' ({item.deadline_date:%d-%m-%Y}) is already past: "
-                "everyone who has not completed it is overdue."
+                Message(
+                    "The deadline of '{title}' ({deadline_date}) is already past: "
+                    "everyone who has not completed it is overdue.",
+                    title=item.title,
+                    deadline_date=format(item.deadline_date, "%d-%m-%Y"),
+                )
             )
     if not repo.audience_exists(session, plan):
         warnings.append("The audience matches nobody yet; people who join or move later will be covered.")
@@ -242,7 +261,7 @@ def publish(session: Session, principal: Principal, plan: Plan, *, today: date) 
         if not principal.is_national:
             raise Forbidden("Only national organisers publish a national plan.")
     elif not principal.covers(owner.path, Role.MDO_LEADER):
-        raise Forbidden(f"Only an MDO leader of {owner.name_en} can publish this plan; an admin drafts it.")
+        raise Forbidden("Only an MDO leader of {name} can publish this plan; an admin drafts it.", name=owner.name_en)
     _require_draft(plan)
     if not repo.items_of(session, [plan.id]):
         raise InvalidInput("Add at least one course before publishing.")
@@ -270,7 +289,7 @@ def withdraw(session: Session, principal: Principal, plan: Plan) -> None:
     if owner is None:
         directory.require_national(principal)
     elif not principal.covers(owner.path, Role.MDO_LEADER):
-        raise Forbidden(f"Only an MDO leader of {owner.name_en} can withdraw this plan.")
+        raise Forbidden("Only an MDO leader of {name} can withdraw this plan.", name=owner.name_en)
     if plan.status != PlanStatus.PUBLISHED.value:
         raise Conflict("Only a plan in force can be withdrawn.")
     plan.status = PlanStatus.WITHDRAWN.value

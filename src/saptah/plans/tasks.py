@@ -152,23 +152,44 @@ def _digests(session: Session, settings: Settings, plan: Plan, overdue: list[Com
         mine = [r for r in overdue if r.org_path.startswith(path)]
         if not mine:
             continue
-        lines = [
-            f"- {r.name} ({r.designation or ''}, {r.employee_id or 'no employee ID'}): {r.item}, due {r.deadline}"
-            for r in mine[:200]
-        ]
-        more = f"\n...and {len(mine) - 200} more." if len(mine) > 200 else ""
-        body = (
-            f"Dear {admin.full_name},\n\n{len(mine)} mandatory item(s) of '{plan.title}' are overdue in your "
-            f"organisation:\n\n"
-            + "\n".join(lines)
-            + more
-            + f"\n\nFull report: {settings.base_url.rstrip('/')}/plans/compliance?plan={plan.id}\n\n-- Saptah"
-        )
+        subject, body = _digest_mail(admin, plan, mine, settings.base_url, admin.preferred_language or "en")
         key = f"plan-digest:{admin.id}:{plan.id}:{year}-W{week:02d}"
-        subject = f"Weekly digest: {len(mine)} overdue on {plan.title}"
         notify.enqueue(session, to=admin.email, subject=subject, body=body, kind="plan_digest", dedupe_key=key)
         sent += 1
     return sent
+
+
+DIGEST_LINES = 200
+
+
+def _digest_mail(admin: Any, plan: Plan, mine: list[ComplianceRow], base_url: str, lang: str) -> tuple[str, str]:
+    """An MDO admin's weekly digest of who is overdue on a plan, in the language kept in the admin's profile."""
+    lines = [
+        translate(
+            "- {name} ({designation}, {employee_id}): {item}, due {deadline}",
+            lang,
+            name=r.name,
+            designation=r.designation or "",
+            employee_id=r.employee_id or translate("no employee ID", lang),
+            item=r.item,
+            deadline=fmt_day(r.deadline, lang),
+        )
+        for r in mine[:DIGEST_LINES]
+    ]
+    if len(mine) > DIGEST_LINES:
+        lines.append(translate("...and {count} more.", lang, count=len(mine) - DIGEST_LINES))
+    body = translate(
+        "Dear {name},\n\n{count} mandatory item(s) of '{plan}' are overdue in your organisation:\n\n{lines}\n\n"
+        "Full report: {link}\n\n-- Saptah",
+        lang,
+        name=admin.full_name,
+        count=len(mine),
+        plan=plan.title,
+        lines="\n".join(lines),
+        link=f"{base_url.rstrip('/')}/plans/compliance?plan={plan.id}",
+    )
+    subject = translate("Weekly digest: {count} overdue on {plan}", lang, count=len(mine), plan=plan.title)
+    return subject, body
 
 
 def run_remind_job(ctx: jobs.JobContext) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from saptah.core.errors import NotFound
 from saptah.core.exports import safe_cell
+from saptah.core.text import Message
 from saptah.core.timeutil import fmt_ist
 from saptah.plans import repository as repo
 from saptah.plans.models import Plan
@@ -88,13 +89,14 @@ def plan_out(session: Session, plan: Plan, warnings: list[str] | None = None) ->
 
 
 def deadline_text(item: ItemOut) -> str:
-    """How an item's deadline rule reads."""
+    """How an item's deadline rule reads (a message translated where shown)."""
     if item.deadline_date:
         return f"{item.deadline_date:%d-%m-%Y}"
     if item.deadline_days:
-        basis = "joining" if item.deadline_basis == "joined" else "being added"
-        return f"{item.deadline_days} days after {basis}"
-    return "No deadline"
+        if item.deadline_basis == "joined":
+            return Message("{days} days after joining", days=item.deadline_days)
+        return Message("{days} days after being added", days=item.deadline_days)
+    return Message("No deadline")
 
 
 def apar_rows(rows: Iterable[Evaluated]) -> Iterator[list[Any]]:

@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         with _errors(), unit_of_work(factory_for(_settings())) as session:
             person = people.get_person_by_email(session, normalise_email(email))
             if person is None:
-                raise NotFound(f"No one is registered with e-mail {email}.")
+                raise NotFound("No one is registered with e-mail {email}.", email=email)
             data = service.personal_data(session, person.id)
             audit.record(
                 session,

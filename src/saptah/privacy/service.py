@@ -97,5 +97,5 @@ def erase_by_email(session: Session, *, email: str, reason: str) -> Person:
     """The command line's erasure: the person by e-mail."""
     person = people.get_person_by_email(session, directory.normalise_email(email))
     if person is None:
-        raise NotFound(f"No one is registered with e-mail {email}.")
+        raise NotFound("No one is registered with e-mail {email}.", email=email)
     return erase(session, principal=None, person_id=person.id, reason=reason)

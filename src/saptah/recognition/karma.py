@@ -12,6 +12,7 @@ from saptah.campaigns import ledger as campaign_ledger
 from saptah.campaigns import service as campaigns
 from saptah.campaigns.schemas import RecordIn
 from saptah.core import signals
+from saptah.core.text import N_
 from saptah.core.timeutil import IST
 from saptah.recognition import repository as repo
 from saptah.recognition.models import KarmaEntry
@@ -107,11 +108,16 @@ def _award_completions(session: Session, events: list[signals.CourseCompleted]) 
     for i, event in enumerate(events):
         pid, obj = objs[i]
         in_plan = i not in caps
-        points, note = KARMA_POINTS["course_completed"], "Course completed"
+        points, note = KARMA_POINTS["course_completed"], N_("Course completed")
         if in_plan:
-            note = "Course from your learning plan completed"
+            note = N_("Course from your learning plan completed")
         elif paid.get((pid, months[i]), 0) >= caps[i]:
-            points, note = 0, f"Course completed; the monthly limit of {caps[i]} courses outside your plan was reached"
+            points, note = (
+                0,
+                N_("Course completed; the monthly limit of {limit} courses outside your plan was reached").format(
+                    limit=caps[i]
+                ),
+            )
         elif (pid, "course_completed", obj) not in keys:
             paid[(pid, months[i])] = paid.get((pid, months[i]), 0) + 1
         award = [("course_completed", points, note)]
@@ -141,7 +147,7 @@ def karma_for_assessment(session: Session, event: signals.AssessmentPassed) -> N
         reason="assessment_passed",
         object_key=obj,
         points=points,
-        note="Course assessment passed",
+        note=N_("Course assessment passed"),
         at=event.at,
         in_plan=completed.in_plan,
     )
@@ -162,14 +168,16 @@ def karma_for_plan_item(session: Session, event: signals.PlanItemCompleted) -> N
     """+10 for a plan course done by its deadline (less when late); its completion no longer counts to the cap."""
     obj = f"course:{event.course_id}"
     points = plan_points(event.deadline, event.completed_at)
-    late = "" if points == KARMA_POINTS["plan_course"] else " after its deadline"
+    on_time = points == KARMA_POINTS["plan_course"]
     award_karma(
         session,
         person_id=event.person_id,
         reason="plan_course",
         object_key=obj,
         points=points,
-        note=f"Learning-plan course completed{late}",
+        note=N_("Learning-plan course completed")
+        if on_time
+        else N_("Learning-plan course completed after its deadline"),
         at=event.completed_at,
         in_plan=True,
     )

@@ -20,6 +20,7 @@ from saptah.directory import service as directory
 from saptah.directory.schemas import Principal
 from saptah.recognition import repository as repo
 from saptah.recognition.models import Certificate, HonourRoll, HonourRollEntry
+from saptah.web.i18n import N_, translate
 
 # ---------------------------------------------------------------------------------------------------------------
 # Certificates: issued once per (person, kind, subject), with an unguessable public code.
@@ -61,7 +62,7 @@ def issue_certificate(
 ) -> Certificate:
     """Issue a certificate for a course, event, campaign or honour; a second call returns the first."""
     if kind not in CERTIFICATE_KINDS:
-        raise InvalidInput(f"A certificate is for one of: {', '.join(CERTIFICATE_KINDS)}.")
+        raise InvalidInput("A certificate is for one of: {values}.", values=", ".join(CERTIFICATE_KINDS))
     existing = repo.certificate_for(session, person_id, kind, subject_id)
     if existing is not None:
         return existing
@@ -104,7 +105,7 @@ def issue_certificates(session: Session, wanted: Sequence[CertificateIn]) -> Non
     if not wanted:
         return
     if any(c.kind not in CERTIFICATE_KINDS for c in wanted):
-        raise InvalidInput(f"A certificate is for one of: {', '.join(CERTIFICATE_KINDS)}.")
+        raise InvalidInput("A certificate is for one of: {values}.", values=", ".join(CERTIFICATE_KINDS))
     people = directory.repo.people_by_ids(session, [c.person_id for c in wanted])
     missing = {c.person_id for c in wanted} - set(people)
     if missing:
@@ -289,8 +290,23 @@ def parse_board(session: Session, board: str) -> tuple[str, str]:
     if org is None:
         raise NotFound("No such organisation.")
     if board[0] == "t" and org.depth != 1:
-        raise InvalidInput(f"{org.name_en} is not a ministry or state; use its organisation board.")
-    return board, org.name_en + (" (whole ministry/state)" if board[0] == "t" else "")
+        raise InvalidInput("{name} is not a ministry or state; use its organisation board.", name=org.name_en)
+    return board, (WHOLE.format(name=org.name_en) if board[0] == "t" else org.name_en)
+
+
+WHOLE = N_("{name} (whole ministry/state)")
+HONOUR_TITLE = N_("Rank {rank} on the {board} board of {campaign}")
+
+
+def board_label_in(session: Session, board: str, lang: str) -> str:
+    """A board's name in a language (the organisation's Hindi name in Hindi, where it has one)."""
+    if board == "n" or not board[1:].isdigit():
+        return translate("National", lang)
+    org = directory.repo.get_org(session, int(board[1:]))
+    if org is None:
+        return translate("National", lang)
+    name = org.name_hi if lang == "hi" and org.name_hi else org.name_en
+    return translate(WHOLE, lang, name=name) if board[0] == "t" else name
 
 
 def board_choices(session: Session) -> list[tuple[str, str]]:
@@ -477,25 +493,29 @@ def build_honour_archive(session: Session, roll_id: int, *, base_url: str) -> in
     campaign = campaigns.get(session, roll.campaign_id)
     buf = io.BytesIO()
     entries = repo.honour_entries(session, roll.id)
+    people = directory.repo.people_by_ids(session, [e.person_id for e in entries])
+    board_hi = board_label_in(session, roll.board, "hi")
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         for entry in entries:
-            title = f"Rank {entry.rank} on the {roll.board_label} board of {campaign.name}"
             cert = issue_certificate(
                 session,
                 person_id=entry.person_id,
                 kind="honour",
                 subject_id=roll.id,
-                title=title,
+                title=HONOUR_TITLE.format(rank=entry.rank, board=roll.board_label, campaign=campaign.name),
+                title_hi=translate(HONOUR_TITLE, "hi", rank=entry.rank, board=board_hi, campaign=campaign.name),
                 issuer="Capacity Building Commission",
                 achieved_at=roll.published_at,
             )
             entry.certificate_code = cert.code
+            holder = people.get(entry.person_id)
             pdf = render_honour(
                 cert,
                 verify_url=verify_url(cert.code, base_url=base_url),
                 signature=roll.signature_image,
                 signatory_name=roll.signatory_name,
                 signatory_title=roll.signatory_title,
+                lang=holder.preferred_language if holder is not None else "en",
             )
             archive.writestr(f"{entry.position:02d}-{cert.code}.pdf", pdf)
     roll.archive, roll.archive_ready_at = buf.getvalue(), utcnow()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from saptah.campaigns.schemas import CampaignTargetsReached
 from saptah.core import signals
+from saptah.core.text import N_
 from saptah.recognition import erasure, karma, service
 
 HONOUR_JOB = "recognition.honour_certificates"
@@ -19,24 +20,33 @@ CAMPAIGN_JOB_PEOPLE = 5000  # people per certificate job: one transaction each
 
 def on_signed_in(session: Session, event: signals.PersonSignedIn) -> None:
     """5 points for the first sign-in."""
-    karma.karma_once(session, event.person_id, "first_sign_in", "", "First sign-in", event.at)
+    karma.karma_once(session, event.person_id, "first_sign_in", "", N_("First sign-in"), event.at)
 
 
 def on_enrolled(session: Session, event: signals.CourseEnrolled) -> None:
     """5 points for the first enrolment (batched with the other enrolments of an xAPI batch)."""
-    karma.karma_once_soon(session, event.person_id, "first_enrolment", "", "First course enrolment", event.at)
+    karma.karma_once_soon(session, event.person_id, "first_enrolment", "", N_("First course enrolment"), event.at)
 
 
 def on_rated(session: Session, event: signals.CourseRated) -> None:
     """2 points for rating a course, once per course."""
     obj = f"course:{event.course_id}"
-    karma.karma_once(session, event.person_id, "course_rated", obj, f"Rated course #{event.course_id}", event.at)
+    karma.karma_once(
+        session,
+        event.person_id,
+        "course_rated",
+        obj,
+        N_("Rated course #{course_id}").format(course_id=event.course_id),
+        event.at,
+    )
 
 
 def on_attendance(session: Session, event: signals.EventAttendanceRecorded) -> None:
     """10 points for attending an event."""
     if event.attended:
-        obj, note = f"event:{event.event_id}", f"Attended: {event.title or f'event #{event.event_id}'}"
+        obj = f"event:{event.event_id}"
+        title = event.title or N_("event #{id}").format(id=event.event_id)
+        note = N_("Attended: {title}").format(title=title)
         karma.karma_once(session, event.person_id, "event_attended", obj, note, event.at)
 
 

@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from saptah.core.text import Message
 from saptah.web.i18n import translate
 
 COOKIE = "saptah_flash"
@@ -37,6 +38,9 @@ def _read(request: Request) -> list[list[Any]]:
 
 def flash(request: Request, response: Response, message: str, *, kind: str = "notice", **params: Any) -> None:
     """Show `message` (a message id, translated when shown) on the next page this browser opens."""
+    if isinstance(message, Message):  # an error's text: its message id and values, translated when shown
+        params = {**message.params, **params}
+        message = message.msgid
     if not hasattr(request.state, "flash_pending"):
         request.state.flash_pending = _read(request)
     request.state.flash_pending.append([kind if kind in KINDS else "notice", message, params])

@@ -8,6 +8,7 @@ language is adding a catalogue. English is the source language: its text is the 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import cache
 from importlib.resources import files
@@ -18,17 +19,18 @@ from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from saptah.core.text import N_, Message
+
+__all__ = ["N_", "Message", "translate", "translate_stored"]
 from saptah.core.timeutil import IST
 
 DEFAULT = "en"
 LANG_COOKIE = "saptah_lang"
+# A language chosen with the switch before signing in: kept apart from LANG_COOKIE (which signing in sets from the
+# profile), so that an explicit choice on the sign-in page wins over the profile and is saved to it.
+LANG_CHOSEN_COOKIE = "saptah_lang_chosen"
 # Babel locale per interface language: Indian English and Hindi (both group numbers as 1,23,456).
 LOCALES = {"en": "en_IN", "hi": "hi_IN"}
-
-
-def N_(text: str) -> str:
-    """Mark a string for the catalogues where it is defined; it is translated where it is shown."""
-    return text
 
 
 ROLE_LABELS = {
@@ -67,9 +69,67 @@ def language_of(value: str | None) -> str:
 
 
 def translate(text: str, lang: str, **params: Any) -> str:
-    """The text in the language (as is when no translation), with `{name}` parameters filled in."""
+    """The text in the language (as is when no translation), with `{name}` parameters filled in.
+
+    A `Message` (an error's text, say) is translated from its message id with its own values, themselves
+    translated when they are Saptah's own text (see `translate_stored`).
+    """
+    if isinstance(text, Message) and not params:
+        if lang == DEFAULT:
+            return str(text)
+        values = {k: translate_stored(v, lang) if isinstance(v, str) else v for k, v in text.params.items()}
+        return translate(text.msgid, lang, **values)
     out = catalogue(lang).get(text, text) if lang != DEFAULT else text
     return out.format(**params) if params else out
+
+
+# the shortest text a pattern must hold besides its placeholders to be recognised in stored text
+MIN_LITERAL = 6
+# where messages joined in one stored text meet: after a sentence's full stop, or "; "
+SEPARATORS = re.compile(r"((?<=\.) |; )")
+
+
+@cache
+def _patterns(lang: str) -> list[tuple[re.Pattern[str], str]]:
+    """The language's messages with placeholders, as patterns matching their English text once filled in."""
+    out: list[tuple[int, re.Pattern[str], str]] = []
+    for msgid, text in catalogue(lang).items():
+        parts = re.split(r"\{(\w+)\}", msgid)
+        literal = "".join(parts[0::2])
+        if len(parts) == 1 or len(literal.strip(" .:;,()")) < MIN_LITERAL:
+            continue
+        names = parts[1::2]
+        if len(set(names)) != len(names):
+            continue
+        body = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+        out.append((len(literal), re.compile(body + r"\Z", re.S), text))
+    # the longest literal text first, so the most specific message wins
+    out.sort(key=lambda item: -item[0])
+    return [(pattern, text) for _, pattern, text in out]
+
+
+def translate_stored(text: str | None, lang: str, _depth: int = 0) -> str:
+    """Text written by Saptah's code in English and stored (a ledger's reason, an import's row error), in the
+    language: found in the catalogue as it is, or recognised as a message with placeholders filled in (the values
+    translated too when they are messages themselves)."""
+    if not text or lang == DEFAULT:
+        return text or ""
+    if isinstance(text, Message):
+        return translate(text, lang)
+    found = catalogue(lang).get(text)
+    if found is not None:
+        return found
+    if _depth < 3:
+        for pattern, translated in _patterns(lang):
+            match = pattern.match(text)
+            if match:
+                values = {k: translate_stored(v, lang, _depth + 1) for k, v in match.groupdict().items()}
+                return translated.format(**values)
+        # several messages joined ("Unknown column(s): X. Missing column(s): Y." or a row's "a; b")
+        parts = SEPARATORS.split(text)
+        if len(parts) > 1:
+            return "".join(p if i % 2 else translate_stored(p, lang, _depth + 1) for i, p in enumerate(parts))
+    return text
 
 
 def language_name(lang: str) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from saptah.directory import service as directory
 from saptah.web.deps import DB, MaybePrincipal
-from saptah.web.i18n import LANG_COOKIE, language_of
+from saptah.web.i18n import LANG_CHOSEN_COOKIE, LANG_COOKIE, language_of
 from saptah.web.templating import render
 
 router = APIRouter()
@@ -23,14 +23,17 @@ def healthz(db: DB) -> dict[str, str]:
 
 @router.get("/lang/{lang}", include_in_schema=False)
 def switch_language(lang: str, request: Request, db: DB, principal: MaybePrincipal) -> RedirectResponse:
-    """Switch the interface language; a signed-in person keeps it in their profile."""
+    """Switch the interface language; a signed-in person keeps it in their profile, and a choice made before
+    signing in is saved to the profile of whoever signs in next in this browser."""
     chosen = language_of(lang)
     back = request.headers.get("referer") or "/"
     if not back.startswith(str(request.base_url)):
         back = "/"
+    response = RedirectResponse(back, status_code=303)
     if principal is not None:
         directory.set_language(db, principal.person_id, chosen)
-    response = RedirectResponse(back, status_code=303)
+    else:
+        response.set_cookie(LANG_CHOSEN_COOKIE, chosen, max_age=86400, httponly=True, samesite="lax")
     response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="lax")
     return response
 

@@ -98,13 +98,20 @@ def strict_query_params(request: Request) -> None:
         unknown = sorted(set(query) - shape.names)
         if unknown:
             allowed = f" Allowed: {', '.join(sorted(shape.names))}." if shape.names else ""
-            raise InvalidInput(f"Unknown query parameter(s): {', '.join(unknown)}.{allowed}")
+            raise InvalidInput(
+                "Unknown query parameter(s): {values}.{allowed}", values=", ".join(unknown), allowed=allowed
+            )
     for name in shape.query_ints & set(query):
         if any(_beyond_int64(v) for v in query.getlist(name)):
-            raise InvalidInput(f"{name}: must be a whole number between {INT64_MIN} and {INT64_MAX}.")
+            raise InvalidInput(
+                "{name}: must be a whole number between {low} and {high}.",
+                name=name,
+                low=INT64_MIN,
+                high=INT64_MAX,
+            )
     for name in shape.flags & set(query):
         if any(v.lower() not in _FLAG_WORDS for v in query.getlist(name)):
-            raise InvalidInput(f"{name}: must be true or false.")
+            raise InvalidInput("{name}: must be true or false.", name=name)
     for name in shape.days & set(query):  # an empty date input sends "": the route's own validation decides
         if any(v and not _DAY_RE.fullmatch(v) for v in query.getlist(name)):
-            raise InvalidInput(f"{name}: must be a date written YYYY-MM-DD.")
+            raise InvalidInput("{name}: must be a date written YYYY-MM-DD.", name=name)

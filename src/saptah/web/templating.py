@@ -14,7 +14,17 @@ from jinja2.runtime import Context
 from saptah.core.modules import optional_module
 from saptah.domains import DOMAINS
 from saptah.web import flash
-from saptah.web.i18n import ROLE_LABELS, fmt_day, fmt_lakh, fmt_number, fmt_when, language_name, languages, translate
+from saptah.web.i18n import (
+    ROLE_LABELS,
+    fmt_day,
+    fmt_lakh,
+    fmt_number,
+    fmt_when,
+    language_name,
+    languages,
+    translate,
+    translate_stored,
+)
 
 # (label, address, roles that see it; empty: everyone signed in). Domains add their entries here.
 NAV: list[tuple[str, str, tuple[str, ...]]] = [
@@ -80,6 +90,7 @@ def render(
     ctx["lang"] = lang
     ctx["csrf_token"] = getattr(request.state, "csrf_token", "")
     ctx["t"] = lambda text, **params: translate(text, lang, **params)
+    ctx["t_stored"] = lambda text: translate_stored(text, lang)
     ctx["flashes"] = flash.take(request, lang)
     templates: Jinja2Templates = request.app.state.templates
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)

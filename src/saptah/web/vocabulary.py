@@ -18,7 +18,16 @@ WORDS = [
     N_("Economy"), N_("Finance"), N_("Geopolitics"), N_("Agriculture"), N_("Education"),
     N_("Climate / Disaster Management"), N_("International Affairs"), N_("Wellness"),
     # service groups
-    N_("Group A"), N_("Group B"), N_("Group C"), N_("Group D"),
+    N_("Group A"), N_("Group B"), N_("Group C"), N_("Group D"), N_("Contractual Staff"), N_("Others"),
+    # kinds of organisation (shown with spaces for underscores)
+    N_("ministry"), N_("department"), N_("attached office"), N_("subordinate office"), N_("autonomous body"),
+    N_("regulatory body"), N_("training institute"), N_("psu"), N_("state"), N_("state department"), N_("ulb"),
+    N_("content provider"), N_("national"),
+    # competency areas
+    N_("Behavioural"), N_("Functional"), N_("Domain"),
+    # a person's status; an onboarding row's outcome
+    N_("active"), N_("inactive"), N_("erased"), N_("Created"), N_("Updated"), N_("Unchanged"), N_("Failed"),
+    N_("Will be created"), N_("Will be updated"), N_("No change"),
     # languages shown by their English name
     N_("English"),
     # leaderboards

@@ -121,7 +121,7 @@ async def receive_upload(request: Request, upload_dir: Path, max_mb: int) -> Rec
     limit = max_mb * MB
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
-        raise PayloadTooLarge(f"The file is larger than the limit of {max_mb} MB.")
+        raise PayloadTooLarge("The file is larger than the limit of {max_mb} MB.", max_mb=max_mb)
     ctype, params = parse_options_header(request.headers.get("content-type"))
     if ctype != b"multipart/form-data" or b"boundary" not in params:
         raise InvalidInput("Send the file as a multipart/form-data upload in a field named 'file'.")
@@ -134,7 +134,7 @@ async def receive_upload(request: Request, upload_dir: Path, max_mb: int) -> Rec
         async for chunk in request.stream():
             received += len(chunk)
             if received > limit + FORM_OVERHEAD or collector.size > limit:
-                raise PayloadTooLarge(f"The file is larger than the limit of {max_mb} MB.")
+                raise PayloadTooLarge("The file is larger than the limit of {max_mb} MB.", max_mb=max_mb)
             parser.write(chunk)
         parser.finalize()
     except PayloadTooLarge:
@@ -150,7 +150,7 @@ async def receive_upload(request: Request, upload_dir: Path, max_mb: int) -> Rec
         raise InvalidInput("Choose a file to upload.")
     if collector.size > limit:
         dest.unlink(missing_ok=True)
-        raise PayloadTooLarge(f"The file is larger than the limit of {max_mb} MB.")
+        raise PayloadTooLarge("The file is larger than the limit of {max_mb} MB.", max_mb=max_mb)
     return Received(collector.fields, collector.filename, stored_name, collector.size, collector.digest.hexdigest())
 
 
@@ -158,7 +158,7 @@ def store_copy(upload_dir: Path, source: Path, max_mb: int) -> Received:
     """Keep a copy of a local file (the CLI) as an upload would be kept, refusing one over the limit."""
     size = source.stat().st_size
     if size > max_mb * MB:
-        raise PayloadTooLarge(f"The file is larger than the limit of {max_mb} MB.")
+        raise PayloadTooLarge("The file is larger than the limit of {max_mb} MB.", max_mb=max_mb)
     stored_name = f"{uuid.uuid4().hex}.upload"
     digest = hashlib.sha256()
     with source.open("rb") as src, (storage_dir(upload_dir) / stored_name).open("wb") as dst:
@@ -272,7 +272,9 @@ def read_rows(path: Path, fmt: SheetFormat) -> Iterator[tuple[int, list[str]]]:
                 if number == 1 or any(cells):
                     yield number, cells
         except csv.Error as exc:
-            raise InvalidInput(f"The CSV file is malformed near row {reader.line_num}: {exc}.") from exc
+            raise InvalidInput(
+                "The CSV file is malformed near row {row}: {problem}.", row=reader.line_num, problem=str(exc)
+            ) from exc
 
 
 def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
@@ -287,7 +289,11 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str]]]
     try:
         if sheet:
             if sheet not in wb.sheetnames:
-                raise InvalidInput(f"The workbook has no sheet named '{sheet}'. Sheets: {', '.join(wb.sheetnames)}.")
+                raise InvalidInput(
+                    "The workbook has no sheet named '{sheet}'. Sheets: {values}.",
+                    sheet=sheet,
+                    values=", ".join(wb.sheetnames),
+                )
             ws = wb[sheet]
         else:
             ws = wb.worksheets[0]
@@ -338,4 +344,6 @@ def _count_csv(path: Path, fmt: SheetFormat) -> int:
         try:
             return sum(1 for row in reader if any(c.strip() for c in row))
         except csv.Error as exc:
-            raise InvalidInput(f"The CSV file is malformed near row {reader.line_num}: {exc}.") from exc
+            raise InvalidInput(
+                "The CSV file is malformed near row {row}: {problem}.", row=reader.line_num, problem=str(exc)
+            ) from exc

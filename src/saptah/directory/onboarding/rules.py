@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from saptah.core.errors import InvalidInput
+from saptah.core.text import N_
 from saptah.directory.models import Group
 
 # Canonical field -> header spellings (compared after dropping case, spaces and a trailing '*').
@@ -124,7 +125,9 @@ class Columns:
 
 def expected_columns_text() -> str:
     """The two accepted headings, for error messages."""
-    return f"iGOT template: {', '.join(IGOT_TEMPLATE)}. Older circular template: {', '.join(CIRCULAR_TEMPLATE)}."
+    return N_("iGOT template: {values}. Older circular template: {circular}.").format(
+        values=", ".join(IGOT_TEMPLATE), circular=", ".join(CIRCULAR_TEMPLATE)
+    )
 
 
 def match_columns(header: Sequence[Any]) -> Columns:
@@ -149,15 +152,17 @@ def match_columns(header: Sequence[Any]) -> Columns:
             index[name] = i
     problems = []
     if unknown:
-        problems.append(f"Unknown column(s): {', '.join(unknown)}.")
+        problems.append(N_("Unknown column(s): {values}.").format(values=", ".join(unknown)))
     if repeated:
-        problems.append(f"Column(s) given twice: {', '.join(repeated)}.")
+        problems.append(N_("Column(s) given twice: {values}.").format(values=", ".join(repeated)))
     missing = [f for f in REQUIRED if f not in index]
     if missing:
         names = {"full_name": "Full Name", "email": "Email", "mobile": "Mobile Number", "group": "Group"}
-        problems.append(f"Missing column(s): {', '.join(names[m] for m in missing)}.")
+        problems.append(N_("Missing column(s): {values}.").format(values=", ".join(names[m] for m in missing)))
     if problems:
-        raise InvalidInput(" ".join(problems) + " Expected columns: " + expected_columns_text())
+        raise InvalidInput(
+            "{problems} Expected columns: {columns}", problems=" ".join(problems), columns=expected_columns_text()
+        )
     return Columns(index=index, header=tuple(cells), igot="designation" in index)
 
 
@@ -215,7 +220,7 @@ def check_row(cells: Sequence[str], cols: Columns, today: date) -> CheckedRow:
         ("mother_tongue", tongue, "Mother Tongue", 60),
     ):
         if len(text) > limit:
-            errors.append(f"{label} is longer than {limit} characters.")
+            errors.append(N_("{label} is longer than {limit} characters.").format(label=label, limit=limit))
         elif text:
             values[key] = text
     if dob:
@@ -241,7 +246,7 @@ def _email(text: str, out: CheckedRow) -> None:
     if not email:
         out.errors.append("Email is empty.")
     elif len(email) > 254 or not _EMAIL.fullmatch(email) or ".." in email:
-        out.errors.append(f"Email '{text}' is not a valid e-mail address.")
+        out.errors.append(N_("Email '{text}' is not a valid e-mail address.").format(text=text))
     else:
         out.values["email"] = email
 
@@ -266,7 +271,7 @@ def _mobile(text: str, out: CheckedRow) -> None:
     if not text:
         out.errors.append("Mobile Number is empty.")
     elif len(digits) != 10 or not digits.isascii() or not digits.isdigit():
-        out.errors.append(f"Mobile Number '{text}' must have exactly 10 digits.")
+        out.errors.append(N_("Mobile Number '{text}' must have exactly 10 digits.").format(text=text))
     else:
         out.values["mobile"] = digits
 
@@ -276,7 +281,9 @@ def _group(text: str, out: CheckedRow) -> None:
     if not text:
         out.errors.append("Group is empty.")
     elif group is None:
-        out.errors.append(f"Group '{text}' must be one of: {', '.join(g.value for g in Group)}.")
+        out.errors.append(
+            N_("Group '{text}' must be one of: {values}.").format(text=text, values=", ".join(g.value for g in Group))
+        )
     else:
         out.values["group"] = group
 
@@ -300,11 +307,11 @@ def _dob_value(text: str, today: date) -> tuple[date | None, str | None]:
             raise ValueError
         born = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
     except ValueError:
-        return None, f"DOB '{text}' must be a date written dd-mm-yyyy, e.g. 23-04-1985."
+        return None, N_("DOB '{text}' must be a date written dd-mm-yyyy, e.g. 23-04-1985.").format(text=text)
     if born > today:
-        return None, f"DOB '{text}' is in the future."
+        return None, N_("DOB '{text}' is in the future.").format(text=text)
     if born < _oldest(today):
-        return None, f"DOB '{text}' is more than {MAX_AGE_YEARS} years ago."
+        return None, N_("DOB '{text}' is more than {years} years ago.").format(text=text, years=MAX_AGE_YEARS)
     return born, None
 
 
@@ -315,23 +322,25 @@ def _oldest(today: date) -> date:
 
 def _codes(emp: str, pin: str, ext: str, sysname: str, out: CheckedRow) -> None:
     if emp and not _EMPLOYEE_ID.fullmatch(emp):
-        out.errors.append(f"Employee ID '{emp}' may have only letters and digits, at most 30.")
+        out.errors.append(N_("Employee ID '{emp}' may have only letters and digits, at most 30.").format(emp=emp))
     elif emp:
         out.values["employee_id"] = emp
     if pin and not (len(pin) == 6 and pin.isascii() and pin.isdigit()):
-        out.errors.append(f"Office Pin Code '{pin}' must have exactly 6 digits.")
+        out.errors.append(N_("Office Pin Code '{pin}' must have exactly 6 digits.").format(pin=pin))
     elif pin:
         out.values["office_pin"] = pin
     if ext and (len(ext) > 30 or not _EXT_ID.fullmatch(ext)):
         out.errors.append(
-            f"External System ID '{ext}' must be 1 to 30 letters or digits, with single hyphens only between them."
+            N_(
+                "External System ID '{ext}' must be 1 to 30 letters or digits, with single hyphens only between them."
+            ).format(ext=ext)
         )
     elif ext:
         out.values["external_system_id"] = ext
     if len(sysname) > 255:
         out.errors.append("External System Name is longer than 255 characters.")
     elif sysname and sysname.isdigit():
-        out.errors.append(f"External System Name '{sysname}' cannot be only digits.")
+        out.errors.append(N_("External System Name '{sysname}' cannot be only digits.").format(sysname=sysname))
     elif sysname:
         out.values["external_system_name"] = sysname
 
@@ -347,5 +356,7 @@ def _tags_value(text: str) -> tuple[str | None, str | None]:
     tags = [t for t in tags if t]
     bad = [t for t in tags if not t.replace(" ", "").isalnum() and not all(_is_tag_char(c) for c in t)]
     if bad:
-        return None, f"Tag(s) {', '.join(repr(t) for t in bad)} may have only letters, digits, spaces and hyphens."
+        return None, N_("Tag(s) {values} may have only letters, digits, spaces and hyphens.").format(
+            values=", ".join(repr(t) for t in bad)
+        )
     return ("|".join(dict.fromkeys(tags)) if tags else None), None

@@ -22,6 +22,7 @@ from saptah.audit.schemas import Act
 from saptah.config import Settings
 from saptah.core.db import unit_of_work, utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound, SaptahError
+from saptah.core.text import N_
 from saptah.directory import service as directory
 from saptah.directory.models import Organisation
 from saptah.directory.onboarding import files, pipeline
@@ -273,14 +274,18 @@ def _check_in_file(plan: _Plan, number: int, cells: list[str], cols: Columns) ->
         if first is None:
             plan.seen_emails[email] = (number, fingerprint)
         elif first[1] == fingerprint:
-            checked.errors.append(f"This row repeats row {first[0]} exactly.")
+            checked.errors.append(N_("This row repeats row {row} exactly.").format(row=first[0]))
         else:
-            checked.errors.append(f"E-mail {email} already appears in row {first[0]} of this file.")
+            checked.errors.append(
+                N_("E-mail {email} already appears in row {row} of this file.").format(email=email, row=first[0])
+            )
     ext = checked.values.get("external_system_id")
     if ext and not (checked.errors and any("repeats row" in e for e in checked.errors)):
         first_ext = plan.seen_ext.setdefault(ext.lower(), number)
         if first_ext != number:
-            checked.errors.append(f"External System ID {ext} already appears in row {first_ext} of this file.")
+            checked.errors.append(
+                N_("External System ID {ext} already appears in row {row} of this file.").format(ext=ext, row=first_ext)
+            )
     return checked
 
 
@@ -318,10 +323,12 @@ def _resolve_orgs(session: Session, plan: _Plan, batch: list[tuple[int, CheckedR
             continue
         org = plan.orgs.get(code)
         if org is None:
-            checked.errors.append(f"No organisation has code {code}.")
+            checked.errors.append(N_("No organisation has code {code}.").format(code=code))
         elif not org[1].startswith(plan.org_path):
             checked.errors.append(
-                f"Organisation {code} ({org[2]}) is outside {plan.org_name}; this upload can add people only there."
+                N_("Organisation {code} ({name}) is outside {org_name}; this upload can add people only there.").format(
+                    code=code, name=org[2], org_name=plan.org_name
+                )
             )
         else:
             checked.values["org_id"] = org[0]
@@ -375,12 +382,14 @@ def _decide_update(
 ) -> str:
     if not existing["path"].startswith(plan.org_path):
         checked.errors.append(
-            f"This e-mail is registered with an organisation outside {plan.org_name}; it can be changed only there."
+            N_(
+                "This e-mail is registered with an organisation outside {org_name}; it can be changed only there."
+            ).format(org_name=plan.org_name)
         )
         return "F"
     first = plan.matched.setdefault(existing["id"], number)
     if first != number:
-        checked.errors.append(f"This row matches the same person as row {first}.")
+        checked.errors.append(N_("This row matches the same person as row {row}.").format(row=first))
         return "F"
     changes = {k: v for k, v in checked.values.items() if existing.get(k) != v}
     if not changes:

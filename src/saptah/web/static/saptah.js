@@ -55,7 +55,15 @@
     }
     var signOut = document.querySelector("form[action='/sign-out']");
     if (signOut) { signOut.addEventListener("submit", function () { worker({type: "forget"}); }); }
-    // (A course's other modules are not fetched ahead: opening a module moves the player's "where you left off".)
+    // A signed-in learner's unfinished native courses are fetched ahead (every module), to be read offline: on a
+    // course's own page at once (the learner may have just enrolled), elsewhere at most every ten minutes.
+    if (signOut && navigator.onLine && navigator.serviceWorker && navigator.serviceWorker.controller) {
+      var last = Number(window.sessionStorage.getItem("saptah-kept-at") || 0);
+      if (document.querySelector("[data-testid=module-list]") || Date.now() - last > 600000) {
+        window.sessionStorage.setItem("saptah-kept-at", String(Date.now()));
+        worker({type: "keep-enrolled"});
+      }
+    }
   }
 
   if ("serviceWorker" in navigator && window.isSecureContext) {

@@ -1,6 +1,6 @@
-/* Saptah's service worker: the app shell and pages already opened (a course's modules included) stay readable
-   offline, and time-on-task pings and "done" marks made offline are kept on
-   the device and sent, as they were made, when the connection returns. Served as /sw.js (scope "/"). */
+/* Saptah's service worker: the app shell, pages already opened and every module of the native courses the learner
+   is enrolled in (fetched ahead) stay readable offline, and time-on-task pings and "done" marks made offline are
+   kept on the device and sent, as they were made, when the connection returns. Served as /sw.js (scope "/"). */
 "use strict";
 
 const SHELL_CACHE = "saptah-shell-v1";
@@ -80,18 +80,33 @@ self.addEventListener("message", (event) => {
   if (data.type === "flush") { event.waitUntil(flush()); }
   if (data.type === "forget") { event.waitUntil(forget()); }
   if (data.type === "keep-pages" && Array.isArray(data.urls)) { event.waitUntil(keepPages(data.urls)); }
+  if (data.type === "keep-enrolled") { event.waitUntil(keepEnrolled()); }
 });
+
+/* The player pages of the learner's unfinished native courses (catalog.learning.offline_pages), fetched ahead. */
+async function keepEnrolled() {
+  let urls;
+  try {
+    const response = await fetch("/learn/offline.json", {credentials: "same-origin", cache: "no-store"});
+    if (!response.ok || response.redirected) { return; }
+    urls = (await response.json()).urls;
+  } catch (err) { return; }  // offline: what is kept stays kept
+  if (Array.isArray(urls)) { await keepPages(urls); }
+}
 
 async function keepPages(urls) {
   const cache = await caches.open(PAGE_CACHE);
-  for (const href of urls.slice(0, 50)) {
+  for (const href of urls.slice(0, 100)) {
     const url = new URL(href, self.location.origin);
-    if (url.origin !== self.location.origin) { continue; }
+    if (url.origin !== self.location.origin || NEVER_CACHED.test(url.pathname)) { continue; }
     try {
-      const response = await fetch(url, {credentials: "same-origin"});
+      // fetched ahead, not opened: the player records no resume point for it (catalog.pages.PREFETCH_HEADER)
+      const response = await fetch(url, {credentials: "same-origin", headers: {"X-Saptah-Prefetch": "1"}});
       if (response.ok && !response.redirected) { await cache.put(url, response); }
     } catch (err) { return; }
   }
+  const clients = await self.clients.matchAll();
+  for (const client of clients) { client.postMessage({type: "kept", count: urls.length}); }
 }
 
 async function forget() {

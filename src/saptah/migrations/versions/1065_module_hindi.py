@@ -1,7 +1,7 @@
 """A native course's modules carry their Hindi title and text, shown when the learner reads Hindi.
 
 Revision ID: 1065
-Revises: 1040
+Revises: 1050
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "1065"
-down_revision: str | Sequence[str] | None = "1040"
+down_revision: str | Sequence[str] | None = "1050"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -79,14 +79,14 @@ def upload_course(
     if not CODE.match(code):
         raise InvalidInput("The course code must be 2-60 letters, digits, '.', '_' or '-', starting with one of them.")
     if repo.course_by_code(session, code) is not None:
-        raise Conflict(f"A course with code {code} exists already; choose another code.")
+        raise Conflict("A course with code {code} exists already; choose another code.", code=code)
     if not 1 <= form.duration_minutes <= 10_000:
         raise InvalidInput("The duration must be between 1 and 10000 minutes.")
     provider_id = _provider(session, principal, form.provider_code)
     known = service.known_competency_codes(session, list(form.competency_codes))
     unknown = sorted(set(form.competency_codes) - set(known))
     if unknown:
-        raise InvalidInput(f"Unknown competency codes: {', '.join(unknown)}.")
+        raise InvalidInput("Unknown competency codes: {items}.", items=", ".join(unknown))
     pkg = scorm_package.read(data, max_bytes=max_bytes)
     course = Course(
         code=code,
@@ -112,7 +112,7 @@ def _provider(session: Session, principal: Principal, code: str) -> int:
         return principal.org_id
     org = directory.repo.get_org_by_code(session, code.strip().upper())
     if org is None or org.type != OrgType.CONTENT_PROVIDER.value:
-        raise InvalidInput(f"There is no content provider with code {code.strip()[:40]}.")
+        raise InvalidInput("There is no content provider with code {code}.", code=code.strip()[:40])
     if not principal.is_national and org.id != principal.org_id:
         raise Forbidden("You may upload courses only for your own organisation.")
     return org.id

@@ -113,48 +113,62 @@ def read(data: bytes, *, max_bytes: int) -> Package:
     for sco in scos:
         path = sco.href.split("?", 1)[0].split("#", 1)[0]
         if path not in files:
-            raise InvalidInput(f"The manifest's item '{sco.id}' launches '{path}', which is not in the package.")
+            raise InvalidInput(
+                "The manifest's item '{item}' launches '{path}', which is not in the package.", item=sco.id, path=path
+            )
     return Package(version, title, scos, files)
 
 
 def safe_name(name: str) -> str:
     """A zip entry's name as a relative path inside the package; InvalidInput for one that could escape."""
     if "\\" in name or "\x00" in name:
-        raise InvalidInput(f"The package entry '{name[:100]}' has a backslash or NUL in its name; refused.")
+        raise InvalidInput("The package entry '{name}' has a backslash or NUL in its name; refused.", name=name[:100])
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        raise InvalidInput(f"The package entry '{name[:100]}' has an absolute path; refused.")
+        raise InvalidInput("The package entry '{name}' has an absolute path; refused.", name=name[:100])
     parts = name.split("/")
     if any(p == ".." for p in parts):
-        raise InvalidInput(f"The package entry '{name[:100]}' points outside the package (zip slip); refused.")
+        raise InvalidInput(
+            "The package entry '{name}' points outside the package (zip slip); refused.", name=name[:100]
+        )
     clean = "/".join(p for p in parts if p not in ("", "."))
     if len(clean) > MAX_PATH:
-        raise InvalidInput(f"The package entry '{clean[:100]}...' has a path longer than {MAX_PATH} characters.")
+        raise InvalidInput(
+            "The package entry '{clean}...' has a path longer than {MAX_PATH} characters.",
+            clean=clean[:100],
+            MAX_PATH=MAX_PATH,
+        )
     return clean
 
 
 def _extract(archive: zipfile.ZipFile, *, max_bytes: int) -> dict[str, bytes]:
     entries = archive.infolist()
     if len(entries) > MAX_FILES:
-        raise InvalidInput(f"The package holds {len(entries)} entries; at most {MAX_FILES} are accepted.")
+        raise InvalidInput(
+            "The package holds {count} entries; at most {MAX_FILES} are accepted.",
+            count=len(entries),
+            MAX_FILES=MAX_FILES,
+        )
     declared = sum(e.file_size for e in entries)
     if declared > max_bytes:
-        raise PayloadTooLarge(f"The package unpacks to more than {max_bytes // (1024 * 1024)} MB; refused.")
+        raise PayloadTooLarge("The package unpacks to more than {limit} MB; refused.", limit=max_bytes // (1024 * 1024))
     files: dict[str, bytes] = {}
     total = 0
     for entry in entries:
         name = safe_name(entry.filename)
         mode = entry.external_attr >> 16
         if stat.S_ISLNK(mode):
-            raise InvalidInput(f"The package entry '{name}' is a symbolic link; refused.")
+            raise InvalidInput("The package entry '{name}' is a symbolic link; refused.", name=name)
         if entry.flag_bits & 0x1:
-            raise InvalidInput(f"The package entry '{name}' is encrypted; upload an unencrypted package.")
+            raise InvalidInput("The package entry '{name}' is encrypted; upload an unencrypted package.", name=name)
         if entry.is_dir() or not name:
             continue
         if name in files:
-            raise InvalidInput(f"The package holds '{name}' twice; refused.")
+            raise InvalidInput("The package holds '{name}' twice; refused.", name=name)
         if entry.file_size > RATIO_FLOOR and entry.file_size > MAX_RATIO * max(1, entry.compress_size):
             ratio = entry.file_size // max(1, entry.compress_size)
-            raise InvalidInput(f"The package entry '{name}' inflates {ratio} times (a zip bomb); refused.")
+            raise InvalidInput(
+                "The package entry '{name}' inflates {ratio} times (a zip bomb); refused.", name=name, ratio=ratio
+            )
         files[name] = _read_entry(archive, entry, name, max_bytes - total)
         total += len(files[name])
     return files
@@ -168,9 +182,11 @@ def _read_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, name: str, all
             while chunk := handle.read(CHUNK):
                 out += chunk
                 if len(out) > allowance or len(out) > entry.file_size:
-                    raise PayloadTooLarge(f"The package entry '{name}' unpacks to more than it declares; refused.")
+                    raise PayloadTooLarge(
+                        "The package entry '{name}' unpacks to more than it declares; refused.", name=name
+                    )
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
-        raise InvalidInput(f"The package entry '{name}' cannot be unpacked ({exc}).") from exc
+        raise InvalidInput("The package entry '{name}' cannot be unpacked ({exc}).", name=name, exc=exc) from exc
     return bytes(out)
 
 
@@ -209,7 +225,7 @@ def parse_manifest(raw: bytes) -> tuple[str, str, list[Sco]]:
     except DefusedXmlException as exc:
         raise InvalidInput("imsmanifest.xml uses DTDs or entities, which are refused for safety.") from exc
     except ElementTree.ParseError as exc:
-        raise InvalidInput(f"imsmanifest.xml is not well-formed XML ({exc}).") from exc
+        raise InvalidInput("imsmanifest.xml is not well-formed XML ({exc}).", exc=exc) from exc
     if _local(root.tag) != "manifest":
         raise InvalidInput("imsmanifest.xml does not start with a <manifest> element.")
     version = _version(root)
@@ -247,7 +263,10 @@ def _version(root: Any) -> str:
     if schema_version == "" and "adlcp_rootv1p2" in namespaces:
         return "1.2"
     if schema_version:
-        raise InvalidInput(f"imsmanifest.xml's schemaversion '{schema_version[:40]}' is neither SCORM 1.2 nor 2004.")
+        raise InvalidInput(
+            "imsmanifest.xml's schemaversion '{schema_version}' is neither SCORM 1.2 nor 2004.",
+            schema_version=schema_version[:40],
+        )
     return "1.2"
 
 
@@ -257,10 +276,12 @@ def _sco(item: Any, resources: dict[str, Any], base: str, version: str) -> Sco:
         raise InvalidInput("imsmanifest.xml has an item without an identifier (or with one over 200 characters).")
     resource = resources.get(_attr(item, "identifierref"))
     if resource is None:
-        raise InvalidInput(f"The manifest's item '{ident}' refers to a resource that the manifest does not define.")
+        raise InvalidInput(
+            "The manifest's item '{ident}' refers to a resource that the manifest does not define.", ident=ident
+        )
     href = _attr(resource, "href")
     if not href or "://" in href or href.startswith("//"):
-        raise InvalidInput(f"The manifest's item '{ident}' has no launch file inside the package.")
+        raise InvalidInput("The manifest's item '{ident}' has no launch file inside the package.", ident=ident)
     path, _, query = href.partition("?")
     clean = safe_name(posixpath.join(base, _attr(resource, "base"), path))
     parameters = _attr(item, "parameters")
@@ -291,7 +312,13 @@ def _number(raw: str, low: float, high: float, what: str) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise InvalidInput(f"imsmanifest.xml's {what} '{raw[:40]}' is not a number.") from None
+        raise InvalidInput("imsmanifest.xml's {what} '{raw}' is not a number.", what=what, raw=raw[:40]) from None
     if not low <= value <= high:
-        raise InvalidInput(f"imsmanifest.xml's {what} {raw[:40]} is outside {low:g} to {high:g}.")
+        raise InvalidInput(
+            "imsmanifest.xml's {what} {raw} is outside {low:g} to {high:g}.",
+            what=what,
+            raw=raw[:40],
+            low=low,
+            high=high,
+        )
     return value

@@ -30,7 +30,7 @@ CONTENT_POLICY = (
 async def _read_upload(file: UploadFile, limit: int) -> bytes:
     data = await file.read(limit + 1)
     if len(data) > limit:
-        raise PayloadTooLarge(f"The package is larger than {limit // MB} MB.")
+        raise PayloadTooLarge("The package is larger than {limit} MB.", limit=limit // MB)
     if not data:
         raise PayloadTooLarge("The uploaded file is empty.") from None
     return data

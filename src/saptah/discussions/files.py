@@ -66,12 +66,18 @@ def safe_name(filename: str, ext: str) -> str:
 def check(filename: str, data: bytes) -> tuple[str, str]:
     """The media type and download name of an acceptable file; a clear error for any other."""
     if not data:
-        raise InvalidInput(f"The file {filename} is empty.")
+        raise InvalidInput("The file {filename} is empty.", filename=filename)
     if len(data) > MAX_BYTES:
-        raise PayloadTooLarge(f"The file {filename} is larger than the limit of {MAX_BYTES // (1024 * 1024)} MB.")
+        raise PayloadTooLarge(
+            "The file {filename} is larger than the limit of {limit} MB.",
+            filename=filename,
+            limit=MAX_BYTES // (1024 * 1024),
+        )
     kind = kind_of(data)
     if kind is None:
-        raise InvalidInput(f"The file {filename} cannot be attached: attach a {ALLOWED} file.")
+        raise InvalidInput(
+            "The file {filename} cannot be attached: attach a {ALLOWED} file.", filename=filename, ALLOWED=ALLOWED
+        )
     media, ext = KINDS[kind]
     return media, safe_name(filename, ext)
 

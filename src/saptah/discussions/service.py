@@ -304,7 +304,7 @@ def _post(
     if len(body) > 20_000:
         raise InvalidInput("A post may be at most 20,000 characters long.")
     if len(uploads) > files.MAX_FILES:
-        raise InvalidInput(f"Attach at most {files.MAX_FILES} files to a post.")
+        raise InvalidInput("Attach at most {MAX_FILES} files to a post.", MAX_FILES=files.MAX_FILES)
     checked = [files.check(u.filename, u.data) for u in uploads]  # every file is refused before anything is kept
     _check_rate(session, principal.person_id)
     now = utcnow()

@@ -121,7 +121,7 @@ async def upload_needs(
     limit = settings.max_upload_mb * 1024 * 1024
     content = await file.read(limit + 1)
     if len(content) > limit:
-        raise PayloadTooLarge(f"The file is larger than {settings.max_upload_mb} MB.")
+        raise PayloadTooLarge("The file is larger than {max_upload_mb} MB.", max_upload_mb=settings.max_upload_mb)
     result = service.import_needs(
         db, principal=principal, org=ctx["org"], filename=file.filename or "needs.csv", content=content
     )

@@ -184,7 +184,7 @@ def store_need(session: Session, org: Organisation, data: NeedIn, actor_id: int 
     """Store one need for the organisation (its admin's right already checked)."""
     comp = catalog.competencies_by_codes(session, [data.competency]).get(data.competency)
     if comp is None:
-        raise InvalidInput(f"There is no competency with code {data.competency}.")
+        raise InvalidInput("There is no competency with code {competency}.", competency=data.competency)
     designation = " ".join(data.designation.split())
     existing = repo.find_need(session, org.id, key_of(designation), data.group, comp.id)
     if existing is not None:
@@ -272,7 +272,7 @@ def import_needs(
     if missing or not ({"designation", "group"} & set(cols)):
         raise InvalidInput("The file needs the columns Designation or Group, Competency and Level.")
     if len(rows) > MAX_NEED_ROWS:
-        raise InvalidInput(f"The file has more than {MAX_NEED_ROWS:,} rows; split it.")
+        raise InvalidInput("The file has more than {MAX_NEED_ROWS:,} rows; split it.", MAX_NEED_ROWS=MAX_NEED_ROWS)
     known = catalog.competencies_by_codes(session, [_cell(r, cols, "competency").upper() for r in rows])
     good: list[NeedIn] = []
     errors: list[str] = []

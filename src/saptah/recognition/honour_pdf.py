@@ -76,7 +76,9 @@ def honour_page(
         pdf.set_font(_font_for(english_title), size=11)
         pdf.multi_cell(0, 6, english_title, align="C", new_x="LMARGIN", new_y="NEXT")
     day = when.astimezone(IST).date()
-    shown = day.strftime("%d %B %Y") if lang == DEFAULT else format_date(day, "d MMMM y", locale=LOCALES.get(lang, lang))
+    shown = (
+        day.strftime("%d %B %Y") if lang == DEFAULT else format_date(day, "d MMMM y", locale=LOCALES.get(lang, lang))
+    )
     pdf.set_font(label, size=12)
     pdf.cell(0, 9, t("Awarded on {date}", date=shown), align="C")
     if signature:

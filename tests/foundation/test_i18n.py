@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "saptah"
 KEYWORDS: dict[str, tuple[int, ...] | None] = {"t": None, "N_": None, "translate": None, "flash": (3,), "_back": (3,)}
 # an error's message is for people (saptah.core.errors): each error class is a keyword too
-ERRORS = ("InvalidInput", "NotFound", "Forbidden", "Conflict", "NotAuthenticated", "PreconditionFailed")
+ERRORS = ("InvalidInput", "NotFound", "Forbidden", "Conflict", "NotAuthenticated", "PreconditionFailed", "OutOfRange")
 KEYWORDS |= dict.fromkeys((*ERRORS, "PayloadTooLarge", "TooManyRequests"))
 # Templates whose own text is not yet marked for translation (admin and organiser pages); the list only shrinks.
 NOT_YET_MARKED = {

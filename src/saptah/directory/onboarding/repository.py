@@ -87,6 +87,12 @@ def load_chunk(session: Session, upload_id: int, chunk_no: int) -> dict[str, Any
     return data
 
 
+def chunk_sizes(session: Session, upload_id: int, chunks: int) -> list[int]:
+    """How many rows each of the first `chunks` committed chunks holds, in order (an earlier run may have cut the
+    file in chunks of another size)."""
+    return [len(load_chunk(session, upload_id, chunk_no)["rows"]) for chunk_no in range(chunks)]
+
+
 def orgs_by_codes(session: Session, codes: Sequence[str]) -> dict[str, tuple[int, str, str]]:
     """(id, path, name) of organisations keyed by code."""
     stmt = select(Organisation.code, Organisation.id, Organisation.path, Organisation.name_en).where(

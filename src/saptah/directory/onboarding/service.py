@@ -197,7 +197,8 @@ class _Plan:
     orgs: dict[str, tuple[int, str, str] | None] = field(default_factory=dict)
 
 
-def _load_plan(ctx: JobContext, upload_id: int) -> tuple[_Plan, int]:
+def _load_plan(ctx: JobContext, upload_id: int) -> tuple[_Plan, list[int]]:
+    """The plan of the import, and the sizes of the chunks an earlier run committed."""
     with unit_of_work(ctx.factory) as session:
         upload = repo.get_upload(session, upload_id)
         if upload is None:
@@ -208,13 +209,13 @@ def _load_plan(ctx: JobContext, upload_id: int) -> tuple[_Plan, int]:
         fmt = files.SheetFormat(upload.file_kind, upload.encoding, upload.delimiter, upload.sheet)
         path = files.storage_dir(ctx.settings.upload_dir) / upload.stored_name
         plan = _Plan(upload.id, org.id, org.path, org.name_en, upload.mode, upload.dry_run, path, fmt)
-        return plan, upload.chunks_done
+        return plan, repo.chunk_sizes(session, upload.id, upload.chunks_done)
 
 
 def run_import(ctx: JobContext) -> dict[str, Any]:
     """The job: count, then validate, write and report chunk by chunk from the checkpoint."""
     upload_id = int(ctx.payload["upload_id"])
-    plan, chunks_done = _load_plan(ctx, upload_id)
+    plan, committed = _load_plan(ctx, upload_id)
     try:
         cols, _ = files.inspect(plan.path, plan.fmt, count=False)
         total = files.estimate_rows(plan.path, plan.fmt)  # exact at the end: a second parse costs 2 s a million
@@ -225,8 +226,8 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
             done = upload.rows_done
         ctx.progress(done, total)
         with pipeline.fewer_gc_passes(), ResultWriter(ctx.settings.upload_dir, upload_id, cols, plan.dry_run) as writer:
-            for chunk_no, batch in enumerate(pipeline.read_ahead(_checked_chunks(plan, cols))):
-                if chunk_no < chunks_done:  # committed before a crash: imported already, only reported again
+            for chunk_no, batch in enumerate(pipeline.read_ahead(_checked_chunks(plan, cols, committed))):
+                if chunk_no < len(committed):  # committed before a crash: imported already, only reported again
                     with unit_of_work(ctx.factory) as session:
                         outcomes = repo.load_chunk(session, upload_id, chunk_no)["rows"]
                 else:
@@ -249,15 +250,20 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
 Checked = tuple[int, list[str], CheckedRow]
 
 
-def _checked_chunks(plan: _Plan, cols: Columns) -> Iterator[list[Checked]]:
+def _checked_chunks(plan: _Plan, cols: Columns, committed: list[int]) -> Iterator[list[Checked]]:
+    """The file's rows, checked, in chunks: first cut as the committed chunks were (an earlier run, perhaps of a
+    release with another CHUNK_ROWS, stored their outcomes), then in chunks of CHUNK_ROWS."""
     rows = files.read_rows(plan.path, plan.fmt)
     next(rows)  # the header
+    sizes = iter(committed)
+    size = next(sizes, CHUNK_ROWS)
     batch: list[Checked] = []
     for number, cells in rows:
         batch.append((number, cells, _check_in_file(plan, number, cells, cols)))
-        if len(batch) == CHUNK_ROWS:
+        if len(batch) == size:
             yield batch
             batch = []
+            size = next(sizes, CHUNK_ROWS)
     if batch:
         yield batch
 

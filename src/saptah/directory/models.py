@@ -138,3 +138,16 @@ class RoleChange(Base):
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     expires_on: Mapped[date | None] = mapped_column(Date)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ErasedIdentity(Base):
+    """A tombstone of an erased person: the SHA-256 of their e-mail, never the e-mail itself.
+
+    It lets an import recognise a row of the erased person (a staff list uploaded again, an upload resumed) and
+    refuse to register them anew, without keeping who they were; it refers to no person row.
+    """
+
+    __tablename__ = "erased_identities"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

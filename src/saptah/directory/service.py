@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from importlib import resources
@@ -150,6 +151,14 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def erased_digest(email: str) -> str:
+    """The tombstone of an erased person's e-mail: its SHA-256 (with Saptah's prefix), never the e-mail itself.
+
+    Unkeyed on purpose: a key (the production secret) could be rotated, and then a re-uploaded staff list would
+    quietly register the erased person again."""
+    return hashlib.sha256(b"saptah-erased-person:" + normalise_email(email).encode()).hexdigest()
+
+
 def create_person(
     session: Session, *, full_name: str, email: str, org: Organisation, password: str | None = None, **fields: Any
 ) -> Person:
@@ -262,8 +271,9 @@ def erase_person(session: Session, *, person: Person) -> signals.PersonErased:
     """Remove a person's personal data for good; their row stays, anonymous, so every total stays the same.
 
     Name and e-mail are replaced, every other personal field is emptied, roles are revoked and the account can
-    never sign in again. PersonErased tells the other domains to scrub their copies (sessions, e-mails, xAPI
-    actors, certificates, nominations).
+    never sign in again; a tombstone (a hash of the e-mail) stops imports registering them anew. PersonErased tells
+    the other domains to scrub their copies (sessions, e-mails, xAPI actors, certificates, nominations, staff
+    lists kept on disk).
     """
     if person.status == ERASED_STATUS:
         raise Conflict("This person's personal data has already been erased.")
@@ -277,6 +287,7 @@ def erase_person(session: Session, *, person: Person) -> signals.PersonErased:
         actor_ifis=tuple(ifis),
         erased_email=f"erased-{person.id}@erased.invalid",
     )
+    repo.remember_erased(session, erased_digest(person.email))  # an import never registers them again
     person.full_name, person.email, person.status = ERASED_NAME, event.erased_email, ERASED_STATUS
     for name in PERSONAL_FIELDS:
         setattr(person, name, None)

@@ -38,6 +38,10 @@ BAD_ROW_TEXT = (
     "This row is not valid {encoding} text (a byte that is no character is shown as �): correct it, save the "
     "file as CSV UTF-8 and upload again."
 )
+ERASED_ROW_TEXT = (
+    "This person's personal data was erased at their request: Saptah does not register them again from a staff list."
+)
+ERASED_MARK = "(erased)"  # the first cell of a row scrubbed from a stored file (the rest are emptied)
 FOLLOW_SECONDS = 0.5  # how often the CLI looks at a job another process is running
 MODES = ("create", "upsert")
 JOB_KIND = "import_users"
@@ -269,6 +273,10 @@ def _checked_chunks(plan: _Plan, cols: Columns, committed: list[int]) -> Iterato
 
 
 def _check_in_file(plan: _Plan, number: int, cells: list[str], cols: Columns) -> CheckedRow:
+    if cells and cells[0] == ERASED_MARK and not any(cells[1:]):
+        scrubbed = CheckedRow()
+        scrubbed.errors.append(ERASED_ROW_TEXT)
+        return scrubbed
     checked = check_row(cells, cols, plan.today)
     if any(files.BAD_TEXT in cell for cell in cells):
         checked.errors.insert(0, BAD_ROW_TEXT.format(encoding=plan.fmt.encoding.upper()))
@@ -333,9 +341,23 @@ def _resolve_orgs(session: Session, plan: _Plan, batch: list[tuple[int, CheckedR
             checked.values["org_id"] = org[0]
 
 
+def _refuse_erased(session: Session, batch: list[tuple[int, CheckedRow]]) -> None:
+    """Fail the rows of people erased at their request (their tombstones), so a stored or re-uploaded staff list
+    never registers them again."""
+    if not directory.repo.anyone_erased(session):  # one look-up a chunk, and no hashing while no one was erased
+        return
+    digests = {c.values["email"]: directory.erased_digest(c.values["email"]) for _, c in batch if not c.errors}
+    erased = directory.repo.erased_among(session, list(digests.values()))
+    if erased:
+        for _, checked in batch:
+            if not checked.errors and digests[checked.values["email"]] in erased:
+                checked.errors.append(ERASED_ROW_TEXT)
+
+
 def _apply(session: Session, plan: _Plan, batch: list[tuple[int, CheckedRow]]) -> tuple[list[list[str]], list[str]]:
     """Decide each row (create, update, unchanged, failed) and write the chunk unless previewing."""
     _resolve_orgs(session, plan, batch)
+    _refuse_erased(session, batch)
     good = [(n, c) for n, c in batch if not c.errors]
     by_email = repo.people_by_emails(session, [c.values["email"] for _, c in good])
     by_ext: dict[tuple[int, str], dict[str, Any]] = {}
@@ -490,7 +512,7 @@ def run_job_here(
         if status == "failed":
             raise SaptahError(error or "The job failed.")
         time.sleep(FOLLOW_SECONDS)  # running in another process: follow it (and take it over should it die)
-    handler = run_import if kind == JOB_KIND else send_welcome
+    handler = {JOB_KIND: run_import, WELCOME_KIND: send_welcome}.get(kind) or jobs.handler(kind)
     ctx = _ReportingContext(factory, settings, job_id, payload, on_progress)
     try:
         result = handler(ctx)

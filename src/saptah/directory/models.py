@@ -67,6 +67,26 @@ class Organisation(Base):
     parent: Mapped[Organisation | None] = relationship(remote_side=[id], lazy="raise")
 
 
+# A person's own fields, as a staff list (the iGOT template) carries them and in its order: what an upload may set,
+# and (but for name, e-mail and group) what an erasure empties.
+PERSON_FIELDS = (
+    "full_name",
+    "email",
+    "mobile",
+    "group",
+    "designation",
+    "gender",
+    "category",
+    "dob",
+    "mother_tongue",
+    "employee_id",
+    "office_pin",
+    "external_system_id",
+    "external_system_name",
+    "tags",
+)
+
+
 class Person(Base):
     """Someone who learns; everyone is a learner."""
 

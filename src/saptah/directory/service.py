@@ -17,7 +17,16 @@ from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from saptah.core.security import MIN_PASSWORD_LENGTH, hash_password
 from saptah.directory import repository as repo
-from saptah.directory.models import Group, Organisation, OrgType, Person, Role, RoleChange, RoleGrant
+from saptah.directory.models import (
+    PERSON_FIELDS,
+    Group,
+    Organisation,
+    OrgType,
+    Person,
+    Role,
+    RoleChange,
+    RoleGrant,
+)
 from saptah.directory.schemas import Principal, Scope
 
 ADMIN_ROLES = (Role.MDO_ADMIN, Role.MDO_LEADER)
@@ -26,17 +35,7 @@ ERASED_STATUS = "erased"
 # every personal field of a person but name and e-mail (replaced) and organisation and group (kept: totals count
 # by them, and neither identifies anyone)
 PERSONAL_FIELDS = (
-    "mobile",
-    "designation",
-    "gender",
-    "category",
-    "dob",
-    "mother_tongue",
-    "employee_id",
-    "office_pin",
-    "external_system_id",
-    "external_system_name",
-    "tags",
+    *(name for name in PERSON_FIELDS if name not in ("full_name", "email", "group")),
     "joined_on",
     "password_hash",
 )

@@ -12,10 +12,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, Table, and_, any_, bindparam, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from saptah.directory.models import Organisation, Person
+from saptah.directory.models import PERSON_FIELDS, Organisation, Person
 from saptah.directory.onboarding.files import SheetFormat
 from saptah.directory.onboarding.models import Upload, UploadChunk
-from saptah.directory.onboarding.rules import PERSON_FIELDS
 from saptah.directory.repository import in_subtrees
 
 FIELDS = PERSON_FIELDS  # columns an upload may set on a person (besides org_id)

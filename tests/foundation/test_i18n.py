@@ -25,7 +25,7 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "_back": (3,),
 }
 # an error's message is for people (saptah.core.errors): each error class is a keyword too
-ERRORS = ("InvalidInput", "NotFound", "Forbidden", "Conflict", "NotAuthenticated", "PreconditionFailed")
+ERRORS = ("InvalidInput", "NotFound", "Forbidden", "Conflict", "NotAuthenticated", "PreconditionFailed", "OutOfRange")
 KEYWORDS |= dict.fromkeys((*ERRORS, "PayloadTooLarge", "TooManyRequests"))
 # Templates whose own text is not yet marked for translation; empty now, and it stays so.
 NOT_YET_MARKED: set[str] = set()
@@ -186,7 +186,7 @@ def test_an_error_with_values_is_shown_in_the_readers_language(client, db, make)
     db.flush()
     sign_in(client, person.email)
     page = client.get("/people", params={"page": "99999999999999999999"})
-    assert page.status_code == 400 and '<html lang="hi">' in page.text
+    assert page.status_code == 422 and '<html lang="hi">' in page.text
     assert "page: -9223372036854775808 और 9223372036854775807 के बीच की पूर्ण संख्या होनी चाहिए।" in page.text
     api = client.get("/api/v1/courses", params={"page": "99999999999999999999"})  # programs read English
     assert "must be a whole number between" in api.json()["error"]["message"]

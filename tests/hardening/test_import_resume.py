@@ -3,8 +3,10 @@ when a worker (such as `saptah serve`'s) took its job (issue 15, defect 7)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
@@ -14,7 +16,7 @@ from saptah import cli
 from saptah.core.db import make_engine, make_sessionmaker, unit_of_work, utcnow
 from saptah.core.migrate import upgrade
 from saptah.directory.models import Person
-from saptah.directory.onboarding import results, service
+from saptah.directory.onboarding import files, results, service
 from saptah.directory.onboarding.models import Upload
 from saptah.jobs import service as jobs
 from saptah.jobs.models import Job
@@ -98,6 +100,35 @@ def test_a_killed_import_is_resumed_by_running_the_command_again(env, monkeypatc
     with factory() as s:
         upload = s.scalars(select(Upload)).one()
         assert (upload.status, upload.created, upload.failed, upload.welcomed) == ("done", 7, 0, 7)
+    assert count(factory, OutboxMessage) == 7
+
+
+@pytest.mark.parametrize("new_size", [1, 3, 10_000])
+def test_a_killed_import_is_resumed_by_a_release_with_another_chunk_size(env, monkeypatch, new_size):
+    runner, factory, path = env
+    real = service._commit_chunk
+
+    def killed_on_third(session, plan, chunk_no, batch):
+        if chunk_no == 2:
+            raise Killed
+        return real(session, plan, chunk_no, batch)
+
+    monkeypatch.setattr(service, "_commit_chunk", killed_on_third)
+    with pytest.raises(Killed):
+        runner.invoke(cli.app, ["import-users", str(path), "--org", "MOHFW"], catch_exceptions=False)
+    monkeypatch.setattr(service, "_commit_chunk", real)
+    monkeypatch.setattr(service, "CHUNK_ROWS", new_size)  # a deploy between the crash and the re-run
+    make_stale(factory)
+    again = import_users(runner, path)
+    assert again.exit_code == 0, again.output
+    assert count(factory, Person, Person.email.in_(EMAILS)) == 7
+    with factory() as s:
+        upload = s.scalars(select(Upload)).one()
+        assert (upload.status, upload.total, upload.created, upload.failed, upload.welcomed) == ("done", 7, 7, 0, 7)
+        result = (files.storage_dir(Path(os.environ["SAPTAH_UPLOAD_DIR"])) / upload.result_name).read_text("utf-8-sig")
+    lines = result.splitlines()[1:]
+    assert [line.split(",")[-2] for line in lines] == ["Created"] * 7
+    assert [e for e in EMAILS if e in result] == EMAILS and all(e in lines[i] for i, e in enumerate(EMAILS))
     assert count(factory, OutboxMessage) == 7
 
 

@@ -135,7 +135,11 @@ def test_moderately_nested_extensions_are_stored_and_read_back(client, auth, dep
     assert client.get("/xapi/statements", params={"statementId": statement_id}, headers=auth).status_code == 200
 
 
-@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400", "-1e400"])
+# beyond 1.8e308 also with a capital E, a plus, leading zeros in the exponent, or 211 digits and a small exponent
+BEYOND_FLOATS = ["1E+400", "1e0400", "-12.5e999", "1" + "0" * 210 + "e99"]
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400", "-1e400", *BEYOND_FLOATS])
 def test_numbers_that_are_not_json_are_refused(client, auth, number):
     body = statement(id=new_id(), result={"extensions": {"https://example.org/x": "HOLE"}})
     text = json.dumps(body).replace('"HOLE"', number)
@@ -158,3 +162,14 @@ def test_a_deeply_nested_presence_ping_is_refused(client, make):
         headers={"Content-Type": "application/json", "X-CSRF-Token": csrf(client)},
     )
     assert r.status_code == 400
+
+
+def test_numbers_near_the_float_limit_and_hex_like_exponents_in_text_are_stored(client, auth):
+    body = statement(
+        id=new_id(), result={"extensions": {"https://example.org/x": "HOLE", "https://example.org/y": "3e456"}}
+    )
+    text = json.dumps(body).replace('"HOLE"', "[1.7e308, 1e-400, " + "9" * 200 + "e99]")
+    assert client.post("/xapi/statements", content=text, headers=auth).status_code == 200
+    got = client.get("/xapi/statements", params={"statementId": body["id"]}, headers=auth).json()
+    assert got["result"]["extensions"]["https://example.org/y"] == "3e456"
+    assert got["result"]["extensions"]["https://example.org/x"][:2] == [1.7e308, 0.0]

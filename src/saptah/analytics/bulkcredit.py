@@ -21,29 +21,12 @@ from saptah.campaigns import ledger as campaign_ledger
 from saptah.campaigns import repository as campaign_repo
 from saptah.campaigns import service as campaigns
 from saptah.campaigns.credit import judge, summarise
-from saptah.campaigns.models import BOARD_SIZE, CampaignOrgDayTotal, CampaignScoreCount
+from saptah.campaigns.models import BOARD_SIZE, PERSON_TOTAL_FIGURES, CampaignOrgDayTotal, CampaignScoreCount
 from saptah.campaigns.schemas import RecordIn, Verdict
 from saptah.core.db import utcnow
 
 LEDGER = ("campaign_id", "person_id", "source_key", "category", "minutes", "karma", "counted", "reason", "earned_at")
-TOTALS = (
-    "campaign_id",
-    "person_id",
-    "org_id",
-    "top_org_id",
-    "org_path",
-    "courses",
-    "webinars",
-    "mdo_events",
-    "offline",
-    "total_minutes",
-    "completions",
-    "karma",
-    "score",
-    "score_at",
-    "tie",
-    "reached_target_at",
-)
+TOTALS = ("campaign_id", "person_id", "org_id", "top_org_id", "org_path", *PERSON_TOTAL_FIGURES)
 FLUSH = 50_000
 
 

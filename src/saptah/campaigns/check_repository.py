@@ -9,22 +9,10 @@ from typing import Any
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
-from saptah.campaigns.models import CampaignPersonTotal, CreditLedger
+from saptah.campaigns.models import PERSON_TOTAL_FIGURES, CampaignPersonTotal, CreditLedger
 from saptah.core import bulk
 
-TOTAL_COLUMNS = (
-    "org_id",
-    "courses",
-    "webinars",
-    "mdo_events",
-    "offline",
-    "total_minutes",
-    "completions",
-    "karma",
-    "score",
-    "score_at",
-    "reached_target_at",
-)
+TOTAL_COLUMNS = ("org_id", *(name for name in PERSON_TOTAL_FIGURES if name != "tie"))  # tie follows score_at
 
 
 def read_only(session: Session) -> None:

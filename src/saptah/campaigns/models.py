@@ -117,6 +117,23 @@ class CreditLedger(Base):
     earned_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+# What a person's campaign totals row adds up (its columns after the keys and the organisation), in table order;
+# `tie` is derived from `score_at`.
+PERSON_TOTAL_FIGURES = (
+    "courses",
+    "webinars",
+    "mdo_events",
+    "offline",
+    "total_minutes",
+    "completions",
+    "karma",
+    "score",
+    "score_at",
+    "tie",
+    "reached_target_at",
+)
+
+
 class CampaignPersonTotal(Base):
     """A person's progress in a campaign; `score` is what boards rank by (minutes or karma)."""
 

@@ -28,6 +28,13 @@ class InvalidInput(SaptahError):
     code = "invalid_input"
 
 
+class OutOfRange(InvalidInput):
+    """A well-formed value that no stored thing can hold, such as a whole number beyond 64 bits."""
+
+    status_code = 422
+    code = "out_of_range"
+
+
 class NotAuthenticated(SaptahError):
     """No valid sign-in or token."""
 

@@ -69,6 +69,26 @@ class Organisation(Base):
     parent: Mapped[Organisation | None] = relationship(remote_side=[id], lazy="raise")
 
 
+# A person's own fields, as a staff list (the iGOT template) carries them and in its order: what an upload may set,
+# and (but for name, e-mail and group) what an erasure empties.
+PERSON_FIELDS = (
+    "full_name",
+    "email",
+    "mobile",
+    "group",
+    "designation",
+    "gender",
+    "category",
+    "dob",
+    "mother_tongue",
+    "employee_id",
+    "office_pin",
+    "external_system_id",
+    "external_system_name",
+    "tags",
+)
+
+
 class Person(Base):
     """Someone who learns; everyone is a learner."""
 
@@ -140,3 +160,16 @@ class RoleChange(Base):
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     expires_on: Mapped[date | None] = mapped_column(Date)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ErasedIdentity(Base):
+    """A tombstone of an erased person: the SHA-256 of their e-mail, never the e-mail itself.
+
+    It lets an import recognise a row of the erased person (a staff list uploaded again, an upload resumed) and
+    refuse to register them anew, without keeping who they were; it refers to no person row.
+    """
+
+    __tablename__ = "erased_identities"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

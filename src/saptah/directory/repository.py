@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from saptah.directory.models import Organisation, Person, RoleChange, RoleGrant
+from saptah.directory.models import ErasedIdentity, Organisation, Person, RoleChange, RoleGrant
 
 
 def in_subtrees(paths: Sequence[str] | None, path_column: ColumnElement[str] | None = None) -> ColumnElement[bool]:
@@ -164,3 +164,24 @@ def role_history(session: Session, person_id: int) -> list[RoleChange]:
     """Every role change of a person, newest first."""
     stmt = select(RoleChange).where(RoleChange.person_id == person_id).order_by(RoleChange.at.desc())
     return list(session.scalars(stmt))
+
+
+def remember_erased(session: Session, digest: str) -> None:
+    """Keep an erased person's tombstone (once: the same e-mail may be erased again after a re-registration)."""
+    if session.get(ErasedIdentity, digest) is None:
+        session.add(ErasedIdentity(digest=digest))
+        session.flush()
+
+
+def anyone_erased(session: Session) -> bool:
+    """Whether any person was ever erased."""
+    return session.scalar(select(ErasedIdentity.digest).limit(1)) is not None
+
+
+def erased_among(session: Session, digests: Sequence[str]) -> set[str]:
+    """Which of these digests belong to erased people."""
+    found: set[str] = set()
+    for start in range(0, len(digests), 5_000):  # SQLite binds at most 32,766 values a statement
+        part = list(digests[start : start + 5_000])
+        found.update(session.scalars(select(ErasedIdentity.digest).where(ErasedIdentity.digest.in_(part))))
+    return found

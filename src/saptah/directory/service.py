@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import date
@@ -17,7 +18,16 @@ from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from saptah.core.security import MIN_PASSWORD_LENGTH, hash_password
 from saptah.directory import repository as repo
-from saptah.directory.models import Group, Organisation, OrgType, Person, Role, RoleChange, RoleGrant
+from saptah.directory.models import (
+    PERSON_FIELDS,
+    Group,
+    Organisation,
+    OrgType,
+    Person,
+    Role,
+    RoleChange,
+    RoleGrant,
+)
 from saptah.directory.schemas import Principal, Scope
 
 ADMIN_ROLES = (Role.MDO_ADMIN, Role.MDO_LEADER)
@@ -26,17 +36,7 @@ ERASED_STATUS = "erased"
 # every personal field of a person but name and e-mail (replaced) and organisation and group (kept: totals count
 # by them, and neither identifies anyone)
 PERSONAL_FIELDS = (
-    "mobile",
-    "designation",
-    "gender",
-    "category",
-    "dob",
-    "mother_tongue",
-    "employee_id",
-    "office_pin",
-    "external_system_id",
-    "external_system_name",
-    "tags",
+    *(name for name in PERSON_FIELDS if name not in ("full_name", "email", "group")),
     "joined_on",
     "password_hash",
 )
@@ -151,6 +151,14 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def erased_digest(email: str) -> str:
+    """The tombstone of an erased person's e-mail: its SHA-256 (with Saptah's prefix), never the e-mail itself.
+
+    Unkeyed on purpose: a key (the production secret) could be rotated, and then a re-uploaded staff list would
+    quietly register the erased person again."""
+    return hashlib.sha256(b"saptah-erased-person:" + normalise_email(email).encode()).hexdigest()
+
+
 def create_person(
     session: Session, *, full_name: str, email: str, org: Organisation, password: str | None = None, **fields: Any
 ) -> Person:
@@ -263,8 +271,9 @@ def erase_person(session: Session, *, person: Person) -> signals.PersonErased:
     """Remove a person's personal data for good; their row stays, anonymous, so every total stays the same.
 
     Name and e-mail are replaced, every other personal field is emptied, roles are revoked and the account can
-    never sign in again. PersonErased tells the other domains to scrub their copies (sessions, e-mails, xAPI
-    actors, certificates, nominations).
+    never sign in again; a tombstone (a hash of the e-mail) stops imports registering them anew. PersonErased tells
+    the other domains to scrub their copies (sessions, e-mails, xAPI actors, certificates, nominations, staff
+    lists kept on disk).
     """
     if person.status == ERASED_STATUS:
         raise Conflict("This person's personal data has already been erased.")
@@ -278,6 +287,7 @@ def erase_person(session: Session, *, person: Person) -> signals.PersonErased:
         actor_ifis=tuple(ifis),
         erased_email=f"erased-{person.id}@erased.invalid",
     )
+    repo.remember_erased(session, erased_digest(person.email))  # an import never registers them again
     person.full_name, person.email, person.status = ERASED_NAME, event.erased_email, ERASED_STATUS
     for name in PERSONAL_FIELDS:
         setattr(person, name, None)

@@ -59,3 +59,8 @@ def delete_files_before(session: Session, before: datetime) -> int:
     """Remove prepared files created before a moment; how many."""
     result = session.execute(delete(JobFile).where(JobFile.created_at < before))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def queued_of_kind(session: Session, kind: str) -> list[int]:
+    """Ids of the queued jobs of a kind, oldest first."""
+    return list(session.scalars(select(Job.id).where(Job.kind == kind, Job.status == "queued").order_by(Job.id)))

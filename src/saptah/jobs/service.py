@@ -56,6 +56,18 @@ def register(kind: str, handler: JobHandler, *, every: timedelta | None = None) 
         _periodic[kind] = every
 
 
+def handler(kind: str) -> JobHandler:
+    """The function registered for a kind of job."""
+    if kind not in _handlers:
+        raise SaptahError(f"No handler for job kind '{kind}'.")
+    return _handlers[kind]
+
+
+def queued_of_kind(session: Session, kind: str) -> list[int]:
+    """Ids of the queued jobs of a kind, oldest first."""
+    return repo.queued_of_kind(session, kind)
+
+
 def scheduled() -> dict[str, timedelta]:
     """The kinds the workers run on a schedule, with their period."""
     return dict(_periodic)

@@ -61,9 +61,7 @@ def audience_count(
     joined_after: Annotated[str, Query(max_length=10)] = "",
 ) -> dict[str, int]:
     """How many people an audience (as the new-plan form describes it) reaches today, before the plan is saved."""
-    from saptah.plans.pages import audience_in
-
-    data = audience_in(
+    data = service.audience_in(
         owner_org_code=owner_org_code,
         audience_org_code=audience_org_code,
         groups=groups,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import islice
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from pydantic import BaseModel, ValidationError
 
 from saptah.catalog import service as catalog
 from saptah.core.db import utcnow
@@ -21,7 +20,7 @@ from saptah.jobs import service as jobs
 from saptah.plans import repository as repo
 from saptah.plans import service, status
 from saptah.plans.models import PlanStatus
-from saptah.plans.schemas import ItemIn, ItemStatus, PlanIn
+from saptah.plans.schemas import ItemIn, ItemStatus
 from saptah.plans.views import (
     APAR_HEADER,
     EXPORT_JOB_KIND,
@@ -37,21 +36,10 @@ from saptah.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
-M = TypeVar("M", bound=BaseModel)
 
 
 def _today() -> date:
     return ist_day(utcnow())
-
-
-def _valid(model: type[M], **fields: object) -> M:
-    """Build a request model from form fields; a rule it breaks becomes a clear 400."""
-    try:
-        return model(**fields)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(x) for x in err["loc"]).replace("_", " ")
-        raise InvalidInput("{field}: {problem}.", field=where.capitalize(), problem=err["msg"]) from exc
 
 
 def _status(text: str) -> ItemStatus | None:
@@ -62,10 +50,6 @@ def _status(text: str) -> ItemStatus | None:
         return ItemStatus(text.strip())
     except ValueError as exc:
         raise InvalidInput("Status must be one of: {values}.", values=", ".join(s.value for s in ItemStatus)) from exc
-
-
-def _split(text: str) -> list[str]:
-    return [x.strip() for x in text.replace("\n", ",").split(",") if x.strip()]
 
 
 @router.get("/my/learning", response_class=HTMLResponse)
@@ -200,39 +184,6 @@ def plans(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
     return render(request, "plans.html", _plans_ctx(db, principal))
 
 
-def audience_in(
-    *,
-    title: str = "",
-    owner_org_code: str = "",
-    audience_org_code: str = "",
-    groups: list[str] | None = None,
-    designations: list[str] | None = None,
-    tags: str = "",
-    joined_after: str = "",
-    circular_ref: str = "",
-    circular_date: str = "",
-    reminder_days: str = "7, 1",
-) -> PlanIn:
-    """The new-plan form (or just its audience part) as a PlanIn; a field it gets wrong is a clear 400."""
-    try:
-        days = [int(x) for x in _split(reminder_days)]
-    except ValueError as exc:
-        raise InvalidInput("Reminder days are whole numbers separated by commas, such as 7, 1.") from exc
-    return _valid(
-        PlanIn,
-        title=title or "Audience",
-        owner_org_code=owner_org_code or None,
-        circular_ref=circular_ref or None,
-        circular_date=_date(circular_date, "Circular date"),
-        audience_org_code=audience_org_code or None,
-        groups=groups or [],
-        designations=[d for text in designations or [] for d in _split(text)],
-        tags=_split(tags),
-        joined_after=_date(joined_after, "Joined after"),
-        reminder_days=days,
-    )
-
-
 @router.get("/plans/audience", response_class=HTMLResponse)
 def audience(
     request: Request,
@@ -256,7 +207,7 @@ def audience(
         "groups": groups or [], "designations": designations or [], "tags": tags, "joined_after": joined_after,
         "circular_ref": circular_ref, "circular_date": circular_date, "reminder_days": reminder_days,
     }  # fmt: skip
-    count = service.audience_count(db, principal, audience_in(**fields))  # type: ignore[arg-type]
+    count = service.audience_count(db, principal, service.audience_in(**fields))  # type: ignore[arg-type]
     ctx = _plans_ctx(db, principal) | {"chosen": fields, "count": count}
     return render(request, "plans.html", ctx)
 
@@ -277,7 +228,7 @@ def create(
     reminder_days: Annotated[str, Form()] = "7, 1",
 ) -> Response:
     """Draft a plan from the form."""
-    data = audience_in(
+    data = service.audience_in(
         title=title,
         owner_org_code=owner_org_code,
         circular_ref=circular_ref,
@@ -293,15 +244,6 @@ def create(
         raise InvalidInput("Title: give the plan a title.")
     plan = service.create_plan(db, principal, data)
     return RedirectResponse(f"/plans/{plan.id}", status_code=303)
-
-
-def _date(text: str, label: str) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise InvalidInput("{label} must be a date (YYYY-MM-DD).", label=label) from exc
 
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
@@ -358,13 +300,13 @@ def add_item(
     ):
         raise InvalidInput("'Complete how many' and 'days after' are whole numbers.")
     days = int(deadline_days) if deadline_days.strip() else None
-    data = _valid(
+    data = service.validated(
         ItemIn,
-        course_codes=list(dict.fromkeys(c for text in course_codes or [] for c in _split(text))),
+        course_codes=list(dict.fromkeys(c for text in course_codes or [] for c in service.split_list(text))),
         program_code=program_code.strip() or None,
         choose_k=int(choose_k) if choose_k.strip() else None,
         mandatory=kind == "mandatory",
-        deadline_date=_date(deadline_date, "Deadline"),
+        deadline_date=service.form_date(deadline_date, "Deadline"),
         deadline_days=days,
         deadline_basis=deadline_basis if days else None,
     )

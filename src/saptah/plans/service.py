@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from saptah.audit import service as audit
@@ -20,6 +21,7 @@ from saptah.plans import repository as repo
 from saptah.plans.models import DeadlineBasis, Plan, PlanItem, PlanItemOption, PlanStatus
 from saptah.plans.schemas import ItemIn, PlanIn
 
+M = TypeVar("M", bound=BaseModel)
 NATIONAL_PATH = "/"  # a national plan's audience when no organisation is named: everyone
 
 
@@ -363,4 +365,65 @@ def record_export(session: Session, principal: Principal, scope: dict[str, Any],
         org_id=org_id,
         target=f"plan {scope['plan_id']} compliance",
         details={"export": "apar_compliance", "format": fmt, "status": scope.get("status"), "q": scope.get("q")},
+    )
+
+
+# ---------------------------------------------------------------- form fields (pages and the audience count)
+
+
+def validated(model: type[M], **fields: object) -> M:
+    """Build a request model from form fields; a rule it breaks becomes a clear 400."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"]).replace("_", " ")
+        raise InvalidInput("{field}: {problem}.", field=where.capitalize(), problem=err["msg"]) from exc
+
+
+def split_list(text: str) -> list[str]:
+    """The items of a comma- or line-separated form field."""
+    return [x.strip() for x in text.replace("\n", ",").split(",") if x.strip()]
+
+
+def form_date(text: str, label: str) -> date | None:
+    """A YYYY-MM-DD form field (empty: none); anything else is a clear 400."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidInput("{label} must be a date (YYYY-MM-DD).", label=label) from exc
+
+
+def audience_in(
+    *,
+    title: str = "",
+    owner_org_code: str = "",
+    audience_org_code: str = "",
+    groups: list[str] | None = None,
+    designations: list[str] | None = None,
+    tags: str = "",
+    joined_after: str = "",
+    circular_ref: str = "",
+    circular_date: str = "",
+    reminder_days: str = "7, 1",
+) -> PlanIn:
+    """The new-plan form (or just its audience part) as a PlanIn; a field it gets wrong is a clear 400."""
+    try:
+        days = [int(x) for x in split_list(reminder_days)]
+    except ValueError as exc:
+        raise InvalidInput("Reminder days are whole numbers separated by commas, such as 7, 1.") from exc
+    return validated(
+        PlanIn,
+        title=title or "Audience",
+        owner_org_code=owner_org_code or None,
+        circular_ref=circular_ref or None,
+        circular_date=form_date(circular_date, "Circular date"),
+        audience_org_code=audience_org_code or None,
+        groups=groups or [],
+        designations=[d for text in designations or [] for d in split_list(text)],
+        tags=split_list(tags),
+        joined_after=form_date(joined_after, "Joined after"),
+        reminder_days=days,
     )

@@ -22,14 +22,20 @@ def register(app: typer.Typer) -> None:
         """Erase a person's personal data on request; their learning keeps counting, anonymously."""
         from saptah.cli import _errors, _settings, console, factory_for
         from saptah.core.db import unit_of_work
+        from saptah.directory.onboarding import erasure
         from saptah.privacy import service
         from saptah.wiring import wire
 
         wire()
-        with _errors(), unit_of_work(factory_for(_settings())) as session:
-            person = service.erase_by_email(session, email=email, reason=reason)
-            person_id = person.id
-        console.print(f"Erased the personal data of person {person_id}.")
+        settings = _settings()
+        factory = factory_for(settings)
+        with _errors():
+            with unit_of_work(factory) as session:
+                person = service.erase_by_email(session, email=email, reason=reason)
+                person_id = person.id
+            console.print(f"Erased the personal data of person {person_id}.")
+            erasure.run_queued(factory, settings)  # staff lists kept on disk: at once, not when a worker runs
+        console.print("Their rows are scrubbed from the staff lists kept on disk.")
 
     @privacy_app.command("export")
     def export(

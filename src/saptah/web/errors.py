@@ -12,7 +12,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from saptah.core.errors import SaptahError
+from saptah.core.errors import OutOfRange, SaptahError
 from saptah.web.i18n import N_
 from saptah.web.templating import render
 
@@ -27,6 +27,7 @@ TITLES = {
     409: N_("Conflict"),
     412: N_("Changed meanwhile"),
     413: N_("Too large"),
+    422: N_("Number too large"),
     429: N_("Slow down"),
     500: N_("Something went wrong"),
     503: N_("Busy"),
@@ -36,7 +37,8 @@ BUSY_MESSAGE = N_("Saptah is very busy right now. Please try again in a few seco
 # deadlock (40P01), serialisation failure (40001) and too many connections (53300).
 TRANSIENT_SQLSTATES = {"40P01", "40001", "53300"}
 # A number in a request body that the database cannot hold (SQLite raises OverflowError binding it; PostgreSQL
-# answers 22003): the request's mistake, not a bug. Path and query integers are refused before (`web.strict`).
+# answers 22003): the request's mistake, not a bug, answered 422 like a query integer beyond 64 bits
+# (`web.strict`), except on xAPI, whose specification answers every malformed request 400.
 NUMERIC_OUT_OF_RANGE = "22003"
 OUT_OF_RANGE = "A number in the request is too large."
 
@@ -96,12 +98,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> Response:
-        return error_response(request, 400, "invalid_input", OUT_OF_RANGE)
+        return _out_of_range(request)
 
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError) -> Response:
         if getattr(exc.orig, "sqlstate", None) == NUMERIC_OUT_OF_RANGE:
-            return error_response(request, 400, "invalid_input", OUT_OF_RANGE)
+            return _out_of_range(request)
         return await _bug(request, exc)
 
     @app.exception_handler(Exception)
@@ -116,6 +118,12 @@ def is_transient(exc: OperationalError) -> bool:
     if sqlstate in TRANSIENT_SQLSTATES:
         return True
     return "database is locked" in str(exc.orig)
+
+
+def _out_of_range(request: Request) -> Response:
+    if request.url.path.startswith("/xapi"):
+        return error_response(request, 400, "invalid_input", OUT_OF_RANGE)
+    return error_response(request, OutOfRange.status_code, OutOfRange.code, OUT_OF_RANGE)
 
 
 def _busy(request: Request) -> Response:

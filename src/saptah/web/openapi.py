@@ -1,5 +1,6 @@
 """The OpenAPI document says what the API really answers: every operation's error statuses with the one error
-shape (`web.errors`), 400 rather than FastAPI's 422 for invalid input, and file downloads by their media types."""
+shape (`web.errors`), 400 rather than FastAPI's 422 for invalid input (422 only for a number beyond what the
+database holds), and file downloads by their media types."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ PDF = "application/pdf"
 ICS = "text/calendar"
 
 # Statuses any operation may answer, whatever it does: bad input, no or wrong credentials, not allowed, nothing
-# there (or not visible to the caller), a clash with stored data, a body over the limit, too many sign-in
-# failures, and overload.
+# there (or not visible to the caller), a clash with stored data, a body over the limit, a number out of range,
+# too many sign-in failures, and overload.
 ERRORS = {
     "400": "The request is malformed or breaks a rule (the message says which).",
     "401": "No valid sign-in or API token.",
@@ -23,6 +24,7 @@ ERRORS = {
     "404": "Not found, or not visible to the caller.",
     "409": "The request clashes with what is stored.",
     "413": "The body is larger than the configured limit.",
+    "422": "A number is beyond what Saptah stores (such as a whole number beyond 64 bits).",
     "429": "Too many requests of this kind; try later.",
     "503": "Saptah is busy; try again after Retry-After seconds.",
 }
@@ -47,7 +49,7 @@ def files(*media_types: str) -> dict[int | str, dict[str, Any]]:
 
 
 def install(app: FastAPI) -> None:
-    """Make `app.openapi()` add the error statuses and drop the 422 the app never answers."""
+    """Make `app.openapi()` add the error statuses, in place of FastAPI's 422 (its validation error shape)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

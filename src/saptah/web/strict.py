@@ -1,7 +1,8 @@
 """Strict inputs at the edge, for every route in one place: an /api/v1 request with a query parameter the route
 does not declare is refused; an integer path or query parameter must fit the database's 64-bit integers (an id
-beyond them names nothing: 404); a yes/no query parameter is `true` or `false`, a date one is a calendar date
-(never `0`, which the parsers would otherwise read as false and as 1 January 1970)."""
+beyond them names nothing: 404; a query value beyond them is well formed but unusable: 422); a yes/no query
+parameter is `true` or `false`, a date one is a calendar date (never `0`, which the parsers would otherwise read
+as false and as 1 January 1970)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from saptah.core.errors import InvalidInput, NotFound
+from saptah.core.errors import InvalidInput, NotFound, OutOfRange
 
 PREFIX = "/api/v1/"
 INT64_MAX = 2**63 - 1
@@ -103,7 +104,7 @@ def strict_query_params(request: Request) -> None:
             )
     for name in shape.query_ints & set(query):
         if any(_beyond_int64(v) for v in query.getlist(name)):
-            raise InvalidInput(
+            raise OutOfRange(
                 "{name}: must be a whole number between {low} and {high}.",
                 name=name,
                 low=INT64_MIN,

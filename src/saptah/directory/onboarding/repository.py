@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, Table, and_, any_, bindparam, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from saptah.directory.models import Organisation, Person
+from saptah.directory.models import PERSON_FIELDS, Organisation, Person
+from saptah.directory.onboarding.files import SheetFormat
 from saptah.directory.onboarding.models import Upload, UploadChunk
-from saptah.directory.onboarding.rules import PERSON_FIELDS
 from saptah.directory.repository import in_subtrees
 
 FIELDS = PERSON_FIELDS  # columns an upload may set on a person (besides org_id)
@@ -85,6 +86,68 @@ def load_chunk(session: Session, upload_id: int, chunk_no: int) -> dict[str, Any
         errors = data.pop("errors")
         data["rows"] = [[code, errors.get(str(i), "")] for i, code in enumerate(data.pop("codes"))]
     return data
+
+
+@dataclass(frozen=True)
+class StoredFiles:
+    """Where an upload's files are kept and how its staff list is read."""
+
+    id: int
+    stored_name: str
+    result_name: str | None
+    fmt: SheetFormat
+
+
+def stored_files(session: Session) -> list[StoredFiles]:
+    """Every upload's stored files, oldest first."""
+    stmt = select(
+        Upload.id,
+        Upload.stored_name,
+        Upload.result_name,
+        Upload.file_kind,
+        Upload.encoding,
+        Upload.delimiter,
+        Upload.sheet,
+    ).order_by(Upload.id)
+    return [
+        StoredFiles(uid, stored, result, SheetFormat(kind, encoding, delimiter, sheet))
+        for uid, stored, result, kind, encoding, delimiter, sheet in session.execute(stmt).all()
+    ]
+
+
+def raw_chunks(session: Session, upload_id: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(chunk number, stored outcomes as saved: codes, errors by place, created e-mails) of an upload, in order."""
+    numbers = session.scalars(
+        select(UploadChunk.chunk_no).where(UploadChunk.upload_id == upload_id).order_by(UploadChunk.chunk_no)
+    ).all()
+    for chunk_no in numbers:
+        blob = session.scalar(
+            select(UploadChunk.outcomes).where(UploadChunk.upload_id == upload_id, UploadChunk.chunk_no == chunk_no)
+        )
+        data: dict[str, Any] = {"codes": "", "errors": {}, "created": []}
+        if blob is not None:
+            data = json.loads(zlib.decompress(blob))
+        if "rows" in data:  # a chunk of the first releases, stored row by row
+            rows = data.pop("rows")
+            data["codes"] = "".join(code for code, _ in rows)
+            data["errors"] = {str(i): text for i, (_, text) in enumerate(rows) if text}
+        yield chunk_no, data
+
+
+def store_raw_chunk(session: Session, upload_id: int, chunk_no: int, data: dict[str, Any]) -> None:
+    """Replace a chunk's stored outcomes."""
+    blob = zlib.compress(json.dumps(data).encode(), 1)
+    session.execute(
+        update(UploadChunk)
+        .where(UploadChunk.upload_id == upload_id, UploadChunk.chunk_no == chunk_no)
+        .values(outcomes=blob)
+    )
+
+
+def chunk_sizes(session: Session, upload_id: int, chunks: int) -> list[int]:
+    """How many rows each of the first `chunks` committed chunks holds, in order (an earlier run may have cut the
+    file in chunks of another size)."""
+    return [len(load_chunk(session, upload_id, chunk_no)["rows"]) for chunk_no in range(chunks)]
 
 
 def orgs_by_codes(session: Session, codes: Sequence[str]) -> dict[str, tuple[int, str, str]]:

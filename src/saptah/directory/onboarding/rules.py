@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from saptah.core.errors import InvalidInput
 from saptah.core.text import N_
-from saptah.directory.models import Group
+from saptah.directory.models import PERSON_FIELDS, Group
 
 # Canonical field -> header spellings (compared after dropping case, spaces and a trailing '*').
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -84,23 +84,7 @@ def header_key(text: str) -> str:
     return "".join(str(text).split()).lower().rstrip("*")
 
 
-# Columns an upload may set on a person (besides the organisation), in the order check_row reads them.
-PERSON_FIELDS = (
-    "full_name",
-    "email",
-    "mobile",
-    "group",
-    "designation",
-    "gender",
-    "category",
-    "dob",
-    "mother_tongue",
-    "employee_id",
-    "office_pin",
-    "external_system_id",
-    "external_system_name",
-    "tags",
-)
+# the fields check_row reads, in its order: an upload may set a person's own fields, and name an organisation
 ROW_FIELDS = (*PERSON_FIELDS, "org_code")
 
 

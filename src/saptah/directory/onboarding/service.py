@@ -39,6 +39,10 @@ BAD_ROW_TEXT = (
     "This row is not valid {encoding} text (a byte that is no character is shown as �): correct it, save the "
     "file as CSV UTF-8 and upload again."
 )
+ERASED_ROW_TEXT = (
+    "This person's personal data was erased at their request: Saptah does not register them again from a staff list."
+)
+ERASED_MARK = "(erased)"  # the first cell of a row scrubbed from a stored file (the rest are emptied)
 FOLLOW_SECONDS = 0.5  # how often the CLI looks at a job another process is running
 MODES = ("create", "upsert")
 JOB_KIND = "import_users"
@@ -198,7 +202,8 @@ class _Plan:
     orgs: dict[str, tuple[int, str, str] | None] = field(default_factory=dict)
 
 
-def _load_plan(ctx: JobContext, upload_id: int) -> tuple[_Plan, int]:
+def _load_plan(ctx: JobContext, upload_id: int) -> tuple[_Plan, list[int]]:
+    """The plan of the import, and the sizes of the chunks an earlier run committed."""
     with unit_of_work(ctx.factory) as session:
         upload = repo.get_upload(session, upload_id)
         if upload is None:
@@ -209,13 +214,13 @@ def _load_plan(ctx: JobContext, upload_id: int) -> tuple[_Plan, int]:
         fmt = files.SheetFormat(upload.file_kind, upload.encoding, upload.delimiter, upload.sheet)
         path = files.storage_dir(ctx.settings.upload_dir) / upload.stored_name
         plan = _Plan(upload.id, org.id, org.path, org.name_en, upload.mode, upload.dry_run, path, fmt)
-        return plan, upload.chunks_done
+        return plan, repo.chunk_sizes(session, upload.id, upload.chunks_done)
 
 
 def run_import(ctx: JobContext) -> dict[str, Any]:
     """The job: count, then validate, write and report chunk by chunk from the checkpoint."""
     upload_id = int(ctx.payload["upload_id"])
-    plan, chunks_done = _load_plan(ctx, upload_id)
+    plan, committed = _load_plan(ctx, upload_id)
     try:
         cols, _ = files.inspect(plan.path, plan.fmt, count=False)
         total = files.estimate_rows(plan.path, plan.fmt)  # exact at the end: a second parse costs 2 s a million
@@ -226,8 +231,8 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
             done = upload.rows_done
         ctx.progress(done, total)
         with pipeline.fewer_gc_passes(), ResultWriter(ctx.settings.upload_dir, upload_id, cols, plan.dry_run) as writer:
-            for chunk_no, batch in enumerate(pipeline.read_ahead(_checked_chunks(plan, cols))):
-                if chunk_no < chunks_done:  # committed before a crash: imported already, only reported again
+            for chunk_no, batch in enumerate(pipeline.read_ahead(_checked_chunks(plan, cols, committed))):
+                if chunk_no < len(committed):  # committed before a crash: imported already, only reported again
                     with unit_of_work(ctx.factory) as session:
                         outcomes = repo.load_chunk(session, upload_id, chunk_no)["rows"]
                 else:
@@ -250,20 +255,29 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
 Checked = tuple[int, list[str], CheckedRow]
 
 
-def _checked_chunks(plan: _Plan, cols: Columns) -> Iterator[list[Checked]]:
+def _checked_chunks(plan: _Plan, cols: Columns, committed: list[int]) -> Iterator[list[Checked]]:
+    """The file's rows, checked, in chunks: first cut as the committed chunks were (an earlier run, perhaps of a
+    release with another CHUNK_ROWS, stored their outcomes), then in chunks of CHUNK_ROWS."""
     rows = files.read_rows(plan.path, plan.fmt)
     next(rows)  # the header
+    sizes = iter(committed)
+    size = next(sizes, CHUNK_ROWS)
     batch: list[Checked] = []
     for number, cells in rows:
         batch.append((number, cells, _check_in_file(plan, number, cells, cols)))
-        if len(batch) == CHUNK_ROWS:
+        if len(batch) == size:
             yield batch
             batch = []
+            size = next(sizes, CHUNK_ROWS)
     if batch:
         yield batch
 
 
 def _check_in_file(plan: _Plan, number: int, cells: list[str], cols: Columns) -> CheckedRow:
+    if cells and cells[0] == ERASED_MARK and not any(cells[1:]):
+        scrubbed = CheckedRow()
+        scrubbed.errors.append(ERASED_ROW_TEXT)
+        return scrubbed
     checked = check_row(cells, cols, plan.today)
     if any(files.BAD_TEXT in cell for cell in cells):
         checked.errors.insert(0, BAD_ROW_TEXT.format(encoding=plan.fmt.encoding.upper()))
@@ -334,9 +348,23 @@ def _resolve_orgs(session: Session, plan: _Plan, batch: list[tuple[int, CheckedR
             checked.values["org_id"] = org[0]
 
 
+def _refuse_erased(session: Session, batch: list[tuple[int, CheckedRow]]) -> None:
+    """Fail the rows of people erased at their request (their tombstones), so a stored or re-uploaded staff list
+    never registers them again."""
+    if not directory.repo.anyone_erased(session):  # one look-up a chunk, and no hashing while no one was erased
+        return
+    digests = {c.values["email"]: directory.erased_digest(c.values["email"]) for _, c in batch if not c.errors}
+    erased = directory.repo.erased_among(session, list(digests.values()))
+    if erased:
+        for _, checked in batch:
+            if not checked.errors and digests[checked.values["email"]] in erased:
+                checked.errors.append(ERASED_ROW_TEXT)
+
+
 def _apply(session: Session, plan: _Plan, batch: list[tuple[int, CheckedRow]]) -> tuple[list[list[str]], list[str]]:
     """Decide each row (create, update, unchanged, failed) and write the chunk unless previewing."""
     _resolve_orgs(session, plan, batch)
+    _refuse_erased(session, batch)
     good = [(n, c) for n, c in batch if not c.errors]
     by_email = repo.people_by_emails(session, [c.values["email"] for _, c in good])
     by_ext: dict[tuple[int, str], dict[str, Any]] = {}
@@ -493,7 +521,7 @@ def run_job_here(
         if status == "failed":
             raise SaptahError(error or "The job failed.")
         time.sleep(FOLLOW_SECONDS)  # running in another process: follow it (and take it over should it die)
-    handler = run_import if kind == JOB_KIND else send_welcome
+    handler = {JOB_KIND: run_import, WELCOME_KIND: send_welcome}.get(kind) or jobs.handler(kind)
     ctx = _ReportingContext(factory, settings, job_id, payload, on_progress)
     try:
         result = handler(ctx)

@@ -1,8 +1,10 @@
-"""Background work of bulk onboarding: the import job and the welcome-mail job; the menu entry."""
+"""Background work of bulk onboarding: the import job, the welcome-mail job, the scrubbing of an erased person from
+stored staff lists; the menu entry."""
 
 from __future__ import annotations
 
-from saptah.directory.onboarding import service
+from saptah.core import signals
+from saptah.directory.onboarding import erasure, service
 from saptah.directory.onboarding.results import send_welcome
 from saptah.jobs import service as jobs
 from saptah.web.i18n import N_
@@ -12,8 +14,11 @@ NAV_ENTRY = (N_("Onboarding"), "/onboarding", ("mdo_admin", "mdo_leader", "natio
 
 
 def register() -> None:
-    """Register the job handlers and add 'Onboarding' to the menu of admins (idempotent)."""
+    """Register the job handlers and the PersonErased subscriber, and add 'Onboarding' to the menu of admins
+    (idempotent)."""
     jobs.register(service.JOB_KIND, service.run_import)
     jobs.register(service.WELCOME_KIND, send_welcome)
+    jobs.register(erasure.SCRUB_KIND, erasure.scrub_uploads)
+    signals.subscribe(signals.PersonErased, erasure.queue_scrub)
     if NAV_ENTRY not in NAV:
         NAV.append(NAV_ENTRY)

@@ -53,3 +53,21 @@ def test_admin_builds_a_plan_with_the_pickers(live_server, page) -> None:
     page.goto(f"{base}/plans/compliance")
     assert page.locator("select[name=org] option").count() > 1
     assert blocked == []
+
+
+def test_the_pickers_speak_the_pages_language(live_server, page) -> None:
+    """The words pickers.js writes come translated from the page (#saptah-text), not in English."""
+    base = live_server["url"]
+    sign_in_as(page, base, "admin.mohfw@saptah.demo")
+    page.goto(f"{base}/lang/hi")
+    try:
+        page.goto(f"{base}/plans")
+        count = page.locator("[data-testid=audience-count]")
+        count.filter(has_text=re.compile(r"\d लोग मेल खाते हैं")).wait_for(timeout=15000)
+        assert "people match" not in count.inner_text()
+        box = page.locator("select[data-org-picker]").first
+        if page.locator("input.picker-filter").count():
+            assert page.locator("input.picker-filter").first.get_attribute("placeholder") == "संगठन छाँटें"
+        assert box.count() == 1
+    finally:
+        page.goto(f"{base}/lang/en")  # the choice is kept in the profile: give the next test its English back

@@ -6,6 +6,14 @@
 (function () {
   "use strict";
 
+  // Words shown by this script, in the page's language: base.html writes them, translated, into #saptah-text.
+  var words = {};
+  try { words = JSON.parse(document.getElementById("saptah-text").textContent); } catch (e) { words = {}; }
+  function say(key, fallback, n) {
+    var text = words[key] || fallback;
+    return n === undefined ? text : text.replace("{n}", n);
+  }
+
   function debounce(fn, ms) {
     var timer = null;
     return function () {
@@ -19,8 +27,8 @@
     if (select.options.length < 12) { return; }
     var box = document.createElement("input");
     box.type = "search";
-    box.placeholder = "Filter organisations";
-    box.setAttribute("aria-label", "Filter organisations");
+    box.placeholder = say("filter_orgs", "Filter organisations");
+    box.setAttribute("aria-label", say("filter_orgs", "Filter organisations"));
     box.className = "picker-filter";
     select.parentNode.insertBefore(box, select);
     box.addEventListener("input", function () {
@@ -61,13 +69,13 @@
         var code = document.createElement("code");
         code.textContent = c.code;
         label.appendChild(code);
-        label.appendChild(document.createTextNode(" · " + c.minutes + " min · " + c.provider));
+        label.appendChild(document.createTextNode(" · " + c.minutes + " " + say("min", "min") + " · " + c.provider));
         target.appendChild(label);
       });
       if (!courses.length && !Object.keys(kept).length) {
         var none = document.createElement("p");
         none.className = "muted";
-        none.textContent = "No live course matches.";
+        none.textContent = say("no_course", "No live course matches.");
         target.appendChild(none);
       }
     };
@@ -93,7 +101,7 @@
       fetch("/api/v1/plans/audience-count?" + params.toString(), { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
-          if (data) { out.textContent = data.people.toLocaleString("en-IN") + " people match"; }
+          if (data) { out.textContent = say("people_match", "{n} people match", data.people.toLocaleString("en-IN")); }
         })
         .catch(function () {});
     }, 300);
@@ -108,7 +116,7 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(source.textContent.trim()).then(function () {
-        button.textContent = "Copied";
+        button.textContent = say("copied", "Copied");
       });
     });
   }

@@ -1,4 +1,4 @@
-"""Dashboards shared by their readers (analytics.live): at most SAPTAH_DASHBOARD_MAX_AGE old, and they say so."""
+"""Dashboards shared by their readers (core.live): at most SAPTAH_DASHBOARD_MAX_AGE old, and they say so."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pytest
 from tests.analytics.conftest import START, World
 from tests.factories import sign_in
 
-from saptah.analytics import live, service
+from saptah.analytics import service
 from saptah.analytics.schemas import Filters
+from saptah.core import live
 
 API = "/api/v1/analytics/dashboard"
 
@@ -144,3 +145,26 @@ def directory_principal(db: Any, world: World) -> Any:
     from saptah.directory import service as directory
 
     return directory.load_principal(db, world.people["organiser"].id)
+
+
+def test_the_organisation_board_is_shared_and_says_how_old_it_is(app, client, db, world: World) -> None:
+    from saptah.campaigns import service as campaigns
+
+    campaigns.refresh_sizes(db, world.campaign.id)
+    db.commit()
+    app.state.settings = app.state.settings.model_copy(update={"dashboard_max_age": 60})
+    sign_in(client, world.people["a3"].email)
+    api = f"/api/v1/campaigns/{world.campaign.id}/organisations"
+
+    def reached(body: dict) -> int:
+        return sum(row["reached"] for rows in body.values() for row in rows)
+
+    first = client.get(api).json()
+    assert reached(first) == 1  # a1
+    world.complete(db, world.people["a2"], world.courses[1], START + timedelta(2))  # a2: 300 minutes
+    db.commit()
+    assert reached(client.get(api).json()) == 1  # shared for up to 60 s
+    page = client.get(f"/campaigns/{world.campaign.id}/organisations").text
+    assert re.search(r"Figures as of \d\d-\d\d-\d{4} \d\d:\d\d:\d\d IST, recomputed at most every 60 seconds", page)
+    live.forget()
+    assert reached(client.get(api).json()) == 2  # computed again: the new figure

@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from saptah.analytics import live, service
 from saptah.analytics import repository as repo
+from saptah.analytics import service
 from saptah.analytics.schemas import Dashboard, Scope, Table
+from saptah.core import live
 from saptah.core.errors import InvalidInput
 from saptah.core.timeutil import ist_day
 from saptah.web.i18n import N_, fmt_number, translate
@@ -73,7 +74,7 @@ def shared_page(
     session: Session, scope: Scope, *, max_age: int, today: date
 ) -> tuple[Dashboard, dict[str, Table], Table]:
     """An MDO dashboard's figures, people lists and plan compliance, shared by the subtree's readers for up to
-    `max_age` seconds as the national dashboard's are (analytics.live; the page says when they were computed)."""
+    `max_age` seconds as the national dashboard's are (core.live; the page says when they were computed)."""
 
     def compute(s: Session) -> tuple[Dashboard, dict[str, Table], Table]:
         lists = {k: people_table(s, scope, k) for k in LISTS}

@@ -84,7 +84,7 @@ class Dashboard:
     scope: Scope
     figures: list[Figure]
     tables: dict[str, Table]
-    as_of: datetime | None = None  # when the figures were computed (shared readings: see analytics.live)
+    as_of: datetime | None = None  # when the figures were computed (shared readings: see core.live)
     max_age: int = 0  # seconds the figures may be old (0: computed for this reading)
 
     def figure(self, key: str) -> Figure:

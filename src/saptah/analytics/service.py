@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from saptah.analytics import live
 from saptah.analytics import repository as repo
 from saptah.analytics.schemas import GROUPS, Dashboard, Figure, Filters, Scope, Table
 from saptah.campaigns import service as campaigns
+from saptah.core import live
 from saptah.core.db import utcnow
 from saptah.core.errors import InvalidInput, NotFound
 from saptah.core.timeutil import ist_day, ist_end, ist_start
@@ -183,7 +183,7 @@ def scope_key(scope: Scope) -> tuple[Any, ...]:
 
 
 def shared_dashboard(session: Session, scope: Scope, *, max_age: int) -> Dashboard:
-    """The dashboard as of at most `max_age` seconds ago, shared with its other readers (analytics.live)."""
+    """The dashboard as of at most `max_age` seconds ago, shared with its other readers (core.live)."""
     dash, as_of = live.shared(session, ("dashboard", *scope_key(scope)), lambda s: dashboard(s, scope), max_age=max_age)
     return replace(dash, scope=scope, as_of=as_of, max_age=max_age)
 

@@ -26,6 +26,7 @@ from saptah.campaigns.schemas import (
     RuleBook,
     RulesChangeIn,
 )
+from saptah.core import live
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound
 from saptah.core.text import N_
@@ -436,6 +437,15 @@ def org_board(session: Session, campaign_id: int) -> dict[str, list[dict[str, An
         for i, row in enumerate(rows):
             row["rank"] = i + 1 if i == 0 or row["share"] != rows[i - 1]["share"] else rows[i - 1]["rank"]
     return bands
+
+
+def shared_org_board(
+    session: Session, campaign_id: int, *, max_age: int
+) -> tuple[dict[str, list[dict[str, Any]]], datetime]:
+    """The organisation board as of at most `max_age` seconds ago, shared by its readers as dashboards are
+    (core.live: one computation over every organisation's totals per process and `max_age`), and when it was
+    computed. Its rows hold plain values (Core rows), safe to share between sessions."""
+    return live.shared(session, ("org board", campaign_id), lambda s: org_board(s, campaign_id), max_age=max_age)
 
 
 def refresh_sizes(session: Session, campaign_id: int) -> int:

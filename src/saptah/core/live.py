@@ -1,4 +1,5 @@
-"""Dashboard figures shared by their readers: computed at most once per `max_age` seconds per app process.
+"""Figures shared by their readers (dashboards, the organisation board): computed at most once per `max_age`
+seconds per app process.
 
 A national dashboard sums the aggregates of 4.6 million people; thousands of organisers and MDO admins open it
 during the week, and each reading would recompute the same figures. Readers of the same dashboard (the same

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from common import timed
 from sqlalchemy import create_engine, func, insert, select, text
 
 from saptah.core.db import make_engine, make_sessionmaker, unit_of_work
@@ -68,18 +69,6 @@ def ingest_loop(url: str, rate: int, stop: Any, done: Any) -> None:
         if ahead > 0:
             time.sleep(ahead)
     done.value = n / (time.perf_counter() - t0)
-
-
-def timed(factory: Any, fn: Callable[[Any], Any], rounds: int) -> tuple[float, float, Any]:
-    """p50 and p95 in ms of fn(session), each call in its own transaction (as a request)."""
-    out, result = [], None
-    for _ in range(rounds):
-        t = time.perf_counter()
-        with unit_of_work(factory) as s:
-            result = fn(s)
-        out.append((time.perf_counter() - t) * 1000)
-    out.sort()
-    return statistics.median(out), out[max(0, int(len(out) * 0.95) - 1)], result
 
 
 def paced(factory: Any, fn: Callable[[Any], Any], every: float, seconds: float) -> tuple[float, float, int]:

@@ -15,26 +15,13 @@ the time of `saptah passport rebuild` (rolled back, so the database stays as bui
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
-from collections.abc import Callable
 from typing import Any
 
+from common import timed
 from sqlalchemy import func, select, text
 
 from saptah.core.db import make_engine, make_sessionmaker, unit_of_work
-
-
-def timed(factory: Any, fn: Callable[[Any], Any], rounds: int) -> tuple[float, float, Any]:
-    """p50 and p95 in ms of fn(session), each call in its own transaction."""
-    out, result = [], None
-    for _ in range(rounds):
-        t = time.perf_counter()
-        with unit_of_work(factory) as s:
-            result = fn(s)
-        out.append((time.perf_counter() - t) * 1000)
-    out.sort()
-    return statistics.median(out), out[max(0, int(len(out) * 0.95) - 1)], result
 
 
 def main() -> None:

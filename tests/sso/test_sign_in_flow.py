@@ -290,3 +290,19 @@ def test_the_persons_data_download_shows_the_link_without_the_id_token_and_erasu
     db.flush()
     assert db.query(PersonIdentity).filter_by(person_id=person.id).count() == 0
     assert db.query(UserSession).filter_by(person_id=person.id).count() == 0
+
+
+def test_single_sign_on_keeps_the_language_chosen_before_signing_in_as_password_sign_in_does(client, make, db, issuer):
+    """Both ways in set the session through auth.cookies.signed_in: a language picked with the switch while signed
+    out wins over the profile's and is saved to it."""
+    person = make.person(email="ravi@health.gov.in")
+    assert person.preferred_language == "en"
+    client.get("/lang/hi", follow_redirects=False)  # the switch, signed out
+    query = start(client, issuer)
+    issuer.mint = lambda form: issuer.token(sub="parichay-77", email="ravi@health.gov.in", email_verified=True)
+    r = come_back(client, query)
+    assert r.status_code == 303
+    assert client.cookies.get("saptah_lang") == "hi"
+    db.refresh(person)
+    assert person.preferred_language == "hi"
+    assert '<html lang="hi">' in client.get("/").text

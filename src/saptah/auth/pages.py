@@ -7,16 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from saptah.auth import cookies, service
 from saptah.auth import repository as repo
-from saptah.auth import service
 from saptah.auth.sso import oidc
 from saptah.auth.sso import pages as sso_pages
 from saptah.auth.sso import service as sso
 from saptah.core.errors import NotAuthenticated, SaptahError, TooManyRequests
-from saptah.directory import service as directory
 from saptah.web.deps import CSRF, DB, SESSION_COOKIE, CurrentPrincipal, SettingsDep
 from saptah.web.flash import flash
-from saptah.web.i18n import LANG_CHOSEN_COOKIE, LANG_COOKIE, N_, language_of, languages
+from saptah.web.i18n import N_
 from saptah.web.templating import render
 
 RESET_SENT = N_(
@@ -66,24 +65,7 @@ def sign_in(
             status_code=exc.status_code,
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        max_age=settings.session_hours * 3600,
-    )
-    # A language chosen with the switch before signing in is the person's explicit choice: it wins and is kept in
-    # their profile. Otherwise the language kept in the profile follows them to every browser they sign in on.
-    chosen = request.cookies.get(LANG_CHOSEN_COOKIE)
-    if chosen in languages():
-        directory.set_language(db, person.id, chosen)
-        lang = chosen
-    else:
-        lang = language_of(person.preferred_language)
-    response.delete_cookie(LANG_CHOSEN_COOKIE)
-    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    cookies.signed_in(request, db, settings, response, token=token, person=person)
     return response
 
 

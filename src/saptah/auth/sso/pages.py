@@ -8,12 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from saptah.auth import cookies
 from saptah.auth.sso import oidc, service
 from saptah.config import Settings
 from saptah.core.errors import SaptahError
-from saptah.web.deps import CSRF, DB, SESSION_COOKIE, CurrentPrincipal, SettingsDep
+from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
 from saptah.web.flash import flash
-from saptah.web.i18n import LANG_COOKIE, N_, language_of
+from saptah.web.i18n import N_
 from saptah.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -94,15 +95,7 @@ def callback(request: Request, db: DB, settings: SettingsDep, name: str) -> Resp
         return _refuse(request, db, settings, provider.name, exc.message, exc.code, exc.status_code)
     response = RedirectResponse(row.next_path, status_code=303)
     response.delete_cookie(STATE_COOKIE, path=STATE_PATH)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        max_age=settings.session_hours * 3600,
-    )
-    response.set_cookie(LANG_COOKIE, language_of(person.preferred_language), max_age=365 * 86400, samesite="lax")
+    cookies.signed_in(request, db, settings, response, token=token, person=person)
     return response
 
 

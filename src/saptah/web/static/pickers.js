@@ -6,9 +6,10 @@
 (function () {
   "use strict";
 
-  // Words shown by this script, in the page's language: base.html writes them, translated, into #saptah-text.
+  // Words shown by this script, in the page's language: base.html writes them, translated, into #saptah-text
+  // (a data attribute: pages hold no inline script).
   var words = {};
-  try { words = JSON.parse(document.getElementById("saptah-text").textContent); } catch (e) { words = {}; }
+  try { words = JSON.parse(document.getElementById("saptah-text").getAttribute("data-words")); } catch (e) { words = {}; }
   function say(key, fallback, n) {
     var text = words[key] || fallback;
     return n === undefined ? text : text.replace("{n}", n);

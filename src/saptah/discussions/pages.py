@@ -60,6 +60,13 @@ async def _text(request: Request, name: str, limit: int) -> str:
     return value
 
 
+def _with_post_form(ctx: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """What a page with a post form shows: the attachment limits, and no error or kept values unless given."""
+    ctx.update(max_files=files.MAX_FILES, max_mb=files.MAX_BYTES // (1024 * 1024), allowed=files.ALLOWED)
+    ctx.update({"error": None, "values": {}}, **extra)
+    return ctx
+
+
 @router.get("/discussions", response_class=HTMLResponse)
 def spaces_page(
     request: Request,
@@ -154,9 +161,7 @@ def _space_ctx(
     ctx["reported"] = service.reported(db, principal, space)
     ctx["following"] = digest.is_following(db, principal.person_id, space_id=space.id)
     ctx["owners"] = list(repo.names(db, repo.owner_ids(db, space.id)).values()) if space.kind == "community" else []
-    ctx.update(max_files=files.MAX_FILES, max_mb=files.MAX_BYTES // (1024 * 1024), allowed=files.ALLOWED)
-    ctx.update({"error": None, "values": {}}, **extra)
-    return ctx
+    return _with_post_form(ctx, extra)
 
 
 @router.post("/discussions/spaces/{space_id}/threads", response_class=HTMLResponse, dependencies=[CSRF])
@@ -227,9 +232,7 @@ def _thread_ctx(
     ctx["moderator"] = service.may_moderate(db, principal, space)
     ctx["asker"] = thread.author_id == principal.person_id
     ctx["following"] = digest.is_following(db, principal.person_id, thread_id=thread.id)
-    ctx.update(max_files=files.MAX_FILES, max_mb=files.MAX_BYTES // (1024 * 1024), allowed=files.ALLOWED)
-    ctx.update({"error": None, "values": {}}, **extra)
-    return ctx
+    return _with_post_form(ctx, extra)
 
 
 @router.post("/discussions/threads/{thread_id}/replies", response_class=HTMLResponse, dependencies=[CSRF])

@@ -11,17 +11,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from saptah.config import Settings
+from saptah.core import security
 from saptah.core.db import make_engine, unit_of_work
 from saptah.core.migrate import upgrade
 from saptah.wiring import wire
 from tests import factories
 
 pytest_plugins = ["tests.browser.fixtures"]
+
+# Argon2id still, with the cheapest parameters: the suite creates thousands of accounts and signs in thousands of
+# times (tests/foundation checks that production keeps the full-cost defaults).
+security.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", "postgresql"]
@@ -58,12 +64,14 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.cleanup()
 
 
-def create_pg_database(admin_url: str) -> tuple[str, Any]:
-    """A fresh database on the server; returns its URL and a function that drops it."""
+def create_pg_database(admin_url: str, template: str | None = None) -> tuple[str, Any]:
+    """A fresh database on the server (a copy of `template`, a database URL, when given); returns its URL and a
+    function that drops it."""
     name = f"saptah_t_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    copy_of = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
     url = admin_url.rsplit("/", 1)[0] + f"/{name}"
 
     def drop() -> None:

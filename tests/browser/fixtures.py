@@ -27,30 +27,52 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def live_server(
-    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Any]]:
-    """Saptah serving a fresh demo on a free port, on this backend's database (one per test module; a module may
-    set `LIVE_SETTINGS`, a dict of settings, to serve with)."""
-    import uvicorn
-
+@pytest.fixture(scope="session")
+def demo_template(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo (300 people) built once per backend; each live server starts from its own copy of it, so modules
+    cannot see each other's changes and none waits for a build."""
     from saptah import demo
     from saptah.core.migrate import upgrade
+    from saptah.wiring import wire
+
+    drop = None
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo-template') / 'demo.db'}"
+    else:
+        url, drop = create_pg_database(request.getfixturevalue("pg_admin_url"))
+    upgrade(url)
+    wire()
+    engine = make_engine(url)
+    demo.build(make_sessionmaker(engine), people=300)
+    engine.dispose()  # a PostgreSQL template must have no connections; SQLite folds its write-ahead log in on close
+    yield url
+    if drop:
+        drop()
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    backend: str, demo_template: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """Saptah serving a fresh copy of the demo on a free port, on this backend's database (one per test module; a
+    module may set `LIVE_SETTINGS`, a dict of settings, to serve with)."""
+    import uvicorn
+
     from saptah.web.app import create_app
     from saptah.wiring import wire
 
     tmp = tmp_path_factory.mktemp(f"live-{backend}")
     drop = None
     if backend == "sqlite":
+        template = Path(demo_template.removeprefix("sqlite:///"))
+        assert not template.with_name(template.name + "-wal").exists(), "the template's write-ahead log was not folded in"
+        shutil.copyfile(template, tmp / "live.db")
         url = f"sqlite:///{tmp / 'live.db'}"
     else:
-        url, drop = create_pg_database(request.getfixturevalue("pg_admin_url"))
-    upgrade(url)
+        url, drop = create_pg_database(request.getfixturevalue("pg_admin_url"), template=demo_template)
     wire()
     engine = make_engine(url)
     factory = make_sessionmaker(engine)
-    demo.build(factory, people=300)
     port = free_port()
     # a test module may add settings that depend on the server's address (e.g. an identity provider that must
     # know where to send the browser back): `live_settings(request, base_url, factory) -> dict`

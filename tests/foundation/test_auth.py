@@ -152,3 +152,13 @@ def test_passwords_are_argon2_hashed(make):
     person = make.person()
     assert person.password_hash.startswith("$argon2id$")
     assert PASSWORD not in person.password_hash
+
+
+def test_outside_the_test_suite_passwords_get_argon2s_full_cost():
+    """The suite hashes with cheap parameters (tests/conftest.py); Saptah itself keeps RFC 9106's profile."""
+    import subprocess
+    import sys
+
+    code = "from saptah.core.security import hash_password; print(hash_password('a long password'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.startswith("$argon2id$v=19$m=65536,t=3,p=4$")

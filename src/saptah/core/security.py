@@ -10,8 +10,15 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher()  # argon2-cffi's defaults: RFC 9106's low-memory profile (t=3, m=64 MiB, p=4)
 MIN_PASSWORD_LENGTH = 10
+
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Hash new passwords with other Argon2 parameters (the test suite uses cheap ones so that its thousands of
+    accounts do not take minutes; a stored hash carries its own parameters, so verifying is unaffected)."""
+    global _hasher
+    _hasher = hasher
 
 
 def hash_password(password: str) -> str:

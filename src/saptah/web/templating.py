@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable
 from typing import Any
 
@@ -57,8 +59,10 @@ def nav_items(principal: Any) -> list[tuple[str, str]]:
     return [(label, href) for label, href, roles in NAV if not roles or held & set(roles)]
 
 
+@functools.cache
 def build_templates() -> Jinja2Templates:
-    """One environment whose loader looks in each domain's templates folder."""
+    """One environment whose loader looks in each domain's templates folder; one per process, so each template is
+    compiled once whichever app renders it (the test suite makes an app per test)."""
     loaders = []
     for domain in ("web", *DOMAINS):
         if optional_module(f"saptah.{domain}") is None:

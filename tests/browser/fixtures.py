@@ -28,7 +28,9 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture(scope="session")
-def demo_template(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_template(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The demo (300 people) built once per backend; each live server starts from its own copy of it, so modules
     cannot see each other's changes and none waits for a build."""
     from saptah import demo
@@ -65,7 +67,9 @@ def live_server(
     drop = None
     if backend == "sqlite":
         template = Path(demo_template.removeprefix("sqlite:///"))
-        assert not template.with_name(template.name + "-wal").exists(), "the template's write-ahead log was not folded in"
+        assert not template.with_name(template.name + "-wal").exists(), (
+            "the WAL was not folded in"
+        )
         shutil.copyfile(template, tmp / "live.db")
         url = f"sqlite:///{tmp / 'live.db'}"
     else:

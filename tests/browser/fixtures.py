@@ -67,9 +67,7 @@ def live_server(
     drop = None
     if backend == "sqlite":
         template = Path(demo_template.removeprefix("sqlite:///"))
-        assert not template.with_name(template.name + "-wal").exists(), (
-            "the WAL was not folded in"
-        )
+        assert not template.with_name(template.name + "-wal").exists(), "the WAL was not folded in"
         shutil.copyfile(template, tmp / "live.db")
         url = f"sqlite:///{tmp / 'live.db'}"
     else:

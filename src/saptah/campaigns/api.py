@@ -18,7 +18,7 @@ from saptah.campaigns.schemas import (
     RuleVersionOut,
 )
 from saptah.directory import service as directory
-from saptah.web.deps import DB, CurrentPrincipal
+from saptah.web.deps import DB, CurrentPrincipal, SettingsDep
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
 
@@ -84,16 +84,19 @@ def history(campaign_id: int, db: DB, principal: CurrentPrincipal) -> list[RuleV
 
 
 @router.get("/{campaign_id}/progress/{person_id}", response_model=ProgressOut)
-def progress(campaign_id: int, person_id: int, db: DB, principal: CurrentPrincipal) -> ProgressOut:
-    """A person's progress: yourself, or someone in a subtree you administer."""
+def progress(
+    campaign_id: int, person_id: int, db: DB, principal: CurrentPrincipal, settings: SettingsDep
+) -> ProgressOut:
+    """A person's progress: yourself, or someone in a subtree you administer (ranks as the boards give them)."""
     directory.visible_person(db, principal, person_id)
-    return progress_out(service.progress(db, campaign_id, person_id), person_id)
+    return progress_out(service.progress(db, campaign_id, person_id, max_age=settings.dashboard_max_age), person_id)
 
 
 @router.get("/{campaign_id}/me", response_model=ProgressOut)
-def my_progress(campaign_id: int, db: DB, principal: CurrentPrincipal) -> ProgressOut:
+def my_progress(campaign_id: int, db: DB, principal: CurrentPrincipal, settings: SettingsDep) -> ProgressOut:
     """The signed-in person's progress, ranks and what counted and why."""
-    return progress_out(service.progress(db, campaign_id, principal.person_id), principal.person_id)
+    p = service.progress(db, campaign_id, principal.person_id, max_age=settings.dashboard_max_age)
+    return progress_out(p, principal.person_id)
 
 
 def progress_out(p: dict[str, Any], person_id: int) -> ProgressOut:

@@ -5,8 +5,10 @@ Writing credit (live ingest and recompute) is in `ledger.py`.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -292,8 +294,9 @@ def reached_of(session: Session, campaign_id: int, person_ids: Sequence[int]) ->
 OUTSIDE_MARGIN = timedelta(days=90)
 
 
-def progress(session: Session, campaign_id: int, person_id: int) -> dict[str, Any]:
-    """A person's bar, breakdown, ranks, and every line that counted or did not (with why)."""
+def progress(session: Session, campaign_id: int, person_id: int, *, max_age: float = 0) -> dict[str, Any]:
+    """A person's bar, breakdown, ranks (counted against the boards' scores as of at most `max_age` seconds ago),
+    and every line that counted or did not (with why)."""
     campaign = get(session, campaign_id)
     rules = rules_of(campaign)
     book = rule_book(session, campaign)
@@ -308,8 +311,8 @@ def progress(session: Session, campaign_id: int, person_id: int) -> dict[str, An
     ranks: dict[str, int | None] = {"national": None, "organisation": None}
     if total is not None and total.score > 0:
         ranks = {
-            "national": repo.dense_rank(session, campaign_id, "n", total.score),
-            "organisation": repo.dense_rank(session, campaign_id, f"o{total.org_id}", total.score),
+            "national": board_scores(session, campaign_id, "n", max_age=max_age).rank(total.score),
+            "organisation": board_scores(session, campaign_id, f"o{total.org_id}", max_age=max_age).rank(total.score),
         }
     return {
         "campaign": campaign,
@@ -363,26 +366,62 @@ def board_key(kind: str, org_id: int | None = None) -> str:
     return f"t{org_id}" if kind == "ministry" else f"o{org_id}"
 
 
-def _ranked(session: Session, campaign_id: int, board: str, rows: list[Any]) -> list[tuple[int, Any]]:
-    """Dense ranks for contiguous rows in board order: one histogram count for the first, then +1 per new score."""
+@dataclass(frozen=True)
+class BoardScores:
+    """A board's distinct scores as of a moment: a dense rank is a bisection, not a count over the histogram.
+
+    At national scale the board holds a few thousand distinct scores spread over the histogram's shards; counting
+    those above a score on every request cost 30-40 ms. Readers share one reading for up to `max_age` seconds
+    (core.live, as dashboards do); a score reached since then ranks among the scores of that moment.
+    """
+
+    scores: list[int]  # lowest first
+    as_of: datetime
+
+    def rank(self, score: int) -> int:
+        """Dense rank of a score: one more than the distinct scores above it."""
+        return len(self.scores) - bisect.bisect_right(self.scores, score) + 1
+
+
+def board_scores(session: Session, campaign_id: int, board: str, *, max_age: float = 0) -> BoardScores:
+    """A board's distinct scores, read at most once per `max_age` seconds by this process (0: every call)."""
+    scores, as_of = live.shared(
+        session,
+        ("board-scores", campaign_id, board),
+        lambda s: repo.board_scores(s, campaign_id, board),
+        max_age=max_age,
+    )
+    return BoardScores(scores, as_of)
+
+
+def _ranked(scores: BoardScores, rows: list[Any]) -> list[tuple[int, Any]]:
+    """Dense ranks for contiguous rows in board order: the first by the board's scores, then +1 per new score."""
     out: list[tuple[int, Any]] = []
     for row in rows:
         if not out:
-            rank = repo.dense_rank(session, campaign_id, board, row.score)
+            rank = scores.rank(row.score)
         elif row.score != out[-1][1].score:
             rank = out[-1][0] + 1
         out.append((rank, row))
     return out
 
 
-def board_top(session: Session, campaign_id: int, board: str, limit: int = 20) -> list[tuple[int, Any]]:
+def board_top(
+    session: Session, campaign_id: int, board: str, limit: int = 20, *, scores: BoardScores | None = None
+) -> list[tuple[int, Any]]:
     """The top of a board, with dense ranks (equal scores share a rank; earlier to reach listed first)."""
     rows = repo.board_rows(session, repo.board_filter(campaign_id, board), limit=limit)
-    return _ranked(session, campaign_id, board, rows)
+    return _ranked(scores or board_scores(session, campaign_id, board), rows)
 
 
 def board_around(
-    session: Session, campaign_id: int, board: str, person_id: int, span: int = 2
+    session: Session,
+    campaign_id: int,
+    board: str,
+    person_id: int,
+    span: int = 2,
+    *,
+    scores: BoardScores | None = None,
 ) -> list[tuple[int, Any]] | None:
     """A person's position on a board with `span` neighbours each side; None when they have no score there."""
     me = repo.get_total(session, campaign_id, person_id)
@@ -394,7 +433,7 @@ def board_around(
     key = (me.score, me.tie, me.person_id)
     above = list(reversed(repo.board_rows(session, cond, limit=span, before=key)))
     below = repo.board_rows(session, cond, limit=span, after=key)
-    return _ranked(session, campaign_id, board, [*above, me, *below])
+    return _ranked(scores or board_scores(session, campaign_id, board), [*above, me, *below])
 
 
 def board_size(session: Session, campaign_id: int, board: str) -> int:

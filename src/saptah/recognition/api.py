@@ -21,12 +21,17 @@ def leaderboard(
     campaign_id: int,
     db: DB,
     principal: CurrentPrincipal,
+    settings: SettingsDep,
     board: Annotated[str, Query(max_length=16)] = "n",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
-    """Top N of a board (n, t<id>, o<id>) and your own position with neighbours; public fields only."""
-    result = service.leaderboard(db, campaign_id=campaign_id, board=board, viewer_id=principal.person_id, limit=limit)
-    out = asdict(result)
+    """Top N of a board (n, t<id>, o<id>) and your own position with neighbours; public fields only. Scores are
+    live; ranks count the board's distinct scores as of `ranks_as_of` (at most `max_age_seconds` old)."""
+    max_age = settings.dashboard_max_age
+    result = service.leaderboard(
+        db, campaign_id=campaign_id, board=board, viewer_id=principal.person_id, limit=limit, max_age=max_age
+    )
+    out = asdict(result) | {"max_age_seconds": max_age}
     for row in [*out["top"], *(out["around"] or [])]:
         row.pop("person_id")
     return out

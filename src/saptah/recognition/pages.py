@@ -89,11 +89,14 @@ def leaderboard(
     db: DB,
     principal: CurrentPrincipal,
     campaign_id: int,
+    settings: SettingsDep,
     board: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
     """A public board: top 20 and my position with neighbours; national, ministry/state or organisation."""
     key = board or service.default_board(db, principal)
-    result = service.leaderboard(db, campaign_id=campaign_id, board=key, viewer_id=principal.person_id)
+    result = service.leaderboard(
+        db, campaign_id=campaign_id, board=key, viewer_id=principal.person_id, max_age=settings.dashboard_max_age
+    )
     own = directory.repo.get_org(db, principal.org_id)
     choices = [("n", "National")]
     if own is not None:
@@ -105,7 +108,8 @@ def leaderboard(
     if key not in {c for c, _ in choices}:
         choices.append((key, result.label))
     campaign = campaigns_service.get(db, campaign_id)
-    return render(request, "leaderboard.html", {"b": result, "campaign": campaign, "choices": choices})
+    ctx = {"b": result, "campaign": campaign, "choices": choices, "max_age": settings.dashboard_max_age}
+    return render(request, "leaderboard.html", ctx)
 
 
 @router.get("/campaigns/{campaign_id}/organisations", response_class=HTMLResponse)

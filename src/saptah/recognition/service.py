@@ -278,6 +278,7 @@ class Board:
     people: int
     top: list[BoardRow]
     around: list[BoardRow] | None
+    ranks_as_of: datetime  # ranks count the board's distinct scores as of this moment (campaigns.BoardScores)
 
 
 def parse_board(session: Session, board: str) -> tuple[str, str]:
@@ -328,12 +329,16 @@ def default_board(session: Session, principal: Principal) -> str:
     return "n"
 
 
-def leaderboard(session: Session, *, campaign_id: int, board: str, viewer_id: int, limit: int = 20) -> Board:
-    """Top N of a board (dense ranks, earlier first among equals) and the viewer's neighbourhood."""
+def leaderboard(
+    session: Session, *, campaign_id: int, board: str, viewer_id: int, limit: int = 20, max_age: float = 0
+) -> Board:
+    """Top N of a board (dense ranks, earlier first among equals) and the viewer's neighbourhood; the ranks count
+    the board's scores as of at most `max_age` seconds ago (shared by the readers of this process)."""
     campaign = campaigns.get(session, campaign_id)
     key, label = parse_board(session, board)
-    top = campaigns.board_top(session, campaign_id, key, limit)
-    around = campaigns.board_around(session, campaign_id, key, viewer_id)
+    scores = campaigns.board_scores(session, campaign_id, key, max_age=max_age)
+    top = campaigns.board_top(session, campaign_id, key, limit, scores=scores)
+    around = campaigns.board_around(session, campaign_id, key, viewer_id, scores=scores)
     ids = {row.person_id for _, row in top} | {row.person_id for _, row in around or []}
     public = campaigns.people_public(session, sorted(ids))
 
@@ -350,6 +355,7 @@ def leaderboard(session: Session, *, campaign_id: int, board: str, viewer_id: in
         people=campaigns.board_size(session, campaign_id, key),
         top=[line(r, row) for r, row in top],
         around=[line(r, row) for r, row in around] if around is not None else None,
+        ranks_as_of=scores.as_of,
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +29,11 @@ pytest_plugins = ["tests.browser.fixtures"]
 # Argon2id still, with the cheapest parameters: the suite creates thousands of accounts and signs in thousands of
 # times (tests/foundation checks that production keeps the full-cost defaults).
 security.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+# Property tests check what is computed, not how fast: on a loaded machine (CI, pytest-xdist's workers) an example
+# can take longer than Hypothesis's default 200 ms deadline. Speed is measured by bench/, not by tests.
+hypothesis_settings.register_profile("saptah", deadline=None)
+hypothesis_settings.load_profile("saptah")
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", "postgresql"]

@@ -128,16 +128,16 @@ def test_report_hide_restore_are_recorded_and_hidden_text_is_for_moderators_only
     assert [p.id for p, _t, _r in service.reported(db, kit.p(kit.provider), space)] == [bad.id]
     assert service.reported(db, kit.p(kit.mohfw_staff), space) == []
     with pytest.raises(Forbidden):
-        service.hide(db, kit.p(kit.mohfw_admin), bad.id, "not theirs to hide")
+        service.moderate(db, kit.p(kit.mohfw_admin), bad.id, "not theirs to hide", hide=True)
     with pytest.raises(InvalidInput):
-        service.hide(db, kit.p(kit.provider), bad.id, "")
-    service.hide(db, kit.p(kit.provider), bad.id, "Advertising")
+        service.moderate(db, kit.p(kit.provider), bad.id, "", hide=True)
+    service.moderate(db, kit.p(kit.provider), bad.id, "Advertising", hide=True)
     reader = service.thread_posts(db, kit.p(kit.mohfw_other), thread, space)[1]
     assert reader.html is None and reader.post.hidden_reason == "Advertising"
     moderator = service.thread_posts(db, kit.p(kit.provider), thread, space)[1]
     assert "cheap certificates" in moderator.html
     assert service.search(db, kit.p(kit.mohfw_other), "cheap")[0] == 0
-    service.restore(db, kit.p(kit.provider), bad.id, "Was a real offer of help")
+    service.moderate(db, kit.p(kit.provider), bad.id, "Was a real offer of help", hide=False)
     assert service.thread_posts(db, kit.p(kit.mohfw_other), thread, space)[1].html is not None
     acts = list(db.scalars(select(AuditEntry.act).where(AuditEntry.act.like("discussion.%")).order_by(AuditEntry.id)))
     assert acts == ["discussion.report", "discussion.hide", "discussion.restore"]
@@ -147,7 +147,7 @@ def test_hiding_a_threads_first_post_hides_the_thread(db, kit):
     space = kit.community()
     thread = kit.thread(space, kit.mha_staff, title="Off-topic rant")
     opening = service.repo.opening_post(db, thread.id)
-    service.hide(db, kit.p(kit.mohfw_admin), opening.id, "Off topic")
+    service.moderate(db, kit.p(kit.mohfw_admin), opening.id, "Off topic", hide=True)
     assert thread.hidden
     assert service.threads_of(db, kit.p(kit.mohfw_other), space)[0] == 0
     with pytest.raises(NotFound):

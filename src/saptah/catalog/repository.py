@@ -8,7 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, literal_column, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -639,3 +652,8 @@ def completions_with_time(session: Session, course_id: int, *, limit: int = 5000
 def has_scorm_package(session: Session, course_id: int) -> bool:
     """True when a course has a SCORM package."""
     return session.scalar(select(ScormPackage.id).where(ScormPackage.course_id == course_id).limit(1)) is not None
+
+
+def course_where(course_id: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """SQL condition: the course with this id (a column of another table) meets `condition`."""
+    return exists().where(Course.id == course_id, condition)

@@ -1,7 +1,7 @@
 """Every query of discussions. Who may see which space is written once, here: `visible_spaces`.
 
-Course and event spaces follow their course's and event's visibility, so the conditions read those two tables
-(read-only, as conditions; the catalogue and events domains own the rows).
+Course and event spaces follow their course's and event's visibility: a course space's condition is the
+catalogue's own (`catalog.seen_by_everyone_where`); an event space's reads the events tables (read-only).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, delete, exists, func, literal, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from saptah.catalog.models import Course
+from saptah.catalog import service as catalog
 from saptah.directory.models import Person
 from saptah.directory.schemas import Principal
 from saptah.discussions.models import (
@@ -48,7 +48,7 @@ def visible_spaces(principal: Principal) -> ColumnElement[bool]:
             Space.id.in_(owned),
         ),
     )
-    course = and_(Space.kind == "course", exists().where(Course.id == Space.course_id, Course.status != "draft"))
+    course = and_(Space.kind == "course", catalog.seen_by_everyone_where(Space.course_id))  # the catalogue's rule
     listed = exists().where(Registration.event_id == Event.id, Registration.person_id == principal.person_id)
     event = and_(
         Space.kind == "event",

@@ -490,47 +490,27 @@ def report(session: Session, principal: Principal, post_id: int, reason: str) ->
     return row
 
 
-def hide(session: Session, principal: Principal, post_id: int, reason: str) -> Post:
-    """A moderator hides a post, with a reason (its reports are closed); hiding a thread's first post hides it."""
+def moderate(session: Session, principal: Principal, post_id: int, reason: str, *, hide: bool) -> Post:
+    """A moderator hides a post, or shows it again (or clears its reports, keeping it), with a reason; its reports
+    are closed and the act recorded. Hiding or showing a thread's first post hides or shows the thread."""
     post, thread, space = visible_post(session, principal, post_id)
     _require_moderator(session, principal, space)
     reason = _reason(reason)
-    if post.hidden_at is not None:
+    if hide and post.hidden_at is not None:
         raise Conflict("This post is already hidden.")
+    if not hide and post.hidden_at is None and not post.open_reports:
+        raise Conflict("This post is neither hidden nor reported.")
     now = utcnow()
-    post.hidden_at, post.hidden_by, post.hidden_reason = now, principal.person_id, reason
+    post.hidden_at, post.hidden_by, post.hidden_reason = (now, principal.person_id, reason) if hide else (None,) * 3
     if post.opening:
-        thread.hidden = True
-    if thread.accepted_post_id == post.id:
+        thread.hidden = hide
+    if hide and thread.accepted_post_id == post.id:
         thread.accepted_post_id = None
     closed = repo.close_reports(session, post.id, now)
     post.open_reports = 0
     audit.record(
         session,
-        act=Act.DISCUSSION_HIDE,
-        actor_id=principal.person_id,
-        org_id=space.org_id,
-        target=f"discussion post {post.id}",
-        details={"space": space.id, "reason": reason, "reports_closed": closed},
-    )
-    return post
-
-
-def restore(session: Session, principal: Principal, post_id: int, reason: str) -> Post:
-    """A moderator shows a post again (or clears its reports, keeping it), with a reason."""
-    post, thread, space = visible_post(session, principal, post_id)
-    _require_moderator(session, principal, space)
-    reason = _reason(reason)
-    if post.hidden_at is None and not post.open_reports:
-        raise Conflict("This post is neither hidden nor reported.")
-    post.hidden_at = post.hidden_by = post.hidden_reason = None
-    if post.opening:
-        thread.hidden = False
-    closed = repo.close_reports(session, post.id, utcnow())
-    post.open_reports = 0
-    audit.record(
-        session,
-        act=Act.DISCUSSION_RESTORE,
+        act=Act.DISCUSSION_HIDE if hide else Act.DISCUSSION_RESTORE,
         actor_id=principal.person_id,
         org_id=space.org_id,
         target=f"discussion post {post.id}",

@@ -242,9 +242,8 @@ def test_the_gap_dashboard_counts_staff_holders_and_who_closed_it_during_the_cam
 
 
 def test_the_dashboards_running_totals_kept_live_equal_a_rebuild_from_the_source(db, make, kit):
-    from tests.campaigns.helpers import campaign, ist
-
     from saptah.directory import service as directory
+    from tests.campaigns.helpers import campaign, ist
 
     admin = _admin(db, make, "MOHFW")
     nlw = campaign(db)

@@ -279,8 +279,8 @@ def test_passports_needs_and_discussion_posts_are_in_the_download_and_handled_on
                               data=NeedIn(group="Group B", competency="FUN-AI", level=1))  # fmt: skip
     kit.complete(admin, kit.course("FUN-AI"), when(3))
     space = discussions.open_community(db, who, CommunityIn(title_en="AI cell"))
-    thread = discussions.start_thread(db, who, space, title="Prompting for notings", body="Try **this** first",
-                                      upload_dir=settings.upload_dir, base_url="http://testserver")  # fmt: skip
+    discussions.start_thread(db, who, space, title="Prompting for notings", body="Try **this** first",
+                             upload_dir=settings.upload_dir, base_url="http://testserver")  # fmt: skip
     db.commit()
     tables = privacy.personal_data(db, admin.id)["tables"]
     assert [(e["kind"], e["title"]) for e in tables["passport_evidence"]] == [("course", "Passport course 1")]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from saptah.audit import service as audit
 from saptah.audit.schemas import Act
 from saptah.catalog import service as catalog
-from saptah.core import signals
+from saptah.core import fulltext, signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from saptah.directory import service as directory
@@ -544,8 +544,8 @@ def search(
 ) -> tuple[int, list[tuple[Post, Thread, Space]]]:
     """Posts the person may read holding every word of the query (English, Hindi or both)."""
     _no_nul(q)
-    words = [w for w in q.casefold().split() if w][:8]
-    if not words:
+    words = fulltext.words_of(q.casefold())
+    if not words:  # nothing searchable (punctuation only): nothing found
         return 0, []
     return repo.search(session, principal, words, offset=(page - 1) * size, limit=size)
 

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    case,
     delete,
     func,
     insert,
@@ -280,9 +279,7 @@ def _contributions(session: Session, *, by_day: bool, where: Sequence[Any]) -> A
     )
 
 
-def refresh_totals(
-    session: Session, *, need_id: int | None = None, org_ids: Sequence[int] | None = None
-) -> None:
+def refresh_totals(session: Session, *, need_id: int | None = None, org_ids: Sequence[int] | None = None) -> None:
     """Recompute the totals of one need, of some organisations' staff, or (neither given) all of them."""
     where: list[Any] = []
     gone_t, gone_d = delete(NeedTotal), delete(NeedDayTotal)
@@ -298,10 +295,14 @@ def refresh_totals(
     session.execute(gone_d)
     session.execute(gone_t)
     session.execute(
-        insert(TOTALS).from_select(["need_id", "org_id", "staff", "holding"], _contributions(session, by_day=False, where=where))
+        insert(TOTALS).from_select(
+            ["need_id", "org_id", "staff", "holding"], _contributions(session, by_day=False, where=where)
+        )
     )
     session.execute(
-        insert(DAYS).from_select(["need_id", "org_id", "day", "reached"], _contributions(session, by_day=True, where=where))
+        insert(DAYS).from_select(
+            ["need_id", "org_id", "day", "reached"], _contributions(session, by_day=True, where=where)
+        )
     )
 
 

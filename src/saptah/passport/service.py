@@ -197,9 +197,7 @@ def _need_details(data: NeedIn, before: int | None) -> dict[str, Any]:
     return details
 
 
-def store_need(
-    session: Session, org: Organisation, data: NeedIn, actor_id: int | None
-) -> tuple[RoleNeed, int | None]:
+def store_need(session: Session, org: Organisation, data: NeedIn, actor_id: int | None) -> tuple[RoleNeed, int | None]:
     """Store one need for the organisation (its admin's right already checked) and recount the gaps dashboard's
     totals for it; returns the need and its level before (None when new)."""
     comp = catalog.competencies_by_codes(session, [data.competency]).get(data.competency)

@@ -46,7 +46,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["need_id"], ["role_needs.id"], name=op.f("fk_passport_need_days_need_id_role_needs"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(["org_id"], ["organisations.id"], name=op.f("fk_passport_need_days_org_id_organisations")),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organisations.id"], name=op.f("fk_passport_need_days_org_id_organisations")
+        ),
         sa.PrimaryKeyConstraint("need_id", "org_id", "day", name=op.f("pk_passport_need_days")),
     )
     op.create_index("ix_passport_need_days_day", "passport_need_days", ["day", "need_id"], unique=False)

@@ -104,7 +104,9 @@ def main() -> None:
         service.rebuild_totals(s)
         same = repo.all_totals(s) == live
         s.rollback()
-    print(f"running totals ({len(live[0]):,} need-organisation rows, {len(live[1]):,} day rows) equal a rebuild: {same}")
+    print(
+        f"running totals ({len(live[0]):,} need-organisation rows, {len(live[1]):,} day rows) equal a rebuild: {same}"
+    )
     t = time.perf_counter()
     with factory() as s:
         result = ingest.rebuild(s)

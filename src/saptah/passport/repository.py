@@ -390,4 +390,6 @@ def all_totals(session: Session) -> tuple[list[tuple[int, int, int, int]], list[
     days = session.execute(
         select(d.need_id, d.org_id, d.day, d.reached).where(d.reached != 0).order_by(d.need_id, d.org_id, d.day)
     ).all()
-    return [tuple(r) for r in totals], [tuple(r) for r in days]
+    return [(int(n), int(o), int(k), int(h)) for n, o, k, h in totals], [
+        (int(n), int(o), dd, int(k)) for n, o, dd, k in days
+    ]

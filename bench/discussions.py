@@ -100,6 +100,8 @@ def build(url: str, posts: int) -> tuple[sessionmaker[Session], int, int, int]:
                     e=rng.choice(WORDS),
                     n=k,
                 )
+                if (th.id * 40 + k) % 1000 == 0:  # a rare word: 1 post in 1,000
+                    body += " सतर्कता vigilance"
                 rows.append(
                     {
                         "thread_id": th.id,
@@ -154,6 +156,7 @@ def measure(
         figures = {
             "search one word": timed(lambda: service.search(s, who, "grievance"), rounds),
             "search two words (Hindi)": timed(lambda: service.search(s, who, "शिकायत समाधान"), rounds),
+            "search a rare Hindi word": timed(lambda: service.search(s, who, "सतर्कता"), rounds),
             "space thread list": timed(lambda: service.threads_of(s, who, space), rounds),
             "thread of 40 posts, rendered": timed(lambda: service.thread_posts(s, boss, thread, tspace), rounds // 4),
         }

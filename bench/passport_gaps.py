@@ -8,8 +8,9 @@ recommendations, and a full rebuild of every passport from the sources.
 
 Prints p50/p95 (ms, each call its own transaction, as a request) of the gaps dashboard for the demo ministry
 (MoHFW, whose needs the build stores) and for the largest ministry (given the same needs by this bench, once), a
-national organiser's whole-country view, a learner's passport page data (holdings, gaps, recommendations), and
-the time of `saptah passport rebuild` (rolled back, so the database stays as built).
+national organiser's whole-country view, a learner's passport page data (holdings, gaps, recommendations),
+whether the dashboard's running totals equal a recount from the source, and the time of `saptah passport rebuild`
+(both rolled back, so the database stays as built).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def main() -> None:
     from saptah.directory.models import Organisation, Person, Role
     from saptah.directory.schemas import Principal, Scope
     from saptah.passport import ingest, service
+    from saptah.passport import repository as repo
     from saptah.passport.demo import seed_needs
     from saptah.passport.models import PassportEvidence, PassportLevel, RoleNeed
     from saptah.wiring import wire
@@ -97,6 +99,14 @@ def main() -> None:
     rows.append(("learner passport page data", p50, p95, f"{len(held)} held, {len(gaps)} gaps, {len(recs)} recs"))
     for label, p50, p95, what in rows:
         print(f"{label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({what})")
+    with factory() as s:  # the totals the build and live ingest kept, against a recount from the source
+        live = repo.all_totals(s)
+        service.rebuild_totals(s)
+        same = repo.all_totals(s) == live
+        s.rollback()
+    print(
+        f"running totals ({len(live[0]):,} need-organisation rows, {len(live[1]):,} day rows) equal a rebuild: {same}"
+    )
     t = time.perf_counter()
     with factory() as s:
         result = ingest.rebuild(s)

@@ -128,16 +128,16 @@ def test_report_hide_restore_are_recorded_and_hidden_text_is_for_moderators_only
     assert [p.id for p, _t, _r in service.reported(db, kit.p(kit.provider), space)] == [bad.id]
     assert service.reported(db, kit.p(kit.mohfw_staff), space) == []
     with pytest.raises(Forbidden):
-        service.hide(db, kit.p(kit.mohfw_admin), bad.id, "not theirs to hide")
+        service.moderate(db, kit.p(kit.mohfw_admin), bad.id, "not theirs to hide", hide=True)
     with pytest.raises(InvalidInput):
-        service.hide(db, kit.p(kit.provider), bad.id, "")
-    service.hide(db, kit.p(kit.provider), bad.id, "Advertising")
+        service.moderate(db, kit.p(kit.provider), bad.id, "", hide=True)
+    service.moderate(db, kit.p(kit.provider), bad.id, "Advertising", hide=True)
     reader = service.thread_posts(db, kit.p(kit.mohfw_other), thread, space)[1]
     assert reader.html is None and reader.post.hidden_reason == "Advertising"
     moderator = service.thread_posts(db, kit.p(kit.provider), thread, space)[1]
     assert "cheap certificates" in moderator.html
     assert service.search(db, kit.p(kit.mohfw_other), "cheap")[0] == 0
-    service.restore(db, kit.p(kit.provider), bad.id, "Was a real offer of help")
+    service.moderate(db, kit.p(kit.provider), bad.id, "Was a real offer of help", hide=False)
     assert service.thread_posts(db, kit.p(kit.mohfw_other), thread, space)[1].html is not None
     acts = list(db.scalars(select(AuditEntry.act).where(AuditEntry.act.like("discussion.%")).order_by(AuditEntry.id)))
     assert acts == ["discussion.report", "discussion.hide", "discussion.restore"]
@@ -147,7 +147,7 @@ def test_hiding_a_threads_first_post_hides_the_thread(db, kit):
     space = kit.community()
     thread = kit.thread(space, kit.mha_staff, title="Off-topic rant")
     opening = service.repo.opening_post(db, thread.id)
-    service.hide(db, kit.p(kit.mohfw_admin), opening.id, "Off topic")
+    service.moderate(db, kit.p(kit.mohfw_admin), opening.id, "Off topic", hide=True)
     assert thread.hidden
     assert service.threads_of(db, kit.p(kit.mohfw_other), space)[0] == 0
     with pytest.raises(NotFound):
@@ -187,7 +187,27 @@ def test_search_finds_hindi_and_english_words(db, kit):
     kit.thread(space, kit.mohfw_other, title="Grievance redressal", body="Resolve in SEVEN days")
     assert service.search(db, kit.p(kit.mha_staff), "समाधान")[0] == 1
     assert service.search(db, kit.p(kit.mha_staff), "seven grievance")[0] == 1
-    assert service.search(db, kit.p(kit.mha_staff), "100%_")[0] == 0  # LIKE wildcards are searched as text
+    assert service.search(db, kit.p(kit.mha_staff), "100%_")[0] == 0  # no word of it is in any post
+    assert service.search(db, kit.p(kit.mha_staff), "' OR \"")[0] == 0  # quotes alone: nothing, no error
+
+
+def test_full_text_search_matches_word_prefixes_in_both_scripts_within_the_readers_scope(db, kit):
+    open_space, closed = kit.community(title="Open"), kit.community(closed=True, title="MoHFW only")
+    kit.thread(open_space, kit.mohfw_staff, title="ई-ऑफिस में फ़ाइल", body="फ़ाइलों की नोटिंग कैसे करें? e-Office notings")
+    kit.thread(closed, kit.mohfw_staff, title="नोटिंग का प्रारूप", body="Internal noting format")
+    spam = kit.reply(kit.thread(open_space, kit.mohfw_other, title="Offer"), kit.mha_staff, "नोटिंग course, cheap")
+    hits = lambda who, q: service.search(db, kit.p(who), q)  # noqa: E731
+    # a Hindi word, a Hindi prefix, English in any case, two scripts in one query
+    assert [p.body for p, _t, _s in hits(kit.mohfw_other, "नोटिंग")[1]] == [
+        "नोटिंग course, cheap", "Internal noting format", "फ़ाइलों की नोटिंग कैसे करें? e-Office notings"]  # fmt: skip
+    assert hits(kit.mha_staff, "फ़ाइल")[0] == 1  # "फ़ाइलों" begins with it
+    assert hits(kit.mha_staff, "NOTING ई-ऑफिस")[0] == 1
+    assert hits(kit.mha_staff, "oting")[0] == 0  # words match from their start, not inside
+    # another ministry's staff never find the closed community's post; a hidden post is found by nobody
+    assert hits(kit.mha_staff, "नोटिंग")[0] == 2 and hits(kit.mha_staff, "प्रारूप")[0] == 0
+    service.moderate(db, kit.p(kit.mohfw_admin), spam.id, "Advertising", hide=True)
+    assert hits(kit.mha_staff, "cheap")[0] == 0 and hits(kit.organiser, "cheap")[0] == 0
+    assert hits(kit.organiser, "प्रारूप")[0] == 1
 
 
 def test_taking_part_earns_karma_only_when_the_campaigns_rules_say_so(db, kit):

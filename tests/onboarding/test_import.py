@@ -223,3 +223,37 @@ def test_outbox_throttles_welcome_mail_of_a_large_upload(client, admin, factory,
     assert send_due(db, settings) == 3
     assert send_due(db, settings) == 0  # the rest wait for the next minute
     assert len(smtp.messages) == 3
+
+
+def test_an_upload_that_changes_designations_moves_people_on_the_competency_gaps_dashboard(
+    client, admin, factory, settings, make, db
+):
+    from saptah.catalog.tasks import load_competencies
+    from saptah.directory.service import load_principal
+    from saptah.passport import repository as passport_repo
+    from saptah.passport import service as passport
+    from saptah.passport.schemas import NeedIn
+
+    load_competencies(db)
+    who = load_principal(db, admin.id)
+    passport.save_need(db, principal=who, org_id=admin.org_id,
+                       data=NeedIn(designation="Under Secretary", competency="FUN-AI", level=1))  # fmt: skip
+    make.person("MOHFW", email="clerk@mohfw.gov.in", designation="Clerk")
+    db.commit()
+
+    def staff() -> list[tuple[str, int]]:
+        rows = passport.gap_dashboard(db, principal=who, org_id=admin.org_id, campaign_id=None).rows
+        return [(r.designation, r.staff) for r in rows]
+
+    assert staff() == []
+    rows = [
+        row(name="Promoted", email="clerk@mohfw.gov.in", designation="Under Secretary", ext="C-1"),
+        row(name="Joined", email="joined@mohfw.gov.in", designation="under secretary", ext="J-1"),
+    ]
+    done = import_file(client, factory, settings, csv_bytes(rows), mode="upsert")
+    assert (done["created"], done["updated"]) == (1, 1)
+    db.expire_all()
+    assert staff() == [("Under Secretary", 2)]
+    live = passport_repo.all_totals(db)
+    passport.rebuild_totals(db)
+    assert passport_repo.all_totals(db) == live

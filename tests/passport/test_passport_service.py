@@ -236,3 +236,90 @@ def test_the_gap_dashboard_counts_staff_holders_and_who_closed_it_during_the_cam
     department = service.gap_dashboard(db, principal=admin, org_id=staff[0].org_id, campaign_id=nlw.id)
     assert department.rows[0].staff == 4  # a department sees the ministry's need for its own staff
     assert dash.campaign_id == nlw.id
+
+
+# --- the gaps dashboard's running totals, and the audit of needs --------------------------------------------------
+
+
+def test_the_dashboards_running_totals_kept_live_equal_a_rebuild_from_the_source(db, make, kit):
+    from saptah.directory import service as directory
+    from tests.campaigns.helpers import campaign, ist
+
+    admin = _admin(db, make, "MOHFW")
+    nlw = campaign(db)
+    service.save_need(db, principal=admin, org_id=admin.org_id, data=NeedIn(group="Group B", competency="FUN-AI",
+                                                                            level=1))  # fmt: skip
+    early = [make.person("DOHFW", group="Group B") for _ in range(2)]
+    course, deep = kit.course("FUN-AI"), kit.course("FUN-AI|BEH-SELF")
+    kit.complete(early[0], course, ist(2024, 10, 21))
+    # a need added after the learning: it counts who already holds it
+    section = service.save_need(db, principal=admin, org_id=admin.org_id,
+                                data=NeedIn(designation="Section Officer", competency="BEH-SELF", level=2))  # fmt: skip
+    officers = [make.person("MOHFW", group="Group A", designation="Section Officer") for _ in range(3)]
+    kit.complete(officers[0], deep, ist(2024, 10, 22))
+    kit.complete(officers[0], kit.course("BEH-SELF:2"), ist(2024, 10, 23))  # reaches level 2 during the week
+    kit.complete(early[1], deep, ist(2024, 11, 2))  # after the week
+    kit.complete(officers[1], kit.course("BEH-SELF:2"), ist(2024, 10, 24))
+    directory.erase_person(db, person=officers[2])  # no longer staff; their passport is gone
+    db.commit()
+    dash = {r.code: r for r in service.gap_dashboard(db, principal=admin, org_id=admin.org_id,
+                                                    campaign_id=nlw.id).rows}  # fmt: skip
+    assert (dash["FUN-AI"].staff, dash["FUN-AI"].holding, dash["FUN-AI"].closed_in_campaign) == (2, 2, 1)
+    assert (dash["BEH-SELF"].staff, dash["BEH-SELF"].holding, dash["BEH-SELF"].closed_in_campaign) == (2, 2, 2)
+    live = repo.all_totals(db)
+    service.rebuild_totals(db)
+    assert repo.all_totals(db) == live
+    ingest.rebuild(db)  # the full rebuild from completions and attendance gives the same totals too
+    assert repo.all_totals(db) == live
+    service.save_need(db, principal=admin, org_id=admin.org_id,
+                      data=NeedIn(designation="Section Officer", competency="BEH-SELF", level=3))  # fmt: skip
+    raised = {r.code: r for r in service.gap_dashboard(db, principal=admin, org_id=admin.org_id,
+                                                      campaign_id=nlw.id).rows}  # fmt: skip
+    assert (raised["BEH-SELF"].staff, raised["BEH-SELF"].holding) == (2, 0)
+    service.delete_need(db, principal=admin, need_id=section.id)
+    assert [r.code for r in service.gap_dashboard(db, principal=admin, org_id=admin.org_id,
+                                                  campaign_id=nlw.id).rows] == ["FUN-AI"]  # fmt: skip
+
+
+def test_staff_moved_by_an_upload_move_their_organisations_totals(db, make, kit):
+    from saptah.core import signals
+    from saptah.directory.models import Person
+
+    admin = _admin(db, make, "MOHFW")
+    service.save_need(db, principal=admin, org_id=admin.org_id, data=NeedIn(group="Group B", competency="FUN-AI",
+                                                                            level=1))  # fmt: skip
+    person = make.person("DOHFW", group="Group B")
+    kit.complete(person, kit.course("FUN-AI"), when(2))
+    before = {r.code: r.staff for r in service.gap_dashboard(db, principal=admin, org_id=person.org_id,
+                                                            campaign_id=None).rows}  # fmt: skip
+    assert before == {"FUN-AI": 1}
+    old_org, new_org = person.org_id, admin.org_id
+    db.query(Person).filter(Person.id == person.id).update({"org_id": new_org, "group": "Group C"})
+    signals.publish(db, signals.StaffChanged((old_org, new_org)))  # what an upload announces
+    assert service.gap_dashboard(db, principal=admin, org_id=old_org, campaign_id=None).rows == []
+    live = repo.all_totals(db)
+    service.rebuild_totals(db)
+    assert repo.all_totals(db) == live
+
+
+def test_changes_to_role_needs_are_in_the_audit_log(db, make, kit):
+    from sqlalchemy import select
+
+    from saptah.audit.models import AuditEntry
+
+    admin = _admin(db, make, "MOHFW")
+    org = service.admin_org(db, admin, admin.org_id)
+    need = service.save_need(db, principal=admin, org_id=org.id, data=NeedIn(group="Group B", competency="FUN-AI",
+                                                                             level=1))  # fmt: skip
+    service.save_need(db, principal=admin, org_id=org.id, data=NeedIn(group="Group B", competency="FUN-AI", level=2))
+    csv = b"Designation,Group,Competency,Level\n,Group C,BEH-SELF,1\n,Group B,FUN-AI,3\n"
+    service.import_needs(db, principal=admin, org=org, filename="acbp.csv", content=csv)
+    service.delete_need(db, principal=admin, need_id=need.id)
+    rows = db.scalars(select(AuditEntry).where(AuditEntry.act.like("role_need.%")).order_by(AuditEntry.id)).all()
+    assert [(r.act, r.actor_id, r.org_id) for r in rows] == [
+        ("role_need.save", admin.person_id, org.id), ("role_need.save", admin.person_id, org.id),
+        ("role_need.import", admin.person_id, org.id), ("role_need.delete", admin.person_id, org.id),
+    ]  # fmt: skip
+    assert '"level_before": 1' in (rows[1].details or "") and rows[2].target == "acbp.csv"
+    assert '"changed": 1' in (rows[2].details or "") and '"new": 1' in (rows[2].details or "")
+    assert '"competency": "FUN-AI"' in (rows[3].details or "")

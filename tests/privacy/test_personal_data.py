@@ -260,3 +260,48 @@ def test_no_e_mail_is_queued_to_an_erased_person(db, make):
     notify.enqueue(db, to=event.erased_email, subject="Reminder", body="Dear Erased person", kind="x", dedupe_key="k1")
     db.flush()
     assert db.query(OutboxMessage).filter_by(to_addr=event.erased_email).count() == 0
+
+
+def test_passports_needs_and_discussion_posts_are_in_the_download_and_handled_on_erasure(db, make, settings):
+    from saptah.directory.service import load_principal
+    from saptah.discussions import service as discussions
+    from saptah.discussions.schemas import CommunityIn
+    from saptah.passport import service as passport
+    from saptah.passport.schemas import NeedIn
+    from saptah.privacy import service as privacy
+    from tests.passport.conftest import Kit, when
+
+    kit = Kit(db)
+    admin = make.person("MOHFW", role=Role.MDO_ADMIN, group="Group B")
+    organiser = make.person("DOPT", role=Role.NATIONAL_ORGANISER)
+    who = load_principal(db, admin.id)
+    need = passport.save_need(db, principal=who, org_id=admin.org_id,
+                              data=NeedIn(group="Group B", competency="FUN-AI", level=1))  # fmt: skip
+    kit.complete(admin, kit.course("FUN-AI"), when(3))
+    space = discussions.open_community(db, who, CommunityIn(title_en="AI cell"))
+    discussions.start_thread(db, who, space, title="Prompting for notings", body="Try **this** first",
+                             upload_dir=settings.upload_dir, base_url="http://testserver")  # fmt: skip
+    db.commit()
+    tables = privacy.personal_data(db, admin.id)["tables"]
+    assert [(e["kind"], e["title"]) for e in tables["passport_evidence"]] == [("course", "Passport course 1")]
+    assert [lv["level"] for lv in tables["passport_levels"]] == [1]
+    assert [n["id"] for n in tables["role_needs"]] == [need.id]  # the needs they set
+    assert [t["title"] for t in tables["discussion_threads"]] == ["Prompting for notings"]
+    assert [p["body"] for p in tables["discussion_posts"]] == ["Try **this** first"]
+    staff = {r.code: r.staff for r in passport.gap_dashboard(db, principal=who, org_id=admin.org_id,
+                                                             campaign_id=None).rows}  # fmt: skip
+    assert staff == {"FUN-AI": 1}
+
+    privacy.erase(db, principal=load_principal(db, organiser.id), person_id=admin.id, reason="DPDP request #7")
+    db.commit()
+    after = privacy.personal_data(db, admin.id)["tables"]
+    # the passport is personal: it goes, and they no longer count as staff of the ministry's needs
+    assert "passport_evidence" not in after and "passport_levels" not in after
+    viewer = load_principal(db, make.person("MOHFW", role=Role.MDO_ADMIN).id)
+    rows = passport.gap_dashboard(db, principal=viewer, org_id=admin.org_id, campaign_id=None).rows
+    assert [(r.code, r.staff) for r in rows] == [("FUN-AI", 1)]  # the new admin (Group B) only, holding nothing
+    assert rows[0].holding == 0
+    # posts stay in their threads (others replied to them) under the erased name; the need stays the ministry's
+    assert [p["body"] for p in after["discussion_posts"]] == ["Try **this** first"]
+    assert db.get(Person, admin.id).full_name == "Erased person"
+    assert passport.org_needs(db, passport.admin_org(db, viewer, admin.org_id))[0].id == need.id

@@ -37,6 +37,9 @@ class Act(enum.StrEnum):
     DISCUSSION_REPORT = "discussion.report"
     DISCUSSION_HIDE = "discussion.hide"
     DISCUSSION_RESTORE = "discussion.restore"
+    ROLE_NEED_SAVE = "role_need.save"
+    ROLE_NEED_DELETE = "role_need.delete"
+    ROLE_NEED_IMPORT = "role_need.import"
 
 
 CHANNELS = ("web", "api", "cli", "system")

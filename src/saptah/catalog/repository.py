@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, literal_column, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,12 +41,12 @@ from saptah.catalog.models import (
     Rating,
     ScormPackage,
 )
+from saptah.core import fulltext
 from saptah.core.bulk import streamed
 from saptah.core.pairs import pairs_in
 from saptah.directory.models import Organisation
 
 # Letters and digits, with the combining vowel signs of Indic and Arabic scripts (Python's \w splits "तनाव").
-WORD = re.compile(r"[\w\u0600-\u06ff\u0900-\u0dff]+")
 
 
 @dataclass(frozen=True)
@@ -102,20 +114,6 @@ def existing_codes(session: Session, codes: Sequence[str]) -> set[str]:
     return set(session.scalars(select(Course.code).where(Course.code.in_(set(codes)))))
 
 
-def _fts_query(q: str) -> str | None:
-    words = WORD.findall(q)
-    if not words:
-        return None
-    return " ".join(f'"{w}"*' for w in words[:12])
-
-
-def _pg_tsquery(q: str) -> str | None:
-    words = WORD.findall(q)
-    if not words:
-        return None
-    return " & ".join(f"{w}:*" for w in words[:12])
-
-
 def _search_stmt(session: Session, f: CourseFilter) -> Select[Course]:
     stmt = select(Course)
     if f.statuses:
@@ -141,11 +139,11 @@ def _search_stmt(session: Session, f: CourseFilter) -> Select[Course]:
 def _text_match(session: Session, q: str) -> ColumnElement[bool]:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        tsq = _pg_tsquery(q)
+        tsq = fulltext.pg_tsquery(q)
         if tsq is None:
             return literal_column("false")
         return text(f"{SEARCH_EXPR} @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsq)  # type: ignore[return-value]
-    fts = _fts_query(q)
+    fts = fulltext.fts5_query(q)
     if fts is None:
         return literal_column("0 = 1")
     matched = text("SELECT rowid FROM courses_fts WHERE courses_fts MATCH :fts").bindparams(fts=fts)
@@ -639,3 +637,8 @@ def completions_with_time(session: Session, course_id: int, *, limit: int = 5000
 def has_scorm_package(session: Session, course_id: int) -> bool:
     """True when a course has a SCORM package."""
     return session.scalar(select(ScormPackage.id).where(ScormPackage.course_id == course_id).limit(1)) is not None
+
+
+def course_where(course_id: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """SQL condition: the course with this id (a column of another table) meets `condition`."""
+    return exists().where(Course.id == course_id, condition)

@@ -6,7 +6,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from saptah.catalog import repository as repo
 from saptah.catalog.models import (
@@ -53,9 +54,20 @@ def course_by_code(session: Session, code: str) -> Course:
 def visible_course(session: Session, principal: Principal | None, course_id: int) -> Course:
     """A course the principal may see: live or retired for everyone; drafts for its provider and organisers."""
     course = get_course(session, course_id)
-    if course.status == CourseStatus.DRAFT.value and not may_manage(principal, course):
+    if not seen_by_everyone(course) and not may_manage(principal, course):
         raise NotFound("There is no such course.")
     return course
+
+
+def seen_by_everyone(course: Course) -> bool:
+    """Whether every signed-in person may see a course (published: live, or retired with its history)."""
+    return course.status != CourseStatus.DRAFT.value
+
+
+def seen_by_everyone_where(course_id: ColumnElement[int] | InstrumentedAttribute[int | None]) -> ColumnElement[bool]:
+    """SQL condition, the same rule as `seen_by_everyone`: the course with this id is one everyone may see (for
+    other domains' lists of things attached to courses, e.g. discussion spaces)."""
+    return repo.course_where(course_id, Course.status != CourseStatus.DRAFT.value)
 
 
 def may_manage(principal: Principal | None, course: Course) -> bool:

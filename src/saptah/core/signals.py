@@ -145,6 +145,14 @@ class PersonOnboarded:
 
 
 @dataclass(frozen=True)
+class StaffChanged:
+    """People of these organisations were added, moved, or changed designation, group or status in bulk (an
+    upload): aggregates that count staff by organisation recount them."""
+
+    org_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class PersonErased:
     """A person's personal data was erased on request (DPDP Act): each domain scrubs what it holds of them.
 

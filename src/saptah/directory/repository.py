@@ -185,3 +185,11 @@ def erased_among(session: Session, digests: Sequence[str]) -> set[str]:
         part = list(digests[start : start + 5_000])
         found.update(session.scalars(select(ErasedIdentity.digest).where(ErasedIdentity.digest.in_(part))))
     return found
+
+
+def org_ids_of(session: Session, person_ids: Sequence[int]) -> list[int]:
+    """The organisations these people belong to (each once)."""
+    if not person_ids:
+        return []
+    stmt = select(Person.org_id).where(Person.id.in_(sorted(set(person_ids)))).distinct()
+    return sorted(int(o) for o in session.scalars(stmt))

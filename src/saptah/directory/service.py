@@ -324,3 +324,8 @@ def set_language(session: Session, person_id: int, lang: str) -> None:
     if person is not None and person.preferred_language != lang:
         person.preferred_language = lang
         session.flush()
+
+
+def org_ids_of(session: Session, person_ids: Sequence[int]) -> list[int]:
+    """The organisations these people belong to (each once)."""
+    return repo.org_ids_of(session, person_ids)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
@@ -225,17 +225,12 @@ def report(post_id: int, body: ReasonIn, db: DB, principal: CurrentPrincipal) ->
     return Response(status_code=204)
 
 
-@router.post("/posts/{post_id}/hide", status_code=204)
-def hide(post_id: int, body: ReasonIn, db: DB, principal: CurrentPrincipal) -> Response:
-    """Hide a post, with a reason (the space's moderators)."""
-    service.hide(db, principal, post_id, body.reason)
-    return Response(status_code=204)
-
-
-@router.post("/posts/{post_id}/restore", status_code=204)
-def restore(post_id: int, body: ReasonIn, db: DB, principal: CurrentPrincipal) -> Response:
-    """Show a hidden post again, or dismiss its reports, with a reason (the space's moderators)."""
-    service.restore(db, principal, post_id, body.reason)
+@router.post("/posts/{post_id}/{act}", status_code=204)
+def moderate(
+    post_id: int, act: Literal["hide", "restore"], body: ReasonIn, db: DB, principal: CurrentPrincipal
+) -> Response:
+    """Hide a post, or show it again (or dismiss its reports), with a reason (the space's moderators)."""
+    service.moderate(db, principal, post_id, body.reason, hide=act == "hide")
     return Response(status_code=204)
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saptah.core.db import Base, UTCDateTime, utcnow
+
+# The PostgreSQL full-text document of a post; queries repeat the same expression so the GIN index serves them.
+# SQLite searches the FTS5 table discussion_posts_fts, kept in step by triggers (migration 1210).
+SEARCH_EXPR = "to_tsvector('simple', search_text)"
 
 
 class Space(Base):
@@ -68,6 +72,7 @@ class Post(Base):
     __tablename__ = "discussion_posts"
     __table_args__ = (
         Index("ix_discussion_posts_thread_at", "thread_id", "created_at"),
+        Index("ix_discussion_posts_search", text(SEARCH_EXPR), postgresql_using="gin").ddl_if(dialect="postgresql"),
         Index("ix_discussion_posts_author_at", "author_id", "created_at"),
         Index("ix_discussion_posts_space_at", "space_id", "created_at"),
     )
@@ -78,7 +83,7 @@ class Post(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     opening: Mapped[bool] = mapped_column(Boolean, default=False)
     body: Mapped[str] = mapped_column(Text)
-    search_text: Mapped[str] = mapped_column(Text)  # title and body, case-folded, for LIKE search on any database
+    search_text: Mapped[str] = mapped_column(Text)  # title and body, case-folded: what full-text search indexes
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     upvotes: Mapped[int] = mapped_column(Integer, default=0)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -293,8 +293,8 @@ def post_act(
         "upvote": lambda: service.upvote(db, principal, post.id, on=on == "yes"),
         "accept": lambda: service.accept(db, principal, post.id, on=on == "yes"),
         "report": lambda: service.report(db, principal, post.id, reason),
-        "hide": lambda: service.hide(db, principal, post.id, reason),
-        "restore": lambda: service.restore(db, principal, post.id, reason),
+        "hide": lambda: service.moderate(db, principal, post.id, reason, hide=True),
+        "restore": lambda: service.moderate(db, principal, post.id, reason, hide=False),
     }
     messages = {
         "upvote": None,

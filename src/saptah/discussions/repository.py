@@ -1,7 +1,7 @@
 """Every query of discussions. Who may see which space is written once, here: `visible_spaces`.
 
-Course and event spaces follow their course's and event's visibility, so the conditions read those two tables
-(read-only, as conditions; the catalogue and events domains own the rows).
+Course and event spaces follow their course's and event's visibility: a course space's condition is the
+catalogue's own (`catalog.seen_by_everyone_where`); an event space's reads the events tables (read-only).
 """
 
 from __future__ import annotations
@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, literal, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, delete, exists, false, func, literal, or_, select, text, true, update
 from sqlalchemy.orm import Session
 
-from saptah.catalog.models import Course
+from saptah.catalog import service as catalog
+from saptah.core import fulltext
 from saptah.directory.models import Person
 from saptah.directory.schemas import Principal
 from saptah.discussions.models import (
+    SEARCH_EXPR,
     Attachment,
     DigestChoice,
     Follow,
@@ -48,7 +50,7 @@ def visible_spaces(principal: Principal) -> ColumnElement[bool]:
             Space.id.in_(owned),
         ),
     )
-    course = and_(Space.kind == "course", exists().where(Course.id == Space.course_id, Course.status != "draft"))
+    course = and_(Space.kind == "course", catalog.seen_by_everyone_where(Space.course_id))  # the catalogue's rule
     listed = exists().where(Registration.event_id == Event.id, Registration.person_id == principal.person_id)
     event = and_(
         Space.kind == "event",
@@ -316,18 +318,31 @@ def new_posts_followed(
 def search(
     session: Session, principal: Principal, words: Sequence[str], *, offset: int, limit: int
 ) -> tuple[int, list[tuple[Post, Thread, Space]]]:
-    """Visible, not hidden posts whose text holds every word (case-folded LIKE: the same on SQLite and
-    PostgreSQL, and for Hindi), newest first, and how many match."""
-    conds = [Post.search_text.contains(w, autoescape=True) for w in words]
+    """Visible, not hidden posts whose text holds every word (as a word prefix, English or Hindi), newest first,
+    and how many match: full-text search (FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL)."""
     base = (
         select(Post, Thread, Space)
         .join(Thread, Thread.id == Post.thread_id)
         .join(Space, Space.id == Post.space_id)
-        .where(*conds, Post.hidden_at.is_(None), Thread.hidden.is_(False), visible_spaces(principal))
+        .where(_text_match(session, " ".join(words)), Post.hidden_at.is_(None), Thread.hidden.is_(False))
+        .where(visible_spaces(principal))
     )
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.execute(base.order_by(Post.created_at.desc(), Post.id.desc()).offset(offset).limit(limit))
     return int(total), [(p, t, s) for p, t, s in rows]
+
+
+def _text_match(session: Session, q: str) -> ColumnElement[bool]:
+    if session.get_bind().dialect.name == "postgresql":
+        tsq = fulltext.pg_tsquery(q)
+        if tsq is None:
+            return false()
+        return text(f"{SEARCH_EXPR} @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsq)  # type: ignore[return-value]
+    fts = fulltext.fts5_query(q)
+    if fts is None:
+        return false()
+    matched = text("SELECT rowid FROM discussion_posts_fts WHERE discussion_posts_fts MATCH :fts").bindparams(fts=fts)
+    return Post.id.in_(matched)
 
 
 def forget_person(session: Session, person_id: int) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from saptah.audit import service as audit
 from saptah.audit.schemas import Act
 from saptah.catalog import service as catalog
-from saptah.core import signals
+from saptah.core import fulltext, signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from saptah.directory import service as directory
@@ -490,47 +490,27 @@ def report(session: Session, principal: Principal, post_id: int, reason: str) ->
     return row
 
 
-def hide(session: Session, principal: Principal, post_id: int, reason: str) -> Post:
-    """A moderator hides a post, with a reason (its reports are closed); hiding a thread's first post hides it."""
+def moderate(session: Session, principal: Principal, post_id: int, reason: str, *, hide: bool) -> Post:
+    """A moderator hides a post, or shows it again (or clears its reports, keeping it), with a reason; its reports
+    are closed and the act recorded. Hiding or showing a thread's first post hides or shows the thread."""
     post, thread, space = visible_post(session, principal, post_id)
     _require_moderator(session, principal, space)
     reason = _reason(reason)
-    if post.hidden_at is not None:
+    if hide and post.hidden_at is not None:
         raise Conflict("This post is already hidden.")
+    if not hide and post.hidden_at is None and not post.open_reports:
+        raise Conflict("This post is neither hidden nor reported.")
     now = utcnow()
-    post.hidden_at, post.hidden_by, post.hidden_reason = now, principal.person_id, reason
+    post.hidden_at, post.hidden_by, post.hidden_reason = (now, principal.person_id, reason) if hide else (None,) * 3
     if post.opening:
-        thread.hidden = True
-    if thread.accepted_post_id == post.id:
+        thread.hidden = hide
+    if hide and thread.accepted_post_id == post.id:
         thread.accepted_post_id = None
     closed = repo.close_reports(session, post.id, now)
     post.open_reports = 0
     audit.record(
         session,
-        act=Act.DISCUSSION_HIDE,
-        actor_id=principal.person_id,
-        org_id=space.org_id,
-        target=f"discussion post {post.id}",
-        details={"space": space.id, "reason": reason, "reports_closed": closed},
-    )
-    return post
-
-
-def restore(session: Session, principal: Principal, post_id: int, reason: str) -> Post:
-    """A moderator shows a post again (or clears its reports, keeping it), with a reason."""
-    post, thread, space = visible_post(session, principal, post_id)
-    _require_moderator(session, principal, space)
-    reason = _reason(reason)
-    if post.hidden_at is None and not post.open_reports:
-        raise Conflict("This post is neither hidden nor reported.")
-    post.hidden_at = post.hidden_by = post.hidden_reason = None
-    if post.opening:
-        thread.hidden = False
-    closed = repo.close_reports(session, post.id, utcnow())
-    post.open_reports = 0
-    audit.record(
-        session,
-        act=Act.DISCUSSION_RESTORE,
+        act=Act.DISCUSSION_HIDE if hide else Act.DISCUSSION_RESTORE,
         actor_id=principal.person_id,
         org_id=space.org_id,
         target=f"discussion post {post.id}",
@@ -564,8 +544,8 @@ def search(
 ) -> tuple[int, list[tuple[Post, Thread, Space]]]:
     """Posts the person may read holding every word of the query (English, Hindi or both)."""
     _no_nul(q)
-    words = [w for w in q.casefold().split() if w][:8]
-    if not words:
+    words = fulltext.words_of(q.casefold())
+    if not words:  # nothing searchable (punctuation only): nothing found
         return 0, []
     return repo.search(session, principal, words, offset=(page - 1) * size, limit=size)
 

@@ -12,7 +12,7 @@ config = context.config
 target_metadata = load_models().metadata
 # Full-text search objects made by hand in migrations (SQLite FTS5 tables, PostgreSQL expression GIN indexes):
 # autogenerate cannot compare them, so `alembic check` leaves them alone.
-UNMANAGED_PREFIXES = ("courses_fts", "ix_courses_search")
+UNMANAGED_PREFIXES = ("courses_fts", "ix_courses_search", "discussion_posts_fts", "ix_discussion_posts_search")
 
 
 def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:

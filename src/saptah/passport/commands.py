@@ -17,12 +17,22 @@ def register(app: typer.Typer) -> None:
 
 
 @passport_app.command("rebuild")
-def rebuild() -> None:
-    """Rebuild every passport (evidence and levels) from the stored completions and attendance."""
+def rebuild(
+    totals_only: Annotated[
+        bool, typer.Option("--totals-only", help="only the gaps dashboard's totals, from the stored levels")
+    ] = False,
+) -> None:
+    """Rebuild every passport (evidence, levels and the gaps dashboard's totals) from the stored completions and
+    attendance; with --totals-only, only the totals from the stored levels, needs and staff."""
     from saptah.cli import _errors, _settings, console, factory_for, progress_bar
     from saptah.core.db import unit_of_work
-    from saptah.passport import ingest
+    from saptah.passport import ingest, service
 
+    if totals_only:
+        with _errors(), unit_of_work(factory_for(_settings())) as session:
+            service.rebuild_totals(session)
+        console.print("Rebuilt the gaps dashboard's totals.")
+        return
     with _errors(), unit_of_work(factory_for(_settings())) as session, progress_bar() as bar:
         task = bar.add_task("rebuild passports", total=None)
         result = ingest.rebuild(session, progress=lambda n: bar.update(task, completed=n))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from saptah.catalog import service as catalog
 from saptah.core import signals
+from saptah.directory import service as people
 from saptah.events import service as events
 from saptah.passport import repository as repo
 from saptah.passport.levels import EVENT_LEVEL, evidence_level
@@ -128,3 +129,30 @@ def _chunks(stream: Iterable[Any]) -> Iterable[list[Any]]:
     it = iter(stream)
     while chunk := list(islice(it, BATCH)):
         yield chunk
+
+
+# --- staff changes: the gaps dashboard's totals recount the organisations concerned ------------------------------
+
+
+def _recount_people(session: Session, person_ids: list[int]) -> None:
+    repo.refresh_totals(session, org_ids=people.org_ids_of(session, sorted(set(person_ids))))
+
+
+def _recount_orgs(session: Session, org_ids: list[int]) -> None:
+    repo.refresh_totals(session, org_ids=sorted(set(org_ids)))
+
+
+def on_person_onboarded(session: Session, event: signals.PersonOnboarded) -> None:
+    """A new person counts as staff of the needs their organisation's role mapping gives their designation."""
+    signals.collect(session, "passport.onboarded", [event.person_id], _recount_people)
+
+
+def on_staff_changed(session: Session, event: signals.StaffChanged) -> None:
+    """People added, moved or changed in bulk: recount their organisations (old and new)."""
+    signals.collect(session, "passport.staff", list(event.org_ids), _recount_orgs)
+
+
+def on_person_erased(session: Session, event: signals.PersonErased) -> None:
+    """Erasure: the person's passport (evidence and levels) is deleted and they no longer count as staff."""
+    repo.forget_person(session, event.person_id)
+    _recount_people(session, [event.person_id])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saptah.core.db import Base, UTCDateTime, utcnow
@@ -59,3 +59,29 @@ class RoleNeed(Base):
     level: Mapped[int] = mapped_column(SmallInteger)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class NeedTotal(Base):
+    """Per (role need, home organisation): active staff the need applies to and how many hold its level. Kept by
+    the transaction that changes levels, needs or staff, and rebuilt by `saptah passport rebuild`, so the gaps
+    dashboard sums a few rows per need instead of reading every person (subtrees roll up by organisation path)."""
+
+    __tablename__ = "passport_need_totals"
+
+    need_id: Mapped[int] = mapped_column(ForeignKey("role_needs.id", ondelete="CASCADE"), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True, index=True)
+    staff: Mapped[int] = mapped_column(Integer, default=0)
+    holding: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NeedDayTotal(Base):
+    """Per (role need, home organisation, IST day): staff the need applies to who reached its level that day (the
+    dashboard's "closed during the campaign" is the sum over the campaign's days)."""
+
+    __tablename__ = "passport_need_days"
+    __table_args__ = (Index("ix_passport_need_days_day", "day", "need_id"),)
+
+    need_id: Mapped[int] = mapped_column(ForeignKey("role_needs.id", ondelete="CASCADE"), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    reached: Mapped[int] = mapped_column(Integer, default=0)

@@ -10,10 +10,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from saptah.audit import service as audit
+from saptah.audit.schemas import Act
 from saptah.campaigns import service as campaigns
 from saptah.catalog import service as catalog
 from saptah.core.db import utcnow
 from saptah.core.errors import InvalidInput, NotFound
+from saptah.core.timeutil import ist_day
 from saptah.directory import repository as people
 from saptah.directory import service as directory
 from saptah.directory.models import Organisation, Person
@@ -175,39 +178,64 @@ def inherited_needs(session: Session, org: Organisation) -> list[NeedOut]:
 
 
 def save_need(session: Session, *, principal: Principal, org_id: int, data: NeedIn) -> RoleNeed:
-    """Add a need, or change the level of the same designation, group and competency."""
+    """Add a need, or change the level of the same designation, group and competency (recorded in the audit log)."""
     org = directory.require_org_admin(session, principal, org_id)
-    return store_need(session, org, data, principal.person_id)
+    need, before = store_need(session, org, data, principal.person_id)
+    audit.record(
+        session, act=Act.ROLE_NEED_SAVE, actor_id=principal.person_id, org_id=org.id, target=f"role need {need.id}",
+        details=_need_details(data, before),
+    )  # fmt: skip
+    return need
 
 
-def store_need(session: Session, org: Organisation, data: NeedIn, actor_id: int | None) -> RoleNeed:
-    """Store one need for the organisation (its admin's right already checked)."""
+def _need_details(data: NeedIn, before: int | None) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "designation": data.designation, "group": data.group, "competency": data.competency, "level": data.level,
+    }  # fmt: skip
+    if before is not None:
+        details["level_before"] = before
+    return details
+
+
+def store_need(session: Session, org: Organisation, data: NeedIn, actor_id: int | None) -> tuple[RoleNeed, int | None]:
+    """Store one need for the organisation (its admin's right already checked) and recount the gaps dashboard's
+    totals for it; returns the need and its level before (None when new)."""
     comp = catalog.competencies_by_codes(session, [data.competency]).get(data.competency)
     if comp is None:
         raise InvalidInput("There is no competency with code {competency}.", competency=data.competency)
     designation = " ".join(data.designation.split())
     existing = repo.find_need(session, org.id, key_of(designation), data.group, comp.id)
     if existing is not None:
+        before: int | None = existing.level
         existing.level, existing.designation, existing.updated_by = data.level, designation, actor_id
         existing.updated_at = utcnow()
         session.flush()
-        return existing
-    need = RoleNeed(
-        org_id=org.id, designation=designation, designation_key=key_of(designation), grp=data.group,
-        competency_id=comp.id, level=data.level, updated_by=actor_id,
-    )  # fmt: skip
-    repo.add(session, need)
-    return need
+        need = existing
+    else:
+        before = None
+        need = RoleNeed(
+            org_id=org.id, designation=designation, designation_key=key_of(designation), grp=data.group,
+            competency_id=comp.id, level=data.level, updated_by=actor_id,
+        )  # fmt: skip
+        repo.add(session, need)
+    repo.refresh_totals(session, need_id=need.id)
+    return need, before
 
 
 def delete_need(session: Session, *, principal: Principal, need_id: int) -> int:
-    """Remove a need (its organisation's admins only); returns the organisation's id."""
+    """Remove a need (its organisation's admins only; recorded in the audit log); returns the organisation's id."""
     need = repo.get_need(session, need_id)
     if need is None:
         raise NotFound("There is no such need.")
     directory.require_org_admin(session, principal, need.org_id)
     org_id = need.org_id
-    repo.remove(session, need)
+    comp = next((c.code for n, c in repo.needs_of_orgs(session, [org_id]) if n.id == need.id), "")
+    details = {"designation": need.designation, "group": need.grp, "competency": comp, "level": need.level}
+    repo.remove_need(session, need)
+    audit.record(
+        session, act=Act.ROLE_NEED_DELETE, actor_id=principal.person_id, org_id=org_id, target=f"role need {need_id}",
+        details=details,
+    )  # fmt: skip
     return org_id
 
 
@@ -233,13 +261,13 @@ def gap_dashboard(
     campaign = campaigns.get(session, campaign_id) if campaign_id is not None else campaigns.current(session)
     if campaign is not None:
         rules = campaigns.rules_of(campaign)
-        start, end, name = rules.window_start, rules.window_end, campaign.name
+        start, end, name = ist_day(rules.window_start), ist_day(rules.window_end), campaign.name
     else:
-        start = end = utcnow()
+        start = end = ist_day(utcnow())
         name = ""
     rows = [
         GapRow(nid, oname, desig, grp, code, theme, level, int(staff), int(holding), int(closed))
-        for nid, oname, desig, grp, code, theme, level, staff, holding, closed in repo.gap_rows(
+        for nid, oname, desig, grp, code, theme, level, staff, holding, closed in repo.gap_totals(
             session, path=org.path, start=start, end=end
         )
     ]
@@ -292,8 +320,14 @@ def import_needs(
     if errors:
         return ImportResult(0, errors)
     actor = principal.person_id if principal is not None else None
+    changed = 0
     for need in good:
-        store_need(session, org, need, actor)
+        _stored, before = store_need(session, org, need, actor)
+        changed += before is not None
+    audit.record(
+        session, act=Act.ROLE_NEED_IMPORT, actor_id=actor, org_id=org.id, target=filename[:200],
+        details={"rows": len(good), "new": len(good) - changed, "changed": changed},
+    )  # fmt: skip
     return ImportResult(len(good), [])
 
 
@@ -319,5 +353,11 @@ def competency_choices(session: Session) -> list[tuple[str, str, str]]:
 
 
 def rebuild_all_levels(session: Session) -> None:
-    """Everyone's levels from the stored evidence (after a bulk load of evidence into empty passports)."""
+    """Everyone's levels and the gaps dashboard's totals from the stored evidence (after a bulk load of evidence
+    into empty passports)."""
     repo.rebuild_levels(session, None)
+
+
+def rebuild_totals(session: Session) -> None:
+    """The gaps dashboard's totals recomputed from the levels, needs and staff."""
+    repo.refresh_totals(session)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from saptah.audit import service as audit
 from saptah.audit.schemas import Act
 from saptah.config import Settings
+from saptah.core import signals
 from saptah.core.db import unit_of_work, utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound, SaptahError
 from saptah.core.text import N_
@@ -399,6 +400,10 @@ def _apply(session: Session, plan: _Plan, batch: list[tuple[int, CheckedRow]]) -
         repo.insert_people(session, new_rows, now)
         created = [r[1] for r in new_rows]
         repo.update_people(session, updates)
+        was = {p["id"]: p["org_id"] for p in [*by_email.values(), *by_ext.values()]}
+        touched = {r[-1] for r in new_rows} | {u["org_id"] for u in updates} | {was[u["pid"]] for u in updates}
+        if touched:
+            signals.publish(session, signals.StaffChanged(tuple(sorted(touched))))
         # PersonOnboarded is published by the welcome job, person by person, beside the welcome e-mail:
         # subscribers do per-person queries, which would cut this bulk path to a few thousand rows/s.
     outcomes = [["F", " ".join(c.errors)] if c.errors else [codes[n], ""] for n, c in batch]

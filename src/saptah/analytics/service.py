@@ -238,7 +238,7 @@ def key_figures(
             "peak",
             N_("Peak day"),
             int(peak[1]) if peak and peak[1] else 0,
-            f"{peak[0]}: {_n(int(peak[1]))}" if peak and peak[1] else "none yet",
+            f"{peak[0]}: {_n(int(peak[1]))}" if peak and peak[1] else N_("none yet"),
             DEFINITIONS["peak"],
         ),
         _fig("webinars", N_("Central webinars held"), len(central)),

@@ -58,7 +58,7 @@ def _is_api(request: Request) -> bool:
 
 def error_response(request: Request, status: int, code: str, message: str, details: object = None) -> Response:
     """The one shape of an error, for people and programs: `message` in the reader's language, `code` as is."""
-    message = translate(message, getattr(request.state, "lang", "en"))
+    message = translate(message, reader_language(request))
     if _is_api(request):
         body: dict[str, object] = {"error": {"code": code, "message": message}}
         if details is not None:
@@ -68,6 +68,15 @@ def error_response(request: Request, status: int, code: str, message: str, detai
         return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
     title = TITLES.get(status, N_("Error"))
     return render(request, "error.html", {"status": status, "title": title, "message": message}, status_code=status)
+
+
+def reader_language(request: Request) -> str:
+    """The language of an error's message: the person's on pages, and on the API when a browser asks (a page's
+    script, sending Accept-Language as every browser does); programs read the API's messages in English."""
+    lang = str(getattr(request.state, "lang", "en"))
+    if _is_api(request) and "accept-language" not in request.headers:
+        return "en"
+    return lang
 
 
 def install(app: FastAPI) -> None:
@@ -80,7 +89,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         problems = validation.explain(exc.errors())
-        lang = getattr(request.state, "lang", "en")
+        lang = reader_language(request)
         details = [
             {"type": e.get("type"), "field": validation.where(e), "message": translate(p, lang)}
             for e, p in zip(exc.errors(), problems, strict=True)

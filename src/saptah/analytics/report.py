@@ -175,7 +175,7 @@ def _cover(pdf: FPDF, scope: Scope, lang: str) -> None:
     title = translate(N_("{campaign}: campaign report"), lang, campaign=scope.campaign_name)
     pdf.multi_cell(0, 12, title, align="C", **NEXT_LINE)
     pdf.set_font("NotoSans", size=13)
-    pdf.cell(0, 10, scope.org_name, align="C", **NEXT_LINE)
+    pdf.cell(0, 10, translate_stored(scope.org_name, lang), align="C", **NEXT_LINE)
     days = translate(
         N_("{start} to {end} (IST days)"), lang, start=fmt_day(scope.start, lang), end=fmt_day(scope.end, lang)
     )

@@ -133,7 +133,8 @@ def _crumbs(session: Session, principal: Principal, path: str) -> list[tuple[int
     """The way down from the reader's top to the chosen organisation, as (org id, name)."""
     from saptah.directory import repository as orgs
 
-    out: list[tuple[int | None, str]] = [(None, N_("All organisations") if principal.is_national else N_("Your organisations"))]
+    top = N_("All organisations") if principal.is_national else N_("Your organisations")
+    out: list[tuple[int | None, str]] = [(None, top)]
     for part in path.strip("/").split("/"):
         org = orgs.get_org(session, int(part))
         if org is not None and principal.covers(org.path, *directory.ADMIN_ROLES):

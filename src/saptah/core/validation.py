@@ -1,7 +1,7 @@
 """Pydantic's validation errors as messages for people, so a refused form or request reads in the person's language.
 
-Each common pydantic error type has a message id here whose English text is pydantic's own wording (so English
-answers read as before) and whose values come from the error's context; `saptah.web.i18n.translate` shows it in the
+Each common pydantic error type has a message id here, written as pydantic words it (English answers keep
+pydantic's own text) and whose values come from the error's context; `saptah.web.i18n.translate` shows it in the
 reader's language. The error's `type` (the machine-readable part) is not changed: it stays in the API's `details`.
 """
 
@@ -43,7 +43,7 @@ MESSAGES = {
     "timezone_aware": N_("Input should have timezone info"),
     "url_parsing": N_("Input should be a valid URL"),
     "url_scheme": N_("URL scheme should be {expected_schemes}"),
-    "json_invalid": N_("Invalid JSON: {error}"),
+    "json_invalid": N_("JSON decode error"),
     "list_type": N_("Input should be a valid list"),
     "dict_type": N_("Input should be a valid dictionary"),
     "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
@@ -64,7 +64,10 @@ def problem(err: Mapping[str, Any]) -> str:
         names = _names(msgid)
         if all(name in ctx for name in names):
             values = {name: _value(ctx[name]) for name in names}
-            return Message(msgid, **values)
+            # in English exactly as pydantic wrote it (its wording varies a little between versions)
+            text = str.__new__(Message, err.get("msg") or msgid.format(**values))
+            text.msgid, text.params = msgid, values
+            return text
     return str(err.get("msg", ""))
 
 

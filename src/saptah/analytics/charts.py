@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,9 @@ from matplotlib.figure import Figure
 from saptah.analytics.schemas import Table
 from saptah.web.i18n import N_, translate
 
+# An SVG's words are drawn by the browser (Devanagari too); matplotlib only measures them with its own font, and
+# would warn of every Devanagari letter on every Hindi page (a filter set once: catch_warnings is not thread-safe).
+warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
 COLOUR = "#1f5f8b"
 ACCENT = "#e07b00"
 STYLE: dict[Any, Any] = {"svg.fonttype": "none", "font.size": 10, "axes.spines.top": False, "axes.spines.right": False}

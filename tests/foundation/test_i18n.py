@@ -180,6 +180,32 @@ def test_no_message_for_people_is_built_with_an_f_string():
     assert not problems, problems
 
 
+# the names under which pages are given a sentence to show through t() (error.html, forms' messages)
+SHOWN_KEYS = {"title", "message", "error", "notice"}
+
+
+def test_text_a_page_is_given_to_show_is_marked_for_translation():
+    """A sentence handed to a template (`render(..., {"error": "..."})`) is shown through t(), which finds only
+    marked text: written as a bare literal it would stay English for every reader."""
+    problems = []
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", ""))
+                in ("render", "render_page", "TemplateResponse")
+            ):
+                continue
+            for arg in node.args:
+                if not isinstance(arg, ast.Dict):
+                    continue
+                for key, value in zip(arg.keys, arg.values, strict=True):
+                    shown = isinstance(key, ast.Constant) and key.value in SHOWN_KEYS
+                    if shown and isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value:
+                        problems.append(f"{path.relative_to(SRC)}:{node.lineno} {value.value!r}")
+    assert not problems, problems
+
+
 def test_an_error_with_values_is_shown_in_the_readers_language(client, db, make):
     person = make.person()
     person.preferred_language = "hi"

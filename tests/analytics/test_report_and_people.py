@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from tests.analytics.conftest import World
 from tests.factories import csrf, sign_in
 
+from saptah.analytics import report, service
 from saptah.jobs import service as jobs
 from saptah.notify.models import OutboxMessage
 
@@ -50,6 +51,35 @@ def test_report_pdf_figures_match_the_dashboard(client, db, factory, settings, w
         assert f["display"] in line, (f["label"], f["display"], line)
     assert "Annex: by ministry and state" in text and "Ministry of Health" in text
     assert client.get(f"{API}/reports/{rid}").json()["download"] == f"{API}/reports/{rid}/pdf"
+
+
+def test_a_hindi_reader_gets_the_campaign_report_in_hindi(client, db, factory, settings, world: World) -> None:
+    organiser = world.people["organiser"]
+    organiser.preferred_language = "hi"
+    db.commit()
+    sign_in(client, organiser.email)
+    dash = client.get(f"{API}/dashboard", params={"campaign": world.campaign.id}).json()
+    form = {"campaign": world.campaign.id, "csrf_token": csrf(client)}
+    rid = int(client.post("/dashboard/report", data=form, follow_redirects=False).headers["location"].rsplit("/", 1)[1])
+    run_jobs(factory, settings)
+    # pypdf leaves a control character inside some shaped Devanagari clusters ("शि\x12क्षण"): read past it
+    text = re.sub(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", "", pdf_text(client.get(f"/dashboard/reports/{rid}.pdf").content))
+    # cover, headings, the key figures' table header and labels, captions, the annex: in Hindi
+    for hindi in ("अभियान रिपोर्ट", "राष्ट्रीय शिक्षण सप्ताह", "सभी संगठन", "मुख्य आँकड़े", "आँकड़ा मान", "अधिगम घंटे"):
+        assert hindi in text, hindi
+    assert "19 अक्टू॰ 2024 से 25 अक्टू॰ 2024 तक" in text  # the days in Hindi
+    assert "चित्र 1:" in text and "आँकड़े नीचे की तालिका में हैं।" in text  # captions under the charts
+    assert "ष्ट: मंत्रालय और राज्य" in text and "Ministry of Health" in text  # the annex; names as stored
+    for english in ("Key figures", "Registered", "campaign report", "The figures are in the table", "Annex", "Figure"):
+        assert english not in text, english
+    reached = next(f for f in dash["figures"] if f["key"] == "reached")
+    assert reached["display"] in text
+    # large counts grouped the Indian way (1,23,456)
+    scope = service.report_scope(db, campaign_id=world.campaign.id, org_id=None)
+    board = service.dashboard(db, scope)
+    board.tables["breakdown"].rows[0][2] = 123456
+    big = pdf_text(bytes(report.render(board, [], lang="hi").output()))
+    assert "1,23,456" in big and "123456" not in big
 
 
 def test_reports_are_scoped(client, db, factory, settings, world: World) -> None:

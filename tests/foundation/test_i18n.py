@@ -12,7 +12,7 @@ from babel.messages.extract import extract_from_dir
 from jinja2 import Environment, nodes
 
 from saptah.web import i18n
-from tests.factories import sign_in
+from tests.factories import csrf, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "saptah"
@@ -180,6 +180,32 @@ def test_no_message_for_people_is_built_with_an_f_string():
     assert not problems, problems
 
 
+# the names under which pages are given a sentence to show through t() (error.html, forms' messages)
+SHOWN_KEYS = {"title", "message", "error", "notice"}
+
+
+def test_text_a_page_is_given_to_show_is_marked_for_translation():
+    """A sentence handed to a template (`render(..., {"error": "..."})`) is shown through t(), which finds only
+    marked text: written as a bare literal it would stay English for every reader."""
+    problems = []
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", ""))
+                in ("render", "render_page", "TemplateResponse")
+            ):
+                continue
+            for arg in node.args:
+                if not isinstance(arg, ast.Dict):
+                    continue
+                for key, value in zip(arg.keys, arg.values, strict=True):
+                    shown = isinstance(key, ast.Constant) and key.value in SHOWN_KEYS
+                    if shown and isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value:
+                        problems.append(f"{path.relative_to(SRC)}:{node.lineno} {value.value!r}")
+    assert not problems, problems
+
+
 def test_an_error_with_values_is_shown_in_the_readers_language(client, db, make):
     person = make.person()
     person.preferred_language = "hi"
@@ -190,6 +216,34 @@ def test_an_error_with_values_is_shown_in_the_readers_language(client, db, make)
     assert "page: -9223372036854775808 और 9223372036854775807 के बीच की पूर्ण संख्या होनी चाहिए।" in page.text
     api = client.get("/api/v1/courses", params={"page": "99999999999999999999"})  # programs read English
     assert "must be a whole number between" in api.json()["error"]["message"]
+
+
+def test_a_refused_form_and_a_browsers_api_call_read_pydantics_wording_in_the_persons_language(client, db, make):
+    person = make.person()
+    person.preferred_language = "hi"
+    db.flush()
+    sign_in(client, person.email)
+    form = {"name": "x" * 201, "ends_on": "2024-10-27", "target_minutes": "abc", "karma_monthly_cap": "5000"}
+    page = client.post("/campaigns", data=form | {"csrf_token": csrf(client)})
+    assert page.status_code == 400 and '<html lang="hi">' in page.text
+    for hindi in (
+        "name: अधिक से अधिक 200 अक्षर हो सकते हैं",  # string_too_long
+        "starts_on: यह भरना आवश्यक है",  # missing
+        "target_minutes: पूर्ण संख्या होनी चाहिए",  # int_parsing
+        "karma_monthly_cap: 1000 या उससे कम होना चाहिए",  # less_than_equal
+    ):
+        assert hindi in page.text, hindi
+    assert "Field required" not in page.text and "String should have" not in page.text
+    # an API call from a page's script (a browser sends Accept-Language): the message in Hindi, the codes as they are
+    browser = {"Accept-Language": "hi-IN,hi;q=0.9,en;q=0.8"}
+    api = client.get("/api/v1/courses", params={"size": "many"}, headers=browser).json()["error"]
+    assert api["code"] == "invalid_input" and "size: पूर्ण संख्या होनी चाहिए" in api["message"]
+    assert api["details"][0]["type"] == "int_parsing" and api["details"][0]["field"] == "size"
+    unknown = client.get("/api/v1/courses", params={"sise": "5"}, headers=browser).json()["error"]["message"]
+    assert "अज्ञात क्वेरी पैरामीटर: sise। स्वीकार्य: category," in unknown
+    # a program (no Accept-Language) reads pydantic's English wording
+    program = client.get("/api/v1/courses", params={"size": "many"}).json()["error"]
+    assert "size: Input should be a valid integer" in program["message"]
 
 
 def test_text_stored_in_english_is_shown_in_the_readers_language():

@@ -126,6 +126,28 @@ def test_formula_cells_are_stored_as_text_and_exported_safely(client, admin, fac
     assert [c.value for c in ws[1]][-2:] == ["Status", "Error Details"]
 
 
+def test_a_hindi_admin_downloads_the_result_file_in_hindi_still_formula_safe(client, admin, factory, settings, db):
+    admin.preferred_language = "hi"
+    db.flush()
+    client.get("/lang/hi")
+    name = "=1+2"
+    data = csv_bytes([row(name=name), row(email="x@", mobile="12", ext="B-1")])
+    done = import_file(client, factory, settings, data)
+    assert (done["created"], done["failed"]) == (1, 1)
+    result = result_csv(client, done["id"])
+    # the uploaded columns keep their names (the file can be corrected and uploaded again); the added ones are Hindi
+    assert result[0][:2] == ["Full Name*", "Email*"] and result[0][-2:] == ["स्थिति", "त्रुटि विवरण"]
+    assert result[1][0] == "'" + name and result[1][-2:] == ["बनाया गया", ""]  # the formula cell stays text
+    assert result[2][-2] == "विफल"
+    assert "ई-मेल 'x@' मान्य ई-मेल पता नहीं है।" in result[2][-1] and "is not a valid" not in result[2][-1]
+    ws = load_workbook(io.BytesIO(client.get(f"/onboarding/{done['id']}/result.xlsx").content)).active
+    assert [c.value for c in ws[1]][-2:] == ["स्थिति", "त्रुटि विवरण"] and ws.cell(row=3, column=15).value == "विफल"
+    assert ws.cell(row=2, column=1).data_type == "s" and ws.cell(row=2, column=1).value == "'" + name
+    # programs reading the API get the stored English file; an English reader gets English
+    english = client.get(f"/api/v1/onboarding/uploads/{done['id']}/result.csv").content.decode("utf-8-sig")
+    assert english.splitlines()[0].endswith("Status,Error Details") and "Failed" in english
+
+
 def test_preview_changes_nothing_then_imports(client, admin, factory, settings, db):
     data = csv_bytes([row(), row(email="bad", ext="P-2")])
     preview = import_file(client, factory, settings, data, mode="preview")
@@ -257,3 +279,18 @@ def test_an_upload_that_changes_designations_moves_people_on_the_competency_gaps
     live = passport_repo.all_totals(db)
     passport.rebuild_totals(db)
     assert passport_repo.all_totals(db) == live
+
+
+def test_a_translated_result_file_keeps_every_problem_formula_safe(tmp_path):
+    """A problem whose text begins like a formula (stored with a leading ') stays text once translated."""
+    import csv
+
+    from saptah.directory.onboarding.results import _translated_csv
+
+    english = tmp_path / "result-1.csv"
+    with english.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([["Full Name*", "Status", "Error Details"], ["'=1+2", "Failed", "'=HYPERLINK(1)"]])
+    hindi = _translated_csv(english, "hi")
+    assert hindi.name == "result-1.hi.csv"
+    rows = list(csv.reader(hindi.open(encoding="utf-8-sig", newline="")))
+    assert rows[1] == ["'=1+2", "विफल", "'=HYPERLINK(1)"]

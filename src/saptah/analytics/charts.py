@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,11 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from saptah.analytics.schemas import Table
+from saptah.web.i18n import N_, translate
 
+# An SVG's words are drawn by the browser (Devanagari too); matplotlib only measures them with its own font, and
+# would warn of every Devanagari letter on every Hindi page (a filter set once: catch_warnings is not thread-safe).
+warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
 COLOUR = "#1f5f8b"
 ACCENT = "#e07b00"
 STYLE: dict[Any, Any] = {"svg.fonttype": "none", "font.size": 10, "axes.spines.top": False, "axes.spines.right": False}
@@ -97,36 +102,38 @@ def _count_axis(axis: Any) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
 
 
-def chart_for(table: Table, fmt: str = "svg") -> bytes | str | None:
-    """The chart that goes with a dashboard table (None: a table without a chart)."""
+def chart_for(table: Table, fmt: str = "svg", lang: str = "en") -> bytes | str | None:
+    """The chart that goes with a dashboard table (None: a table without a chart), its words in the language.
+
+    A PNG (the PDF report) in a language whose script matplotlib cannot shape (Devanagari's joined letters come
+    apart) carries no words of its own: the report prints its title above it and its caption below it.
+    """
     rows = table.rows
     if not rows:
         return None
+    words = fmt == "svg" or lang == "en"
+    title = translate(table.title, lang) if words else ""
+    completions = translate(N_("Completions"), lang) if words else ""
     if table.key == "trend":
         return line_chart(
-            [str(r[0]) for r in rows], [float(r[1]) for r in rows], title=table.title, ylabel="Completions", fmt=fmt
+            [str(r[0]) for r in rows], [float(r[1]) for r in rows], title=title, ylabel=completions, fmt=fmt
         )
     if table.key == "breakdown":
         top = sorted(rows, key=lambda r: -float(r[6]))[:15]
         return bar_chart(
             [str(r[0]) for r in top],
             [float(r[6]) for r in top],
-            title=f"{table.title}: completions",
-            xlabel="Completions",
+            title=translate(N_("{title}: completions"), lang, title=title) if words else "",
+            xlabel=completions,
             fmt=fmt,
         )
     if table.key in ("by_area", "by_provider", "by_language"):
         top = rows[:12]
-        return bar_chart(
-            [str(r[0]) for r in top], [float(r[1]) for r in top], title=table.title, xlabel="Completions", fmt=fmt
-        )
+        return bar_chart([str(r[0]) for r in top], [float(r[1]) for r in top], title=title, xlabel=completions, fmt=fmt)
     if table.key == "top_courses":
         top = rows[:10]
-        return bar_chart(
-            [str(r[0]) for r in top], [float(r[2]) for r in top], title=table.title, xlabel="Completions", fmt=fmt
-        )
+        return bar_chart([str(r[0]) for r in top], [float(r[2]) for r in top], title=title, xlabel=completions, fmt=fmt)
     if table.key == "my_days":
-        return line_chart(
-            [str(r[0]) for r in rows], [float(r[1]) for r in rows], title=table.title, ylabel="Minutes", fmt=fmt
-        )
+        minutes = translate(N_("Minutes"), lang) if words else ""
+        return line_chart([str(r[0]) for r in rows], [float(r[1]) for r in rows], title=title, ylabel=minutes, fmt=fmt)
     return None

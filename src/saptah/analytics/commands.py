@@ -37,18 +37,26 @@ def register(app: typer.Typer) -> None:
         campaign: Annotated[int, typer.Argument(help="campaign id")],
         out: Annotated[Path, typer.Option(help="where to write the PDF")] = Path("campaign-report.pdf"),
         org: Annotated[str | None, typer.Option(help="organisation code (default: national)")] = None,
+        lang: Annotated[str, typer.Option(help="language of the report (en, hi)")] = "en",
     ) -> None:
         """Write a campaign report PDF (cover, key figures, charts, tables, per-ministry annex)."""
         from saptah.analytics import report, service
         from saptah.cli import _errors, _settings, console, factory_for
         from saptah.core.db import unit_of_work
+        from saptah.core.errors import InvalidInput
         from saptah.directory import service as directory
+        from saptah.web.i18n import languages
 
         settings = _settings()
         with _errors(), unit_of_work(factory_for(settings)) as session:
+            if lang not in languages():
+                raise InvalidInput(
+                    "Unknown language {lang}: choose one of {known}.", lang=lang, known=", ".join(languages())
+                )
             org_id = directory.org_by_code(session, org).id if org else None
             scope = service.report_scope(session, campaign_id=campaign, org_id=org_id)
             dash = service.dashboard(session, scope)
-            pdf = report.render(dash, service.annex(session, scope, dash.tables["breakdown"], limit=report.ANNEX_LIMIT))
+            annex = service.annex(session, scope, dash.tables["breakdown"], limit=report.ANNEX_LIMIT)
+            pdf = report.render(dash, annex, lang=lang)
             out.write_bytes(bytes(pdf.output()))
         console.print(f"Wrote {out} ({pdf.pages_count} pages) for {scope.campaign_name}, {scope.org_name}.")

@@ -30,8 +30,8 @@ SECTIONS = (
 )
 
 
-def _context(db: DB, dash: Dashboard, *, mdo_view: bool) -> dict[str, object]:
-    svgs = {k: charts.chart_for(t) for k, t in dash.tables.items()}
+def _context(db: DB, dash: Dashboard, *, mdo_view: bool, lang: str) -> dict[str, object]:
+    svgs = {k: charts.chart_for(t, lang=lang) for k, t in dash.tables.items()}
     scope = dash.scope
     return {
         "dash": dash,
@@ -54,7 +54,7 @@ def national(request: Request, db: DB, principal: CurrentPrincipal, f: FiltersDe
         return RedirectResponse(f"/dashboard/mdo?{request.url.query}".rstrip("?"), status_code=303)
     scope = service.resolve(db, principal, f)
     dash = service.shared_dashboard(db, scope, max_age=settings.dashboard_max_age)
-    return render(request, "dashboard.html", _context(db, dash, mdo_view=False))
+    return render(request, "dashboard.html", _context(db, dash, mdo_view=False, lang=_lang(request)))
 
 
 def _mdo_scope(db: DB, principal: CurrentPrincipal, f: Filters) -> Scope:
@@ -80,7 +80,7 @@ def mdo_dashboard(
     if scope.org_id is None:
         return RedirectResponse("/dashboard", status_code=303)
     dash, lists, compliance = mdo.shared_page(db, scope, max_age=settings.dashboard_max_age, today=ist_day(utcnow()))
-    ctx = _context(db, dash, mdo_view=True)
+    ctx = _context(db, dash, mdo_view=True, lang=_lang(request))
     # reminder counts are read live: an admin who has just sent reminders sees them counted at once
     ctx.update(lists=lists, compliance=compliance)
     ctx["reminders"] = {k: mdo.reminder_counts(db, scope, k) for k, table in lists.items() if table.rows}
@@ -139,6 +139,10 @@ def remind(
     return response
 
 
+def _lang(request: Request) -> str:
+    return str(getattr(request.state, "lang", DEFAULT))
+
+
 @router.post("/dashboard/report", dependencies=[CSRF])
 def request_report(
     db: DB,
@@ -172,5 +176,5 @@ def my_week(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
     from saptah.analytics.learner import my_week as week
 
     data = week(db, principal, None)
-    svg = charts.chart_for(data["days"]) if data else None
+    svg = charts.chart_for(data["days"], lang=_lang(request)) if data else None
     return render(request, "my_week.html", {"data": data, "svg": svg})

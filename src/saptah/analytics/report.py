@@ -18,12 +18,21 @@ from saptah.analytics.models import Report
 from saptah.analytics.schemas import Dashboard, Scope, Table
 from saptah.core.db import utcnow
 from saptah.core.errors import NotFound
-from saptah.core.timeutil import fmt_ist
 from saptah.directory.schemas import Principal
 from saptah.web.assets import font_files
+from saptah.web.i18n import DEFAULT, N_, fmt_day, fmt_number, fmt_when, language_of, translate, translate_stored
 
 REPORT_TABLES = tuple(key for key in DASHBOARD_TABLES if key != "figures")  # figures have their own page
 CHARTED = ("trend", "breakdown", "by_area", "by_provider")
+NEXT_LINE: dict[str, Any] = {"new_x": "LMARGIN", "new_y": "NEXT"}
+# under a chart: what it shows (a PNG in a script matplotlib cannot shape carries no words of its own)
+CAPTION = N_("Figure {number}: {title}. The figures are in the table below.")
+CAPTIONS = {
+    "trend": N_("Figure {number}: {title}: course completions a day. The figures are in the table below."),
+    "breakdown": N_("Figure {number}: {title}: course completions. The figures are in the table below."),
+    "by_area": N_("Figure {number}: {title}: course completions. The figures are in the table below."),
+    "by_provider": N_("Figure {number}: {title}: course completions. The figures are in the table below."),
+}
 ANNEX_LIMIT = 60  # ministries and states in the annex (the whole list is in the breakdown table)
 
 
@@ -89,13 +98,20 @@ def generate(session: Session, report_id: int) -> int:
     scope = service.report_scope(session, campaign_id=report.campaign_id, org_id=report.org_id)
     dash = service.dashboard(session, scope)
     annex = service.annex(session, scope, dash.tables["breakdown"], limit=ANNEX_LIMIT)
-    pdf = render(dash, annex)
+    pdf = render(dash, annex, lang=reader_language(session, report))
     report.pdf = bytes(pdf.output())
     report.figures = json.dumps({f.key: f.display for f in dash.figures})
     report.status = "done"
     report.finished_at = utcnow()
     session.flush()
     return int(pdf.pages_count)
+
+
+def reader_language(session: Session, report: Report) -> str:
+    """The language kept in the profile of the person who asked for the report (who reads it)."""
+    from saptah.directory import service as directory
+
+    return language_of(directory.languages_of(session, [report.requested_by]).get(report.requested_by))
 
 
 def _pdf() -> FPDF:
@@ -110,60 +126,63 @@ def _pdf() -> FPDF:
     return pdf
 
 
-def render(dash: Dashboard, annex: Sequence[tuple[str, Table]]) -> FPDF:
-    """Lay out the report."""
+def render(dash: Dashboard, annex: Sequence[tuple[str, Table]], lang: str = DEFAULT) -> FPDF:
+    """Lay out the report in the reader's language (headings, captions, table headers, key-figure labels)."""
     pdf = _pdf()
-    _cover(pdf, dash.scope)
+    _cover(pdf, dash.scope, lang)
     pdf.add_page()
-    _heading(pdf, "Key figures")
-    _table(
-        pdf,
-        Table(
-            "figures", "", ["Figure", "Value", "Definition"], [[f.label, f.display, f.definition] for f in dash.figures]
-        ),
-        widths=(45, 35, 110),
-    )
+    _heading(pdf, translate(N_("Key figures"), lang))
+    header = [N_("Figure"), N_("Value"), N_("Definition")]
+    rows: list[list[Any]] = [
+        [translate(f.label, lang), translate_stored(f.display, lang), translate(f.definition, lang)]
+        for f in dash.figures
+    ]
+    _table(pdf, Table("figures", "", header, rows), lang, widths=(45, 35, 110))
     figure = 0
     for key in REPORT_TABLES:
         table = dash.tables[key]
+        title = translate(table.title, lang)
         pdf.add_page()
-        _heading(pdf, table.title)
+        _heading(pdf, title)
         if key in CHARTED:
-            png = charts.chart_for(table, fmt="png")
+            png = charts.chart_for(table, fmt="png", lang=lang)
             if isinstance(png, bytes):
                 figure += 1
                 pdf.image(io.BytesIO(png), w=180)
                 pdf.set_font("NotoSans", size=8)
-                caption = f"Figure {figure}: {table.title}. The figures are in the table below."
+                caption = translate(CAPTIONS.get(key, CAPTION), lang, number=figure, title=title)
                 pdf.multi_cell(0, 4, caption, new_x="LMARGIN", new_y="NEXT")
                 pdf.ln(2)
         if table.note:
             pdf.set_font("NotoSans", size=8)
-            pdf.multi_cell(0, 4, table.note, new_x="LMARGIN", new_y="NEXT")
-        _table(pdf, table)
+            pdf.multi_cell(0, 4, translate_stored(table.note, lang), new_x="LMARGIN", new_y="NEXT")
+        _table(pdf, table, lang)
     if annex:
         pdf.add_page()
-        _heading(pdf, "Annex: by ministry and state")
-        for title, table in annex:
-            _heading(pdf, title, size=11)
-            _table(pdf, table)
+        _heading(pdf, translate(N_("Annex: by ministry and state"), lang))
+        for name, table in annex:
+            _heading(pdf, name, size=11)
+            _table(pdf, table, lang)
     return pdf
 
 
-def _cover(pdf: FPDF, scope: Scope) -> None:
+def _cover(pdf: FPDF, scope: Scope, lang: str) -> None:
     pdf.add_page()
     pdf.set_y(70)
     pdf.set_font("NotoSans", size=12)
-    pdf.cell(0, 8, "Karmayogi Saptah · National Learning Week", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, translate(N_("Karmayogi Saptah · National Learning Week"), lang), align="C", **NEXT_LINE)
     pdf.set_font("NotoSans", size=24)
-    pdf.multi_cell(0, 12, f"{scope.campaign_name}: campaign report", align="C", new_x="LMARGIN", new_y="NEXT")
+    title = translate(N_("{campaign}: campaign report"), lang, campaign=scope.campaign_name)
+    pdf.multi_cell(0, 12, title, align="C", **NEXT_LINE)
     pdf.set_font("NotoSans", size=13)
-    pdf.cell(0, 10, scope.org_name, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(
-        0, 8, f"{scope.start:%d-%m-%Y} to {scope.end:%d-%m-%Y} (IST days)", align="C", new_x="LMARGIN", new_y="NEXT"
+    pdf.cell(0, 10, translate_stored(scope.org_name, lang), align="C", **NEXT_LINE)
+    days = translate(
+        N_("{start} to {end} (IST days)"), lang, start=fmt_day(scope.start, lang), end=fmt_day(scope.end, lang)
     )
+    pdf.cell(0, 8, days, align="C", **NEXT_LINE)
     pdf.set_font("NotoSans", size=9)
-    pdf.cell(0, 8, f"Generated {fmt_ist(utcnow())} IST from live aggregates", align="C", new_x="LMARGIN", new_y="NEXT")
+    made = translate(N_("Generated {when} IST from live aggregates"), lang, when=fmt_when(utcnow(), lang))
+    pdf.cell(0, 8, made, align="C", **NEXT_LINE)
 
 
 def _heading(pdf: FPDF, text: str, size: int = 15) -> None:
@@ -172,24 +191,24 @@ def _heading(pdf: FPDF, text: str, size: int = 15) -> None:
     pdf.ln(1)
 
 
-def _table(pdf: FPDF, table: Table, widths: tuple[int, ...] | None = None) -> None:
+def _table(pdf: FPDF, table: Table, lang: str, widths: tuple[int, ...] | None = None) -> None:
     pdf.set_font("NotoSans", size=7 if len(table.header) > 6 else 8)
     if not table.rows:
-        pdf.cell(0, 6, "Nothing to show yet.", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, translate(N_("Nothing to show yet."), lang), new_x="LMARGIN", new_y="NEXT")
         return
     heading = FontFace(emphasis="", fill_color=(238, 240, 244))
     with pdf.table(
         col_widths=widths, first_row_as_headings=True, headings_style=heading, line_height=4.2, text_align="LEFT"
     ) as t:  # left-aligned: justified cells spread two words across a column ("Department      of")
-        t.row([str(h) for h in table.header])
+        t.row([translate(str(h), lang) for h in table.header])
         for row in table.rows:
-            t.row([_cell(v) for v in row])
+            t.row([_cell(v, lang) for v in row])
     pdf.ln(3)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, lang: str) -> str:
     if value is None:
         return ""
     if isinstance(value, int) and not isinstance(value, bool):
-        return service.fmt_number(value)
+        return fmt_number(value, lang)
     return str(value)

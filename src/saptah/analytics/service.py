@@ -73,7 +73,7 @@ def resolve(session: Session, principal: Principal, filters: Filters, *, today: 
     if filters.group is not None and filters.group not in GROUPS:
         raise InvalidInput("Group must be one of: {values}.", values=", ".join(GROUPS))
     paths = directory.admin_paths(principal)
-    org_id, org_name, crumbs = None, "All organisations" if paths is None else "Your organisations", []
+    org_id, org_name, crumbs = None, N_("All organisations") if paths is None else N_("Your organisations"), []
     if filters.org is not None:
         org = directory.require_org_admin(session, principal, filters.org)
         org_id, org_name, paths = org.id, org.name_en, [org.path]
@@ -114,7 +114,7 @@ def report_scope(session: Session, *, campaign_id: int, org_id: int | None) -> S
         window_end=rules.last_day,
         paths=[org.path] if org else None,
         org_id=org.id if org else None,
-        org_name=org.name_en if org else "All organisations",
+        org_name=org.name_en if org else N_("All organisations"),
         group=None,
         national=org is None,
     )
@@ -133,7 +133,8 @@ def _crumbs(session: Session, principal: Principal, path: str) -> list[tuple[int
     """The way down from the reader's top to the chosen organisation, as (org id, name)."""
     from saptah.directory import repository as orgs
 
-    out: list[tuple[int | None, str]] = [(None, "All organisations" if principal.is_national else "Your organisations")]
+    top = N_("All organisations") if principal.is_national else N_("Your organisations")
+    out: list[tuple[int | None, str]] = [(None, top)]
     for part in path.strip("/").split("/"):
         org = orgs.get_org(session, int(part))
         if org is not None and principal.covers(org.path, *directory.ADMIN_ROLES):
@@ -238,7 +239,7 @@ def key_figures(
             "peak",
             N_("Peak day"),
             int(peak[1]) if peak and peak[1] else 0,
-            f"{peak[0]}: {_n(int(peak[1]))}" if peak and peak[1] else "none yet",
+            f"{peak[0]}: {_n(int(peak[1]))}" if peak and peak[1] else N_("none yet"),
             DEFINITIONS["peak"],
         ),
         _fig("webinars", N_("Central webinars held"), len(central)),

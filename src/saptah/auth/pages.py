@@ -104,7 +104,7 @@ def set_password(
     """Set the password and spend the link."""
     if password != confirm:
         return render(
-            request, "set_password.html", {"token": token, "error": "The two passwords differ."}, status_code=400
+            request, "set_password.html", {"token": token, "error": N_("The two passwords differ.")}, status_code=400
         )
     try:
         service.use_password_link(db, token=token, password=password)

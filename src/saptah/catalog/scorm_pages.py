@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from saptah.catalog import scorm, service
 from saptah.catalog.models import LaunchKind
-from saptah.core.errors import PayloadTooLarge, SaptahError
+from saptah.core.errors import Forbidden, PayloadTooLarge, SaptahError
 from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
 from saptah.web.flash import flash
 from saptah.web.templating import render
@@ -82,12 +82,8 @@ def module_form(request: Request, db: DB, principal: CurrentPrincipal, course_id
     """Add a SCORM package as the last module of a native course."""
     course = service.visible_course(db, principal, course_id)
     if not service.may_manage(principal, course):
-        return render(request, "error.html", _forbidden(), status_code=403)
+        raise Forbidden("Only the course's provider or a national organiser may add a module.")
     return render(request, "scorm_module.html", {"course": course})
-
-
-def _forbidden() -> dict[str, object]:
-    return {"status": 403, "title": "Forbidden", "message": "Only the course's provider or a national organiser."}
 
 
 @router.post("/courses/{course_id}/scorm-module", dependencies=[CSRF])

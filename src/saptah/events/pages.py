@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from saptah.core import validation
 from saptah.core.errors import InvalidInput, NotFound, PayloadTooLarge, SaptahError
 from saptah.core.timeutil import fmt_ist
 from saptah.directory import repository as people
@@ -148,11 +149,9 @@ def _event_fields(values: dict[str, str], levels: list[Any], codes: list[str]) -
 
 
 def _explain(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err.get("loc", ())).replace("_", " ")
-        parts.append(f"{where}: {err.get('msg')}")
-    return "; ".join(parts)
+    """The form's problems, each shown in the reader's language (field names as people read them)."""
+    errors = [{**e, "loc": [str(p).replace("_", " ") for p in e.get("loc", ())]} for e in exc.errors()]
+    return validation.joined(validation.explain(errors))
 
 
 @router.get("/events/mine", response_class=HTMLResponse)

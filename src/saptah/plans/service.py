@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from saptah.audit import service as audit
 from saptah.audit.schemas import Act
+from saptah.core import validation
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from saptah.core.text import Message
@@ -378,7 +379,7 @@ def validated(model: type[M], **fields: object) -> M:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(x) for x in err["loc"]).replace("_", " ")
-        raise InvalidInput("{field}: {problem}.", field=where.capitalize(), problem=err["msg"]) from exc
+        raise InvalidInput("{field}: {problem}.", field=where.capitalize(), problem=validation.problem(err)) from exc
 
 
 def split_list(text: str) -> list[str]:

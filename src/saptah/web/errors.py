@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -12,8 +13,9 @@ from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from saptah.core import validation
 from saptah.core.errors import OutOfRange, SaptahError
-from saptah.web.i18n import N_
+from saptah.web.i18n import N_, translate
 from saptah.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,13 @@ TITLES = {
     500: N_("Something went wrong"),
     503: N_("Busy"),
 }
+# what Starlette says by itself (the status's English name), for people
+HTTP_PHRASES = {
+    405: N_("This address does not take this kind of request."),
+    413: N_("The request is too large."),
+    415: N_("This kind of content is not accepted here."),
+}
+BUG_MESSAGE = N_("Something went wrong on our side. It has been logged.")
 BUSY_MESSAGE = N_("Saptah is very busy right now. Please try again in a few seconds.")
 # Database errors that mean "overloaded, try again", not "bug": SQLite's write lock, PostgreSQL's
 # deadlock (40P01), serialisation failure (40001) and too many connections (53300).
@@ -40,7 +49,7 @@ TRANSIENT_SQLSTATES = {"40P01", "40001", "53300"}
 # answers 22003): the request's mistake, not a bug, answered 422 like a query integer beyond 64 bits
 # (`web.strict`), except on xAPI, whose specification answers every malformed request 400.
 NUMERIC_OUT_OF_RANGE = "22003"
-OUT_OF_RANGE = "A number in the request is too large."
+OUT_OF_RANGE = N_("A number in the request is too large.")
 
 
 def _is_api(request: Request) -> bool:
@@ -48,7 +57,8 @@ def _is_api(request: Request) -> bool:
 
 
 def error_response(request: Request, status: int, code: str, message: str, details: object = None) -> Response:
-    """The one shape of an error, for people and programs."""
+    """The one shape of an error, for people and programs: `message` in the reader's language, `code` as is."""
+    message = translate(message, reader_language(request))
     if _is_api(request):
         body: dict[str, object] = {"error": {"code": code, "message": message}}
         if details is not None:
@@ -56,8 +66,17 @@ def error_response(request: Request, status: int, code: str, message: str, detai
         return JSONResponse(body, status_code=status)
     if status == 401 and request.method == "GET":
         return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
-    title = TITLES.get(status, "Error")
+    title = TITLES.get(status, N_("Error"))
     return render(request, "error.html", {"status": status, "title": title, "message": message}, status_code=status)
+
+
+def reader_language(request: Request) -> str:
+    """The language of an error's message: the person's on pages, and on the API when a browser asks (a page's
+    script, sending Accept-Language as every browser does); programs read the API's messages in English."""
+    lang = str(getattr(request.state, "lang", "en"))
+    if _is_api(request) and "accept-language" not in request.headers:
+        return "en"
+    return lang
 
 
 def install(app: FastAPI) -> None:
@@ -69,17 +88,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form"))
-            problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
-        return error_response(request, 400, "invalid_input", "; ".join(problems) or "Invalid input.", problems)
+        problems = validation.explain(exc.errors())
+        lang = reader_language(request)
+        details = [
+            {"type": e.get("type"), "field": validation.where(e), "message": translate(p, lang)}
+            for e, p in zip(exc.errors(), problems, strict=True)
+        ]
+        return error_response(request, 400, "invalid_input", validation.joined(problems), details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        message = exc.detail if isinstance(exc.detail, str) else "Error"
+        message = exc.detail if isinstance(exc.detail, str) else N_("Error")
         if exc.status_code == 404:
-            message = "There is no page at this address."
+            message = N_("There is no page at this address.")
+        elif message == HTTPStatus(exc.status_code).phrase:  # Starlette's own wording ("Method Not Allowed")
+            message = HTTP_PHRASES.get(exc.status_code, message)
         response = error_response(request, exc.status_code, "http_error", message)
         response.headers.update(exc.headers or {})  # e.g. a 405's Allow
         return response
@@ -109,7 +132,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
-        return error_response(request, 500, "internal_error", "Something went wrong on our side. It has been logged.")
+        return error_response(request, 500, "internal_error", BUG_MESSAGE)
 
 
 def is_transient(exc: OperationalError) -> bool:

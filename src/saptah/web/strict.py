@@ -98,10 +98,13 @@ def strict_query_params(request: Request) -> None:
     if request.url.path.startswith(PREFIX):
         unknown = sorted(set(query) - shape.names)
         if unknown:
-            allowed = f" Allowed: {', '.join(sorted(shape.names))}." if shape.names else ""
-            raise InvalidInput(
-                "Unknown query parameter(s): {values}.{allowed}", values=", ".join(unknown), allowed=allowed
-            )
+            if shape.names:
+                raise InvalidInput(
+                    "Unknown query parameter(s): {values}. Allowed: {allowed}.",
+                    values=", ".join(unknown),
+                    allowed=", ".join(sorted(shape.names)),
+                )
+            raise InvalidInput("Unknown query parameter(s): {values}.", values=", ".join(unknown))
     for name in shape.query_ints & set(query):
         if any(_beyond_int64(v) for v in query.getlist(name)):
             raise OutOfRange(

@@ -25,7 +25,7 @@ from saptah.core import signals
 from saptah.core.db import unit_of_work
 from saptah.core.errors import SaptahError
 from saptah.directory import service as directory
-from saptah.directory.onboarding import files
+from saptah.directory.onboarding import files, results
 from saptah.directory.onboarding import repository as repo
 from saptah.directory.onboarding.rules import check_row, match_columns
 from saptah.directory.onboarding.service import ERASED_MARK, ERASED_ROW_TEXT
@@ -89,7 +89,9 @@ def _scrub_upload(
         _rewrite(path, upload.fmt, positions, tail=0)
     if result is not None and result.exists():
         _rewrite(result, RESULT_FORMAT, positions, tail=2)
-        result.with_suffix(".xlsx").unlink(missing_ok=True)  # made again from the scrubbed CSV when asked for
+        # made again from the scrubbed CSV when asked for
+        for copy in (result.with_suffix(".xlsx"), *results.translated_files(result)):
+            copy.unlink(missing_ok=True)
     with unit_of_work(factory) as session:
         _scrub_chunks(session, upload.id, positions, digests)
     return len(positions)

@@ -94,10 +94,15 @@ def import_previewed(db: DB, principal: CurrentPrincipal, settings: SettingsDep,
 
 @router.get("/onboarding/{upload_id}/result.{fmt}")
 def result_file(
-    upload_id: int, fmt: Literal["csv", "xlsx"], db: DB, principal: CurrentPrincipal, settings: SettingsDep
+    request: Request,
+    upload_id: int,
+    fmt: Literal["csv", "xlsx"],
+    db: DB,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
 ) -> Response:
-    """Download the result file."""
+    """Download the result file, its statuses and problems in the admin's language."""
     up = service.visible_upload(db, principal, upload_id)
-    path, name = results.result_file(settings, up, fmt)
+    path, name = results.result_file(settings, up, fmt, lang=getattr(request.state, "lang", "en"))
     results.record_result_download(db, principal, up, fmt)
     return FileResponse(path, filename=name, media_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX)

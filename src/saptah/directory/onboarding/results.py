@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,12 @@ from saptah.directory.onboarding.models import Upload
 from saptah.directory.onboarding.rules import CIRCULAR_TEMPLATE, IGOT_TEMPLATE, Columns
 from saptah.directory.schemas import Principal
 from saptah.jobs.service import JobContext
+from saptah.web.i18n import DEFAULT, N_, languages, translate, translate_stored
 
-LABELS = {"C": "Created", "U": "Updated", "N": "Unchanged", "F": "Failed"}
-PREVIEW_LABELS = {"C": "Will be created", "U": "Will be updated", "N": "No change", "F": "Failed"}
+LABELS = {"C": N_("Created"), "U": N_("Updated"), "N": N_("Unchanged"), "F": N_("Failed")}
+PREVIEW_LABELS = {"C": N_("Will be created"), "U": N_("Will be updated"), "N": N_("No change"), "F": N_("Failed")}
+# the two columns a result file adds to the uploaded ones (stored in English; shown in the admin's language)
+ADDED_COLUMNS = (N_("Status"), N_("Error Details"))
 XLSX_MAX_ROWS = 1_048_575
 RISKY = frozenset(p[0] for p in DANGEROUS_PREFIXES)  # first characters that need safe_cell
 
@@ -42,7 +46,7 @@ class ResultWriter:
         self.folder = files.storage_dir(upload_dir)
         self.width = len(cols.header)
         self.labels = PREVIEW_LABELS if dry_run else LABELS
-        self.header = [safe_cell(h) for h in cols.header] + ["Status", "Error Details"]
+        self.header = [safe_cell(h) for h in cols.header] + list(ADDED_COLUMNS)
 
     def __enter__(self) -> ResultWriter:
         self._fh = (self.folder / f"{self.name}.part").open("w", encoding="utf-8-sig", newline="")
@@ -72,17 +76,23 @@ class ResultWriter:
             part.unlink(missing_ok=True)
 
 
-def result_file(settings: Settings, upload: Upload, kind: str) -> tuple[Path, str]:
-    """The result file as CSV or XLSX (made from the CSV the first time it is asked for)."""
+def result_file(settings: Settings, upload: Upload, kind: str, lang: str = DEFAULT) -> tuple[Path, str]:
+    """The result file as CSV or XLSX, in the language (each made from the stored English CSV when first asked for).
+
+    The uploaded columns keep their names (the file can be corrected and uploaded again); the Status and Error
+    Details columns, each row's status and its problems are in the language.
+    """
     if upload.result_name is None:
         raise Conflict("The result file is not ready yet; wait for the upload to finish.")
+    if kind not in ("csv", "xlsx"):
+        raise InvalidInput("Choose csv or xlsx.")
     folder = files.storage_dir(settings.upload_dir)
     csv_path = folder / upload.result_name
     stem = Path(upload.filename).stem or "staff-list"
+    if lang != DEFAULT:
+        csv_path = _translated_csv(csv_path, lang)
     if kind == "csv":
         return csv_path, f"{stem}-result.csv"
-    if kind != "xlsx":
-        raise InvalidInput("Choose csv or xlsx.")
     xlsx_path = csv_path.with_suffix(".xlsx")
     if not xlsx_path.exists():
         if upload.total > XLSX_MAX_ROWS:
@@ -91,10 +101,55 @@ def result_file(settings: Settings, upload: Upload, kind: str) -> tuple[Path, st
             reader = csv.reader(fh)
             header = next(reader)
             data = to_xlsx(header, reader, sheet="Result")
-        tmp = xlsx_path.with_suffix(".part")
-        tmp.write_bytes(data)
-        os.replace(tmp, xlsx_path)
+        _put(xlsx_path, data)
     return xlsx_path, f"{stem}-result.xlsx"
+
+
+def translated_files(result: Path) -> list[Path]:
+    """The result file's copies in other languages (CSV and XLSX), made again from the English one when asked for."""
+    return [result.with_suffix(f".{lang}{ext}") for lang in languages() if lang != DEFAULT for ext in (".csv", ".xlsx")]
+
+
+def _translated_csv(english: Path, lang: str) -> Path:
+    """The result CSV with its added columns, statuses and problems in the language; every cell kept formula-safe."""
+    path = english.with_suffix(f".{lang}.csv")
+    if path.exists():
+        return path
+    seen: dict[str, str] = {}  # problems repeat from row to row: each translated once
+
+    def problems(text: str) -> str:
+        if text not in seen:
+            plain = text[1:] if text[:1] == "'" and text[1:2] in RISKY else text
+            out = translate_stored(plain, lang)
+            seen[text] = "'" + out if out[:1] in RISKY else out
+        return seen[text]
+
+    tmp = _part(path)
+    try:
+        with (
+            english.open(encoding="utf-8-sig", newline="") as fh,
+            tmp.open("w", encoding="utf-8-sig", newline="") as out,
+        ):
+            reader, writer = csv.reader(fh), csv.writer(out)
+            header = next(reader)
+            writer.writerow([*header[:-2], *(translate(h, lang) for h in header[-2:])])
+            # row by row: a result file may hold a million rows
+            writer.writerows([*row[:-2], translate(row[-2], lang), problems(row[-1])] for row in reader)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _part(path: Path) -> Path:
+    """Where a file is written before it is put in place whole (two downloads at once each write their own)."""
+    return path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
+
+
+def _put(path: Path, data: bytes) -> None:
+    tmp = _part(path)
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def result_rows(

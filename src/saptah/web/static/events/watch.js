@@ -36,10 +36,10 @@
         badge.hidden = !res.body.attended;
         message.textContent = "";
       } else {
-        message.textContent = (res.body.error && res.body.error.message) || "Presence was not recorded.";
+        message.textContent = (res.body.error && res.body.error.message) || box.dataset.notRecorded;
         if (res.status === 409 || res.status === 403 || res.status === 401) { stopped = true; }
       }
-    }).catch(function () { message.textContent = "Connection lost; retrying."; });
+    }).catch(function () { message.textContent = box.dataset.connectionLost; });
   }
 
   document.addEventListener("visibilitychange", function () {

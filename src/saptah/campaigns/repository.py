@@ -328,6 +328,51 @@ def records_between(session: Session, start: datetime, end: datetime, *, batch: 
     return bulk.streamed(session.connection().execute(stmt))  # Core rows: no ORM work per row
 
 
+def stored_for_rebuild(session: Session, start: datetime, end: datetime, *, batch: int = 20000) -> Iterable[Any]:
+    """Stored records in a window ordered by person, streamed as plain rows: the record's fields (readable by
+    name, as a record's) followed by the person's organisation id and path."""
+    r = CampaignRecord
+    stmt = (
+        select(*[r.__table__.c[f] for f in RECORD_FIELDS], Person.org_id, Organisation.path)
+        .join(Person, Person.id == r.person_id)
+        .join(Organisation, Organisation.id == Person.org_id)
+        .where(r.occurred_at >= start, r.occurred_at <= end)
+        .order_by(r.person_id)
+        .execution_options(yield_per=batch)
+    )
+    return bulk.streamed(session.connection().execute(stmt))
+
+
+def repair_records(session: Session, sources: Any, prefixes: Sequence[str], start: datetime, end: datetime) -> int:
+    """Make the stored records agree with `sources` (a SELECT of record fields: the records of [start, end] of
+    the kinds `prefixes`), in two statements; returns how many records were written or deleted.
+
+    Deleted: a stored record of one of those kinds in the window whose key no source gives. Written as the source
+    says: a source record of an existing person with no stored record, or differing from it in any field.
+    """
+    t = tbl(CampaignRecord)
+    gone = sources.subquery("gone")
+    kinds = or_(*[func.substr(t.c.source_key, 1, len(p) + 1) == f"{p}:" for p in prefixes])
+    still = select(gone.c.source_key).where(gone.c.source_key == t.c.source_key).exists()
+    deleted = session.connection().execute(
+        delete(t).where(t.c.occurred_at >= start, t.c.occurred_at <= end, kinds, ~still)
+    )
+    src = sources.subquery("src")
+    differs = or_(t.c.id.is_(None), *[src.c[f].is_distinct_from(t.c[f]) for f in RECORD_FIELDS[1:]])
+    person = select(Person.id).where(Person.id == src.c.person_id).exists()  # the gone earn nothing
+    wrong = (
+        select(*[src.c[f] for f in RECORD_FIELDS])
+        .outerjoin(t, t.c.source_key == src.c.source_key)
+        .where(differs, person)
+    )
+    ins = dialect_insert(session, t).from_select(list(RECORD_FIELDS), wrong)
+    stmt = ins.on_conflict_do_update(
+        index_elements=["source_key"], set_={f: ins.excluded[f] for f in RECORD_FIELDS if f != "source_key"}
+    )
+    written = len(session.connection().execute(stmt.returning(t.c.id)).all())  # only the differences come back
+    return int(deleted.rowcount or 0) + written
+
+
 def count_records_between(session: Session, start: datetime, end: datetime) -> int:
     """How many stored records fall in a window (for progress bars)."""
     r = CampaignRecord

@@ -343,34 +343,36 @@ def stored_for_rebuild(session: Session, start: datetime, end: datetime, *, batc
     return bulk.streamed(session.connection().execute(stmt))
 
 
-def repair_records(session: Session, sources: Any, prefixes: Sequence[str], start: datetime, end: datetime) -> int:
-    """Make the stored records agree with `sources` (a SELECT of record fields: the records of [start, end] of
-    the kinds `prefixes`), in two statements; returns how many records were written or deleted.
-
-    Deleted: a stored record of one of those kinds in the window whose key no source gives. Written as the source
-    says: a source record of an existing person with no stored record, or differing from it in any field.
-    """
+def differing_records(
+    session: Session, sources: Any, prefixes: Sequence[str], start: datetime, end: datetime
+) -> tuple[list[RecordIn], list[str]]:
+    """Where the stored records of [start, end] of the kinds `prefixes` differ from `sources` (a SELECT of record
+    fields: those kinds' records of [start, end]), found in one full outer join on the source key inside the
+    database: the source records with no stored record in the window or differing from it in any field, and the
+    keys of the stored records that no source gives. Only the differences are read."""
     t = tbl(CampaignRecord)
-    gone = sources.subquery("gone")
     kinds = or_(*[func.substr(t.c.source_key, 1, len(p) + 1) == f"{p}:" for p in prefixes])
-    still = select(gone.c.source_key).where(gone.c.source_key == t.c.source_key).exists()
-    deleted = session.connection().execute(
-        delete(t).where(t.c.occurred_at >= start, t.c.occurred_at <= end, kinds, ~still)
-    )
+    stored = select(t).where(t.c.occurred_at >= start, t.c.occurred_at <= end, kinds).subquery("stored")
     src = sources.subquery("src")
-    differs = or_(t.c.id.is_(None), *[src.c[f].is_distinct_from(t.c[f]) for f in RECORD_FIELDS[1:]])
-    person = select(Person.id).where(Person.id == src.c.person_id).exists()  # the gone earn nothing
-    wrong = (
-        select(*[src.c[f] for f in RECORD_FIELDS])
-        .outerjoin(t, t.c.source_key == src.c.source_key)
-        .where(differs, person)
+    fields = RECORD_FIELDS[1:]
+    differs = or_(
+        src.c.source_key.is_(None),
+        stored.c.source_key.is_(None),
+        *[src.c[f].is_distinct_from(stored.c[f]) for f in fields],
     )
-    ins = dialect_insert(session, t).from_select(list(RECORD_FIELDS), wrong)
-    stmt = ins.on_conflict_do_update(
-        index_elements=["source_key"], set_={f: ins.excluded[f] for f in RECORD_FIELDS if f != "source_key"}
+    stmt = (
+        select(stored.c.source_key, *[src.c[f] for f in RECORD_FIELDS])
+        .select_from(src.join(stored, src.c.source_key == stored.c.source_key, full=True))
+        .where(differs)
     )
-    written = len(session.connection().execute(stmt.returning(t.c.id)).all())  # only the differences come back
-    return int(deleted.rowcount or 0) + written
+    wrong: list[RecordIn] = []
+    gone: list[str] = []
+    for row in session.connection().execute(stmt):
+        if row[1] is None:
+            gone.append(row[0])
+        else:
+            wrong.append(RecordIn(*row[1:]))
+    return wrong, gone
 
 
 def count_records_between(session: Session, start: datetime, end: datetime) -> int:

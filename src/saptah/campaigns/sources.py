@@ -51,9 +51,10 @@ def repair(session: Session, start: datetime, end: datetime) -> int | None:
     """Make the stored records of [start, end] agree with their sources, in SQL; how many were written or
     deleted, or None when some source has no query form (the caller then uses `reconcile`).
 
-    A source record whose person exists and that has no stored record, or differs from it in any field, is
-    written as the source says (an anti-join of the sources against the records on the source key); a stored
-    record of a sourced kind in the window that no source gives any more is deleted. Kinds with no source are
+    The sources and the stored records of the window are compared in one full outer join on the source key
+    (`repo.differing_records`), so only the differences reach Python: a source record whose person exists and
+    that has no stored record, or differs from it in any field, is written as the source says; a stored record
+    of a sourced kind in the window that no source gives any more is deleted. Kinds with no source are
     left alone. Afterwards the stored records of the window are exactly the sources', so a rebuild may read them.
     """
     if not _sources:
@@ -66,7 +67,14 @@ def repair(session: Session, start: datetime, end: datetime) -> int | None:
             return None
         queries.append(query)
     union: Any = union_all(*queries) if len(queries) > 1 else queries[0]
-    return repo.repair_records(session, union, sorted(_sources), start, end)
+    wrong, gone = repo.differing_records(session, union, sorted(_sources), start, end)
+    people = repo.person_orgs(session, {rec.person_id for rec in wrong}) if wrong else {}
+    wrong = [rec for rec in wrong if rec.person_id in people]  # a person who no longer exists earns nothing
+    for at in range(0, len(wrong), LOOKUP):
+        repo.replace_records(session, wrong[at : at + LOOKUP])
+    for at in range(0, len(gone), LOOKUP):
+        repo.delete_records(session, gone[at : at + LOOKUP])
+    return len(wrong) + len(gone)
 
 
 def prefixes() -> tuple[str, ...]:

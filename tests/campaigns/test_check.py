@@ -129,3 +129,28 @@ def test_recompute_repairs_what_check_reports(cli_db, tmp_path):
             ("Attended: Samuhik Charcha: Ayushman Bharat", 0, 10),
             ("Samuhik Charcha: Ayushman Bharat", 50, 0),
         ]
+
+
+def test_each_source_query_gives_the_records_its_domain_replays(cli_db):
+    """Recompute compares sources and records in SQL: each source's query form must give exactly the records its
+    Python form gives (a course without a title included), or a repair would write the wrong record."""
+    from dataclasses import astuple
+
+    from saptah.campaigns import sources
+    from saptah.campaigns.models import Campaign
+    from saptah.catalog.models import Course
+
+    _url, factory = cli_db
+    campaign_id, _ev, _learner, _reader, course_id = consistent_campaign(factory)
+    with unit_of_work(factory) as session:
+        session.execute(update(Course).where(Course.id == course_id).values(title_en=""))
+    with factory() as session:
+        start, end = campaigns.rule_book(session, session.get(Campaign, campaign_id)).span
+        for prefix, source in sorted(sources._sources.items()):
+            python = sorted(astuple(rec) for rec in source(session, start, end))
+            query = sources._sql[prefix][1](start, end)
+            sql = sorted(tuple(row) for row in session.execute(query))
+            assert sql == python, prefix
+            assert python, prefix  # the scene has a record of every kind
+        labels = [rec.label for rec in sources._sources["course"](session, start, end)]
+        assert labels == [f"Course #{course_id}"]

@@ -92,7 +92,8 @@ def unwired() -> Iterator[None]:
     """The process as a new `saptah` command finds it: nothing subscribed, no job handler (restored afterwards)."""
     handlers = {k: list(v) for k, v in signals._handlers.items()}
     registries: list[dict[Any, Any]] = [
-        jobs._handlers, jobs._periodic, jobs._frequent, signals._replays, sources._sources, checks._extra,
+        jobs._handlers, jobs._periodic, jobs._frequent, signals._replays, signals._replay_rows, sources._sources,
+        sources._sql, checks._extra,
     ]  # fmt: skip
     saved = [dict(r) for r in registries]
     signals._handlers.clear()

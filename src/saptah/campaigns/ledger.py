@@ -3,10 +3,12 @@ signals batch, locks in one global order) and recompute of a campaign from the o
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,6 +24,7 @@ from saptah.core.db import utcnow
 from saptah.core.errors import NotFound
 
 BATCH = 500
+_person_of = itemgetter(1)  # the person of a stored row (`repo.stored_for_rebuild`)
 QUEUED = "campaigns.records"  # records waiting for the end of a signals batch
 
 
@@ -202,8 +205,10 @@ def recompute(session: Session, campaign_id: int, progress: Callable[[int], None
     """Rebuild a campaign's ledger and aggregates from the original activity, each record judged by the rules in
     force at its own moment (the same verdicts live ingest gave).
 
-    The stored records are compared with their sources on the way (`sources.reconcile`): missing or different
-    ones are written as the source says, those whose source is gone are deleted.
+    First the stored records are made to agree with their sources: missing or different ones are written as the
+    source says, those whose source is gone are deleted. Inside the database when every source has a query form
+    (`sources.repair`: only the differences are written, and the rebuild then streams the stored records, now
+    the sources' own, as plain rows); otherwise compared person by person in Python (`sources.reconcile`).
     """
     from saptah.campaigns.rebuild import Rebuild
 
@@ -214,13 +219,21 @@ def recompute(session: Session, campaign_id: int, progress: Callable[[int], None
     before = repo.reached_people(session, campaign_id)
     repo.clear_campaign(session, campaign_id)
     rebuild = Rebuild(session, campaign_id, book, progress)
-    repair = _Repair(session)
     with bulk.fewer_gc_passes():  # millions of short-lived rows and verdicts, no cycles (as in ingest)
-        for person in sources.reconcile(session, *book.span):
-            repair.add(person)
-            rebuild.add(person.person_id, person.org_id, person.org_path, person.records)
-        repair.write()
-        result = rebuild.finish() | {"repaired": repair.count}
+        repaired = sources.repair(session, *book.span)
+        if repaired is not None:
+            stored = repo.stored_for_rebuild(session, *book.span)
+            for pid, group in itertools.groupby(stored, key=_person_of):
+                rows = list(group)  # each row reads as a record (by field name), then org_id and path
+                rebuild.add(pid, rows[0][-2], rows[0][-1], rows)
+        else:
+            repair = _Repair(session)
+            for person in sources.reconcile(session, *book.span):
+                repair.add(person)
+                rebuild.add(person.person_id, person.org_id, person.org_path, person.records)
+            repair.write()
+            repaired = repair.count
+        result = rebuild.finish() | {"repaired": repaired}
     campaign.computed_at = utcnow()
     _announce(session, campaign, sorted(pid for pid in rebuild.reached if pid not in before))
     return result

@@ -43,9 +43,10 @@ class Rebuild:
         self.reached: list[int] = []
         self.records = self.people = 0
 
-    def add(self, pid: int, org_id: int, path: str, recs: Sequence[RecordIn]) -> None:
+    def add(self, pid: int, org_id: int, path: str, recs: Sequence[RecordIn] | Sequence[Any]) -> None:
         """Every record of one person (each person once), with their organisation's id and path; each record is
-        judged by the rule version in force at its own moment."""
+        judged by the rule version in force at its own moment. A record may be a stored row that reads as one
+        by field name (`repo.stored_for_rebuild`): no record object is built for it."""
         book = self.book
         if not book.latest.covers_path(path):
             return

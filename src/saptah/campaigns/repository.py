@@ -328,6 +328,53 @@ def records_between(session: Session, start: datetime, end: datetime, *, batch: 
     return bulk.streamed(session.connection().execute(stmt))  # Core rows: no ORM work per row
 
 
+def stored_for_rebuild(session: Session, start: datetime, end: datetime, *, batch: int = 20000) -> Iterable[Any]:
+    """Stored records in a window ordered by person, streamed as plain rows: the record's fields (readable by
+    name, as a record's) followed by the person's organisation id and path."""
+    r = CampaignRecord
+    stmt = (
+        select(*[r.__table__.c[f] for f in RECORD_FIELDS], Person.org_id, Organisation.path)
+        .join(Person, Person.id == r.person_id)
+        .join(Organisation, Organisation.id == Person.org_id)
+        .where(r.occurred_at >= start, r.occurred_at <= end)
+        .order_by(r.person_id)
+        .execution_options(yield_per=batch)
+    )
+    return bulk.streamed(session.connection().execute(stmt))
+
+
+def differing_records(
+    session: Session, sources: Any, prefixes: Sequence[str], start: datetime, end: datetime
+) -> tuple[list[RecordIn], list[str]]:
+    """Where the stored records of [start, end] of the kinds `prefixes` differ from `sources` (a SELECT of record
+    fields: those kinds' records of [start, end]), found in one full outer join on the source key inside the
+    database: the source records with no stored record in the window or differing from it in any field, and the
+    keys of the stored records that no source gives. Only the differences are read."""
+    t = tbl(CampaignRecord)
+    kinds = or_(*[func.substr(t.c.source_key, 1, len(p) + 1) == f"{p}:" for p in prefixes])
+    stored = select(t).where(t.c.occurred_at >= start, t.c.occurred_at <= end, kinds).subquery("stored")
+    src = sources.subquery("src")
+    fields = RECORD_FIELDS[1:]
+    differs = or_(
+        src.c.source_key.is_(None),
+        stored.c.source_key.is_(None),
+        *[src.c[f].is_distinct_from(stored.c[f]) for f in fields],
+    )
+    stmt = (
+        select(stored.c.source_key, *[src.c[f] for f in RECORD_FIELDS])
+        .select_from(src.join(stored, src.c.source_key == stored.c.source_key, full=True))
+        .where(differs)
+    )
+    wrong: list[RecordIn] = []
+    gone: list[str] = []
+    for row in session.connection().execute(stmt):
+        if row[1] is None:
+            gone.append(row[0])
+        else:
+            wrong.append(RecordIn(*row[1:]))
+    return wrong, gone
+
+
 def count_records_between(session: Session, start: datetime, end: datetime) -> int:
     """How many stored records fall in a window (for progress bars)."""
     r = CampaignRecord

@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
+from typing import Any
 
+from sqlalchemy import union_all
 from sqlalchemy.orm import Session
 
 from saptah.campaigns import repository as repo
@@ -23,17 +25,56 @@ from saptah.campaigns.schemas import RecordIn
 from saptah.core.signals import Unheard
 
 Source = Callable[[Session, datetime, datetime], Iterable[RecordIn]]
+SqlSource = Callable[[datetime, datetime], Any]  # -> a SELECT of RECORD_FIELDS (named so) or None
 _sources: dict[str, Source] = {}
+_sql: dict[str, tuple[Source, SqlSource]] = {}  # the same records as a query, for the source it was given with
 
 _values = attrgetter(*repo.RECORD_FIELDS)  # a record as the tuple of its stored columns
 _person = attrgetter("person_id")
 LOOKUP = 2000  # people whose organisation is looked up at once (those with no stored record yet)
 
 
-def register(prefix: str, source: Source) -> None:
+def register(prefix: str, source: Source, *, sql: SqlSource | None = None) -> None:
     """Name the source of the records whose key starts with `prefix:`; it yields them ordered by person.
-    Idempotent: a kind keeps the source it was first given (wiring runs more than once in a process)."""
-    _sources.setdefault(prefix, source)
+    Idempotent: a kind keeps the source it was first given (wiring runs more than once in a process).
+
+    `sql(start, end)`, if given, is the same source as a query: a SELECT with one column per record field, named
+    as the field (unordered). With every source so given, recompute compares sources and stored records inside the
+    database (`repair`) and only the differences are written; otherwise it compares them in Python (`reconcile`).
+    """
+    kept = _sources.setdefault(prefix, source)
+    if sql is not None and kept is source:
+        _sql.setdefault(prefix, (source, sql))
+
+
+def repair(session: Session, start: datetime, end: datetime) -> int | None:
+    """Make the stored records of [start, end] agree with their sources, in SQL; how many were written or
+    deleted, or None when some source has no query form (the caller then uses `reconcile`).
+
+    The sources and the stored records of the window are compared in one full outer join on the source key
+    (`repo.differing_records`), so only the differences reach Python: a source record whose person exists and
+    that has no stored record, or differs from it in any field, is written as the source says; a stored record
+    of a sourced kind in the window that no source gives any more is deleted. Kinds with no source are
+    left alone. Afterwards the stored records of the window are exactly the sources', so a rebuild may read them.
+    """
+    if not _sources:
+        raise Unheard("No credit source is registered: call saptah.wiring.wire().")
+    queries: list[Any] = []
+    for prefix, source in sorted(_sources.items()):
+        given = _sql.get(prefix)
+        query = given[1](start, end) if given is not None and given[0] is source else None
+        if query is None:
+            return None
+        queries.append(query)
+    union: Any = union_all(*queries) if len(queries) > 1 else queries[0]
+    wrong, gone = repo.differing_records(session, union, sorted(_sources), start, end)
+    people = repo.person_orgs(session, {rec.person_id for rec in wrong}) if wrong else {}
+    wrong = [rec for rec in wrong if rec.person_id in people]  # a person who no longer exists earns nothing
+    for at in range(0, len(wrong), LOOKUP):
+        repo.replace_records(session, wrong[at : at + LOOKUP])
+    for at in range(0, len(gone), LOOKUP):
+        repo.delete_records(session, gone[at : at + LOOKUP])
+    return len(wrong) + len(gone)
 
 
 def prefixes() -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Integer, String, case, cast, func, literal, null, select, true
 from sqlalchemy.orm import Session
 
 from saptah.campaigns import ledger, service, sources
@@ -52,6 +53,57 @@ def attendance_records(session: Session, start: datetime, end: datetime) -> Iter
     return map(attendance_record, signals.replay(session, signals.EventAttendanceRecorded, start, end))
 
 
+def course_record_rows(start: datetime, end: datetime) -> Any:
+    """`course_records` as a query of record columns (`course_record` in SQL), or None if the catalogue gave none."""
+    rows = signals.replay_rows(signals.CourseCompleted, start, end)
+    if rows is None:
+        return None
+    f = rows.subquery()
+    return select(
+        _key("course", f.c.person_id, f.c.course_id),
+        f.c.person_id.label("person_id"),
+        literal("course").label("kind"),
+        f.c.completed_at.label("occurred_at"),
+        f.c.course_id.label("object_id"),
+        f.c.duration_minutes.label("minutes"),
+        literal(0).label("karma"),
+        f.c.competency_linked.label("competency_linked"),
+        true().label("attended"),
+        cast(null(), Integer).label("organiser_org_id"),
+        _titled(f.c.title, "Course #", f.c.course_id),
+    )
+
+
+def attendance_record_rows(start: datetime, end: datetime) -> Any:
+    """`attendance_records` as a query of record columns (`attendance_record` in SQL), or None if events gave none."""
+    rows = signals.replay_rows(signals.EventAttendanceRecorded, start, end)
+    if rows is None:
+        return None
+    f = rows.subquery()
+    return select(
+        _key("event", f.c.person_id, f.c.event_id),
+        f.c.person_id.label("person_id"),
+        case((f.c.kind.in_(("webinar", "mdo_event", "offline")), f.c.kind), else_=literal("offline")).label("kind"),
+        f.c.at.label("occurred_at"),
+        f.c.event_id.label("object_id"),
+        case((f.c.minutes > 0, f.c.minutes), else_=0).label("minutes"),
+        literal(0).label("karma"),
+        f.c.competency_linked.label("competency_linked"),
+        f.c.attended.label("attended"),
+        f.c.organiser_org_id.label("organiser_org_id"),
+        _titled(f.c.title, "Event #", f.c.event_id),
+    )
+
+
+def _key(prefix: str, person: Any, obj: Any) -> Any:
+    return (literal(f"{prefix}:") + cast(person, String) + ":" + cast(obj, String)).label("source_key")
+
+
+def _titled(title: Any, fallback: str, obj: Any) -> Any:
+    """The title, or e.g. "Course #12" when it is empty (as `title or f"Course #{id}"`)."""
+    return func.coalesce(func.nullif(title, ""), literal(fallback) + cast(obj, String)).label("label")
+
+
 def on_course_completed(session: Session, event: signals.CourseCompleted) -> None:
     """Credit a completion (at the end of the publisher's batch, if it delivers one)."""
     ledger.ingest_soon(session, [course_record(event)])
@@ -78,8 +130,8 @@ def register() -> None:
     signals.subscribe(signals.CourseCompleted, on_course_completed)
     signals.subscribe(signals.EventAttendanceRecorded, on_attendance)
     jobs.register(service.RECOMPUTE_JOB, run_recompute)
-    sources.register("course", course_records)
-    sources.register("event", attendance_records)
+    sources.register("course", course_records, sql=course_record_rows)
+    sources.register("event", attendance_records, sql=attendance_record_rows)
     entry = (N_("Campaigns"), "/campaigns", ())
     if entry not in NAV:
         NAV.append(entry)

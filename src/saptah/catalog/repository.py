@@ -544,6 +544,27 @@ def completions_between(session: Session, start: datetime, end: datetime) -> Ite
     return streamed(session.connection().execute(stmt))
 
 
+def completion_rows(start: datetime, end: datetime) -> Any:
+    """Completions in [start, end] as a query with the columns of `signals.CourseCompleted` (the course's duration,
+    title and competencies as they are now, as `completions_between` announces them)."""
+    c = CourseCompletion
+    linked = select(CourseCompetency.course_id).where(CourseCompetency.course_id == c.course_id).exists()
+    return (
+        select(
+            c.person_id,
+            c.course_id,
+            c.completed_at,
+            Course.duration_minutes.label("duration_minutes"),
+            linked.label("competency_linked"),
+            c.assessment_passed,
+            c.source,
+            Course.title_en.label("title"),
+        )
+        .join(Course, Course.id == c.course_id)
+        .where(c.completed_at >= start, c.completed_at <= end)
+    )
+
+
 def insert_enrolments(session: Session, rows: list[dict[str, object]]) -> set[tuple[int, int]]:
     """Insert enrolments, skipping any a concurrent transaction stored first; returns the (person, course) added."""
     if not rows:

@@ -38,7 +38,7 @@ def register() -> None:
 
     signals.subscribe(signals.LearningStatement, learning.on_learning_statement)
     signals.subscribe(signals.LearningStatements, learning.on_learning_statements)
-    signals.replay_from(signals.CourseCompleted, catalog.completions_between)
+    signals.replay_from(signals.CourseCompleted, catalog.completions_between, repo.completion_rows)
     for entry in NAV_ENTRIES:
         if entry not in NAV:
             NAV.append(entry)

@@ -43,13 +43,28 @@ def publish(session: Session, event: object) -> None:
 
 
 Replay = Callable[[Session, datetime, datetime], Iterable[Any]]
+ReplayRows = Callable[[datetime, datetime], Any]  # -> a SELECT whose columns are named as the event's fields
 _replays: dict[type, Replay] = {}
+_replay_rows: dict[type, ReplayRows] = {}
 
 
-def replay_from(event_type: type, source: Replay) -> None:
+def replay_from(event_type: type, source: Replay, rows: ReplayRows | None = None) -> None:
     """Name the function that announces again, from what its domain stores, every event of a type that happened
-    in [start, end], ordered by person: the original activity that `campaigns` recompute and check rebuild from."""
+    in [start, end], ordered by person: the original activity that `campaigns` recompute and check rebuild from.
+
+    `rows`, if given, is the same activity as a query (a SELECT, unordered, with one column per field of the event,
+    named as the field), which lets recompute compare it with its stored records inside the database."""
     _replays[event_type] = source
+    if rows is not None:
+        _replay_rows[event_type] = rows
+    else:
+        _replay_rows.pop(event_type, None)
+
+
+def replay_rows(event_type: type, start: datetime, end: datetime) -> Any | None:
+    """The stored events of a type in [start, end] as a query (see `replay_from`); None if its domain gave none."""
+    rows = _replay_rows.get(event_type)
+    return None if rows is None else rows(start, end)
 
 
 def replay(session: Session, event_type: type, start: datetime, end: datetime) -> Iterable[Any]:
@@ -94,6 +109,7 @@ def clear() -> None:
     """Forget all handlers and replays (tests)."""
     _handlers.clear()
     _replays.clear()
+    _replay_rows.clear()
 
 
 T = TypeVar("T")

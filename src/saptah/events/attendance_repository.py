@@ -11,13 +11,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Integer, Table, and_, any_, bindparam, func, literal, or_, select, text, update
+from sqlalchemy import Integer, String, Table, and_, any_, bindparam, case, func, literal, or_, select, text, update
+from sqlalchemy import cast as cast_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from saptah.core.bulk import streamed
 from saptah.core.db import utcnow
-from saptah.events.models import Attendance, Event, ViewerMinute
+from saptah.events.models import Attendance, Event, EventKind, ViewerMinute
 
 if TYPE_CHECKING:
     from saptah.events.attendance import LiveRow
@@ -334,6 +335,36 @@ def attendance_of(session: Session, person_id: int) -> list[tuple[Attendance, Ev
         .order_by(Event.starts_at.desc())
     )
     return [(a, e) for a, e in session.execute(stmt).tuples()]
+
+
+def sent_rows(start: datetime, end: datetime) -> Any:
+    """The attendance totals sent for events starting in [start, end] as a query with the columns of
+    `signals.EventAttendanceRecorded`, as `attendance.sent_between` announces them (the event's kind as the
+    campaign counts it; competency-linked when the event lists a competency)."""
+    ev = Event.__table__
+    credit_kind = case(
+        (ev.c.kind.in_((EventKind.CENTRAL_WEBINAR.value, EventKind.INAUGURAL.value)), literal("webinar")),
+        (ev.c.kind == EventKind.MDO_WEBINAR.value, literal("mdo_event")),
+        (ev.c.mode == "in_person", literal("offline")),
+        else_=literal("mdo_event"),
+    )
+    comps = cast_(ev.c.competencies, String)
+    linked = and_(ev.c.competencies.is_not(None), comps.not_in(("[]", "null", "")))
+    return (
+        select(
+            _ATT.c.person_id,
+            _ATT.c.event_id,
+            _ATT.c.published_minutes.label("minutes"),
+            _ATT.c.published_attended.label("attended"),
+            credit_kind.label("kind"),
+            ev.c.organiser_org_id,
+            linked.label("competency_linked"),
+            ev.c.starts_at.label("at"),
+            ev.c.title_en.label("title"),
+        )
+        .join(ev, ev.c.id == _ATT.c.event_id)
+        .where(ev.c.starts_at >= start, ev.c.starts_at <= end, _ATT.c.published_minutes >= 0)
+    )
 
 
 def sent_between(session: Session, start: datetime, end: datetime) -> Iterable[Any]:

@@ -14,7 +14,7 @@ from saptah.core.db import unit_of_work, utcnow
 from saptah.core.timeutil import IST
 from saptah.directory import repository as people
 from saptah.directory import service as directory
-from saptah.events import attendance, service
+from saptah.events import attendance, attendance_repository, service
 from saptah.events.models import Attendance, Event, Registration
 from saptah.web.i18n import N_
 
@@ -113,7 +113,7 @@ def register() -> None:
         HOME_PANELS.append(home_panel)
     jobs.register("events.finalise", run_finalise, every=timedelta(minutes=1))
     signals.subscribe(signals.PersonErased, service.forget_nominee)
-    signals.replay_from(signals.EventAttendanceRecorded, attendance.sent_between)
+    signals.replay_from(signals.EventAttendanceRecorded, attendance.sent_between, attendance_repository.sent_rows)
     jobs.register_frequent("events.credit", publish_all_due)  # live credit reaches the campaign within seconds
 
 

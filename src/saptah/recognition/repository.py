@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Integer, String, Table, delete, func, literal, null, select, true, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -217,6 +218,25 @@ def karma_between(session: Session, start: datetime, end: datetime) -> Iterable[
         .execution_options(yield_per=20000)
     )
     return bulk.streamed(session.connection().execute(stmt))
+
+
+def karma_records(start: datetime, end: datetime) -> Any:
+    """Karma entries earned in [start, end] as a query of campaign record columns (`karma._record` in SQL)."""
+    k = KarmaEntry
+    key = literal("karma:") + sql_cast(k.person_id, String) + ":" + k.reason + ":" + k.object_key
+    return select(
+        func.substr(key, 1, 120).label("source_key"),
+        k.person_id.label("person_id"),
+        literal("karma").label("kind"),
+        k.at.label("occurred_at"),
+        sql_cast(null(), Integer).label("object_id"),
+        literal(0).label("minutes"),
+        k.points.label("karma"),
+        true().label("competency_linked"),
+        true().label("attended"),
+        sql_cast(null(), Integer).label("organiser_org_id"),
+        func.substr(k.note, 1, 200).label("label"),
+    ).where(k.at >= start, k.at <= end)
 
 
 def karma_off_scale(session: Session, start: datetime, end: datetime, points: dict[str, int]) -> list[Any]:

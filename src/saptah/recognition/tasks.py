@@ -76,6 +76,7 @@ def register() -> None:
     from saptah.campaigns import check as campaign_check
     from saptah.campaigns import sources
     from saptah.jobs import service as jobs
+    from saptah.recognition import repository as repo
 
     signals.subscribe(signals.PersonSignedIn, on_signed_in)
     signals.subscribe(signals.CourseEnrolled, on_enrolled)
@@ -87,7 +88,7 @@ def register() -> None:
     signals.subscribe(signals.DiscussionPosted, karma.karma_for_discussion)
     signals.subscribe(CampaignTargetsReached, on_targets_reached)
     signals.subscribe(signals.PersonErased, erasure.forget_holder)
-    sources.register("karma", karma.records_between)
+    sources.register("karma", karma.records_between, sql=repo.karma_records)
     campaign_check.register("karma follows its rules", karma.audit)
     jobs.register(HONOUR_JOB, run_honour_certificates)
     jobs.register(CAMPAIGN_JOB, run_campaign_certificates)

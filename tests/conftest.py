@@ -8,7 +8,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from argon2 import PasswordHasher
@@ -106,19 +106,54 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def engine(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def built_once(pg_admin_url: str) -> Iterator[dict[tuple[str, str], Any]]:
+    """Session resources kept per backend for the whole run, each with its clean-up (see `once`); cleaned up while
+    the PostgreSQL server (a throwaway one, on a machine with none) is still there."""
+    built: dict[tuple[str, str], Any] = {}
+    yield built
+    for _value, clean_up in reversed(built.values()):
+        clean_up()
+
+
+def once(built: dict[tuple[str, str], Any], kind: str, backend: str, make: Any) -> Any:
+    """`make()` (a value and its clean-up) the first time this kind is asked for on this backend; later, the same.
+
+    pytest keeps one instance of a session fixture parametrised by `backend` at a time and rebuilds it whenever
+    the next test has the other backend. Run in one process the tests come grouped by backend, so that happens
+    once; pytest-xdist's workers take whole files, whose tests alternate, so each file would migrate a new
+    database and build a new demo. Keeping them here builds each once per backend per worker.
+    """
+    if (kind, backend) not in built:
+        built[(kind, backend)] = make()
+    return built[(kind, backend)][0]
+
+
+@pytest.fixture(scope="session")
+def engine(
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    built_once: dict[tuple[str, str], Any],
+) -> Engine:
     """A migrated database with reference data, one per backend per test session."""
-    wire()
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
-        drop = None
-    else:
-        url, drop = create_pg_database(request.getfixturevalue("pg_admin_url"))
-    eng = prepare_database(url)
-    yield eng
-    eng.dispose()
-    if drop:
-        drop()
+
+    def make() -> tuple[Engine, Any]:
+        wire()
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+            drop = None
+        else:
+            url, drop = create_pg_database(request.getfixturevalue("pg_admin_url"))
+        eng = prepare_database(url)
+
+        def clean_up() -> None:
+            eng.dispose()
+            if drop:
+                drop()
+
+        return eng, clean_up
+
+    return cast(Engine, once(built_once, "engine", backend, make))
 
 
 @pytest.fixture

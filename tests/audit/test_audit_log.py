@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 import pytest
 from sqlalchemy import text
@@ -14,6 +13,8 @@ from typer.testing import CliRunner
 from saptah import cli
 from saptah.audit.models import AuditEntry
 from saptah.auth import service as auth
+from saptah.core.db import utcnow
+from saptah.core.timeutil import ist_day
 from saptah.directory.models import Role
 from tests.campaigns import helpers as campaigns
 from tests.factories import csrf, sign_in
@@ -133,7 +134,7 @@ def test_the_export_is_formula_safe_filtered_and_itself_recorded(client, db, mak
         headers=_bearer(db, organiser),
     )
     assert r.status_code == 200
-    today = date.today().isoformat()
+    today = ist_day(utcnow()).isoformat()  # the log's dates are IST days (after 18:30 UTC it is tomorrow in IST)
     body = client.get("/audit/export.csv", params={"act": "campaign.extend", "since": today, "until": today})
     assert body.status_code == 200 and body.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(body.content.decode("utf-8-sig"))))

@@ -14,7 +14,7 @@ import pytest
 
 from saptah.config import Settings
 from saptah.core.db import make_engine, make_sessionmaker
-from tests.conftest import create_pg_database, free_port
+from tests.conftest import create_pg_database, free_port, once
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -29,27 +29,32 @@ CHROMIUM_FLAGS = [
 
 @pytest.fixture(scope="session")
 def demo_template(
-    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    built_once: dict[tuple[str, str], Any],
+) -> str:
     """The demo (300 people) built once per backend; each live server starts from its own copy of it, so modules
     cannot see each other's changes and none waits for a build."""
-    from saptah import demo
-    from saptah.core.migrate import upgrade
-    from saptah.wiring import wire
 
-    drop = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('demo-template') / 'demo.db'}"
-    else:
-        url, drop = create_pg_database(request.getfixturevalue("pg_admin_url"))
-    upgrade(url)
-    wire()
-    engine = make_engine(url)
-    demo.build(make_sessionmaker(engine), people=300)
-    engine.dispose()  # a PostgreSQL template must have no connections; SQLite folds its write-ahead log in on close
-    yield url
-    if drop:
-        drop()
+    def make() -> tuple[str, Any]:
+        from saptah import demo
+        from saptah.core.migrate import upgrade
+        from saptah.wiring import wire
+
+        drop = None
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('demo-template') / 'demo.db'}"
+        else:
+            url, drop = create_pg_database(request.getfixturevalue("pg_admin_url"))
+        upgrade(url)
+        wire()
+        engine = make_engine(url)
+        demo.build(make_sessionmaker(engine), people=300)
+        engine.dispose()  # a PostgreSQL template must have no connections; SQLite folds its write-ahead log in on close
+        return url, drop or (lambda: None)
+
+    return str(once(built_once, "demo", backend, make))
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ def test_ranks_and_totals_sum_the_shards_and_recompute_folds_them_into_one(db, m
     counts = {score: n for (board, score), n in repo.score_counts_of(db, c.id).items() if board == "n"}
     assert counts == {100: 1, 70: 1, 60: 1, 0: 3}  # score 0: the board's size, summed over shards like the rest
     assert repo.board_people(db, c.id, "n") == 3
-    assert [service.board_scores(db, c.id, "n").rank(score) for score in (100, 70, 60)] == [1, 2, 3]
+    assert [service.board_ranks(db, c.id, "n").rank(score) for score in (100, 70, 60)] == [1, 2, 3]
     assert [(r.minutes, r.active_people) for r in repo.org_days_of(db, c.id)] == [(230, 3)]
     live = repo.score_counts_of(db, c.id), [tuple(r) for r in repo.org_days_of(db, c.id)]
     ledger.recompute(db, c.id)

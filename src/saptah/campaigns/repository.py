@@ -466,6 +466,18 @@ def board_filter(campaign_id: int, board: str, path: str | None = None) -> Any:
     return cond
 
 
+def dense_rank(session: Session, campaign_id: int, board: str, score: int) -> int:
+    """Dense rank of a score on a board: one more than the distinct scores above it (read by index)."""
+    c = CampaignScoreCount
+    above = (
+        select(c.score)
+        .where(c.campaign_id == campaign_id, c.board == board, c.score > score)
+        .group_by(c.score)
+        .having(func.sum(c.people) > 0)
+    )
+    return int(session.scalar(select(func.count()).select_from(above.subquery())) or 0) + 1
+
+
 def board_scores(session: Session, campaign_id: int, board: str) -> list[int]:
     """The distinct scores someone holds on a board, lowest first (its histogram summed over shards)."""
     c = CampaignScoreCount

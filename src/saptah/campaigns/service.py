@@ -311,8 +311,8 @@ def progress(session: Session, campaign_id: int, person_id: int, *, max_age: flo
     ranks: dict[str, int | None] = {"national": None, "organisation": None}
     if total is not None and total.score > 0:
         ranks = {
-            "national": board_scores(session, campaign_id, "n", max_age=max_age).rank(total.score),
-            "organisation": board_scores(session, campaign_id, f"o{total.org_id}", max_age=max_age).rank(total.score),
+            "national": board_ranks(session, campaign_id, "n", max_age=max_age).rank(total.score),
+            "organisation": board_ranks(session, campaign_id, f"o{total.org_id}", max_age=max_age).rank(total.score),
         }
     return {
         "campaign": campaign,
@@ -383,8 +383,26 @@ class BoardScores:
         return len(self.scores) - bisect.bisect_right(self.scores, score) + 1
 
 
-def board_scores(session: Session, campaign_id: int, board: str, *, max_age: float = 0) -> BoardScores:
-    """A board's distinct scores, read at most once per `max_age` seconds by this process (0: every call)."""
+@dataclass(frozen=True)
+class CountedRanks:
+    """Exact ranks for one request (max age 0): each rank counts only the distinct scores above it, so a reader
+    near the top reads a few histogram rows, not the whole board's."""
+
+    session: Session
+    campaign_id: int
+    board: str
+    as_of: datetime
+
+    def rank(self, score: int) -> int:
+        """Dense rank of a score: one more than the distinct scores above it."""
+        return repo.dense_rank(self.session, self.campaign_id, self.board, score)
+
+
+def board_ranks(session: Session, campaign_id: int, board: str, *, max_age: float = 0) -> BoardScores | CountedRanks:
+    """Dense ranks on a board: from its distinct scores read at most once per `max_age` seconds by this process,
+    or (max age 0) counted exactly for each rank asked."""
+    if max_age <= 0:
+        return CountedRanks(session, campaign_id, board, utcnow())
     scores, as_of = live.shared(
         session,
         ("board-scores", campaign_id, board),
@@ -394,7 +412,7 @@ def board_scores(session: Session, campaign_id: int, board: str, *, max_age: flo
     return BoardScores(scores, as_of)
 
 
-def _ranked(scores: BoardScores, rows: list[Any]) -> list[tuple[int, Any]]:
+def _ranked(scores: BoardScores | CountedRanks, rows: list[Any]) -> list[tuple[int, Any]]:
     """Dense ranks for contiguous rows in board order: the first by the board's scores, then +1 per new score."""
     out: list[tuple[int, Any]] = []
     for row in rows:
@@ -407,11 +425,11 @@ def _ranked(scores: BoardScores, rows: list[Any]) -> list[tuple[int, Any]]:
 
 
 def board_top(
-    session: Session, campaign_id: int, board: str, limit: int = 20, *, scores: BoardScores | None = None
+    session: Session, campaign_id: int, board: str, limit: int = 20, *, scores: BoardScores | CountedRanks | None = None
 ) -> list[tuple[int, Any]]:
     """The top of a board, with dense ranks (equal scores share a rank; earlier to reach listed first)."""
     rows = repo.board_rows(session, repo.board_filter(campaign_id, board), limit=limit)
-    return _ranked(scores or board_scores(session, campaign_id, board), rows)
+    return _ranked(scores or board_ranks(session, campaign_id, board), rows)
 
 
 def board_around(
@@ -421,7 +439,7 @@ def board_around(
     person_id: int,
     span: int = 2,
     *,
-    scores: BoardScores | None = None,
+    scores: BoardScores | CountedRanks | None = None,
 ) -> list[tuple[int, Any]] | None:
     """A person's position on a board with `span` neighbours each side; None when they have no score there."""
     me = repo.get_total(session, campaign_id, person_id)
@@ -433,7 +451,7 @@ def board_around(
     key = (me.score, me.tie, me.person_id)
     above = list(reversed(repo.board_rows(session, cond, limit=span, before=key)))
     below = repo.board_rows(session, cond, limit=span, after=key)
-    return _ranked(scores or board_scores(session, campaign_id, board), [*above, me, *below])
+    return _ranked(scores or board_ranks(session, campaign_id, board), [*above, me, *below])
 
 
 def board_size(session: Session, campaign_id: int, board: str) -> int:

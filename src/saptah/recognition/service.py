@@ -336,7 +336,7 @@ def leaderboard(
     the board's scores as of at most `max_age` seconds ago (shared by the readers of this process)."""
     campaign = campaigns.get(session, campaign_id)
     key, label = parse_board(session, board)
-    scores = campaigns.board_scores(session, campaign_id, key, max_age=max_age)
+    scores = campaigns.board_ranks(session, campaign_id, key, max_age=max_age)
     top = campaigns.board_top(session, campaign_id, key, limit, scores=scores)
     around = campaigns.board_around(session, campaign_id, key, viewer_id, scores=scores)
     ids = {row.person_id for _, row in top} | {row.person_id for _, row in around or []}

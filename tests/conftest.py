@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import tempfile
 import uuid
@@ -88,6 +89,21 @@ def create_pg_database(admin_url: str, template: str | None = None) -> tuple[str
     return url, drop
 
 
+def new_database(
+    backend: str, request: pytest.FixtureRequest, folder: Path, template: str | None = None
+) -> tuple[str, Any]:
+    """A new database on this backend (a copy of `template`, a database URL, when given): its URL and what drops it.
+    SQLite's file goes in `folder`."""
+    if backend == "postgresql":
+        return create_pg_database(request.getfixturevalue("pg_admin_url"), template=template)
+    path = folder / "saptah.db"
+    if template:
+        source = Path(template.removeprefix("sqlite:///"))
+        assert not source.with_name(source.name + "-wal").exists(), "the template's WAL was not folded in"
+        shutil.copyfile(source, path)
+    return f"sqlite:///{path}", lambda: None
+
+
 def prepare_database(url: str) -> Engine:
     """Migrate a new database and load the reference organisation tree."""
     upgrade(url)
@@ -139,17 +155,12 @@ def engine(
 
     def make() -> tuple[Engine, Any]:
         wire()
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
-            drop = None
-        else:
-            url, drop = create_pg_database(request.getfixturevalue("pg_admin_url"))
+        url, drop = new_database(backend, request, tmp_path_factory.mktemp("sqlite"))
         eng = prepare_database(url)
 
         def clean_up() -> None:
             eng.dispose()
-            if drop:
-                drop()
+            drop()
 
         return eng, clean_up
 

@@ -14,7 +14,7 @@ import pytest
 
 from saptah.config import Settings
 from saptah.core.db import make_engine, make_sessionmaker
-from tests.conftest import create_pg_database, free_port, once
+from tests.conftest import free_port, new_database, once
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -42,17 +42,13 @@ def demo_template(
         from saptah.core.migrate import upgrade
         from saptah.wiring import wire
 
-        drop = None
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp_path_factory.mktemp('demo-template') / 'demo.db'}"
-        else:
-            url, drop = create_pg_database(request.getfixturevalue("pg_admin_url"))
+        url, drop = new_database(backend, request, tmp_path_factory.mktemp("demo-template"))
         upgrade(url)
         wire()
         engine = make_engine(url)
         demo.build(make_sessionmaker(engine), people=300)
         engine.dispose()  # a PostgreSQL template must have no connections; SQLite folds its write-ahead log in on close
-        return url, drop or (lambda: None)
+        return url, drop
 
     return str(once(built_once, "demo", backend, make))
 
@@ -69,14 +65,7 @@ def live_server(
     from saptah.wiring import wire
 
     tmp = tmp_path_factory.mktemp(f"live-{backend}")
-    drop = None
-    if backend == "sqlite":
-        template = Path(demo_template.removeprefix("sqlite:///"))
-        assert not template.with_name(template.name + "-wal").exists(), "the WAL was not folded in"
-        shutil.copyfile(template, tmp / "live.db")
-        url = f"sqlite:///{tmp / 'live.db'}"
-    else:
-        url, drop = create_pg_database(request.getfixturevalue("pg_admin_url"), template=demo_template)
+    url, drop = new_database(backend, request, tmp, template=demo_template)
     wire()
     engine = make_engine(url)
     factory = make_sessionmaker(engine)
@@ -114,8 +103,7 @@ def live_server(
     server.should_exit = True
     thread.join(timeout=10)
     engine.dispose()
-    if drop:
-        drop()
+    drop()
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from saptah import cli
 from saptah.core.db import make_engine, make_sessionmaker, unit_of_work, utcnow
 from saptah.core.migrate import upgrade
 from saptah.directory.models import Person
-from saptah.directory.onboarding import files, results, service
+from saptah.directory.onboarding import files, service
 from saptah.directory.onboarding.models import Upload
 from saptah.jobs import service as jobs
 from saptah.jobs.models import Job
@@ -133,21 +133,24 @@ def test_a_killed_import_is_resumed_by_a_release_with_another_chunk_size(env, mo
 
 
 def test_killed_welcome_emails_are_resumed_too(env, monkeypatch):
+    """Each chunk's people and their welcomes are one transaction: a kill while welcoming the second chunk leaves
+    the first chunk's people, each welcomed, and nobody of the second; the re-run welcomes everyone once."""
     runner, factory, path = env
-    real = results._welcome_batch
+    real = service.welcome_batch
     sent = {"batches": 0}
 
-    def killed_after_first_chunk(session, settings, emails):
+    def killed_after_first_chunk(session, emails):
         if sent["batches"] == 1:
             raise Killed
         sent["batches"] += 1
-        return real(session, settings, emails)
+        return real(session, emails)
 
-    monkeypatch.setattr(results, "_welcome_batch", killed_after_first_chunk)
+    monkeypatch.setattr(service, "welcome_batch", killed_after_first_chunk)
     with pytest.raises(Killed):
         runner.invoke(cli.app, ["import-users", str(path), "--org", "MOHFW"], catch_exceptions=False)
     assert count(factory, OutboxMessage) == 2
-    monkeypatch.setattr(results, "_welcome_batch", real)
+    assert count(factory, Person, Person.email.in_(EMAILS)) == 2  # nobody created without a welcome
+    monkeypatch.setattr(service, "welcome_batch", real)
     make_stale(factory)
     again = import_users(runner, path)
     assert again.exit_code == 0, again.output

@@ -225,6 +225,42 @@ def test_new_staff_receive_the_welcome_email_over_smtp(client, admin, factory, s
     assert client.get(f"/set-password/{token}").status_code == 200
 
 
+def test_the_welcome_link_is_made_when_the_email_leaves(client, admin, factory, settings, smtp, db):
+    """Welcomes are queued without their link (a million queue in seconds); each link is made as its e-mail is
+    sent, valid for 7 days from then, and a person who set a password meanwhile is not sent one, with the reason
+    kept on the message."""
+    from datetime import timedelta
+
+    from saptah.auth.models import PasswordToken
+    from saptah.core.db import utcnow
+    from saptah.core.security import hash_password
+    from saptah.notify.models import OutboxMessage
+
+    emails = ["late.reader@mohfw.gov.in", "early.bird@mohfw.gov.in"]
+    rows = [row(email=emails[0], ext="L-1"), row(email=emails[1], ext="L-2")]
+    done = import_file(client, factory, settings, csv_bytes(rows))
+    assert (done["created"], done["welcomed"]) == (2, 2)
+    people = _people(db, *emails)
+    queued = db.scalars(select(OutboxMessage).where(OutboxMessage.to_addr.in_(emails))).all()
+    assert sorted(m.dedupe_key for m in queued) == sorted(f"welcome:{p.id}" for p in people.values())
+    assert [m.body for m in queued] == ["", ""]
+    ids = [p.id for p in people.values()]
+    assert db.scalar(select(func.count()).select_from(PasswordToken).where(PasswordToken.person_id.in_(ids))) == 0
+    people[emails[1]].password_hash = hash_password("a-password-set-elsewhere-2024")
+    db.commit()
+
+    before = utcnow()
+    assert send_due(db, settings) == 1
+    db.commit()
+    assert len(smtp.to(emails[0])) == 1 and smtp.to(emails[1]) == []
+    skipped = db.scalar(select(OutboxMessage).where(OutboxMessage.to_addr == emails[1]))
+    assert skipped.status == "skipped" and "set a password" in skipped.last_error
+    token = db.scalar(select(PasswordToken).where(PasswordToken.person_id == people[emails[0]].id))
+    assert token.expires_at >= before + timedelta(days=7)
+    link = smtp.to(emails[0])[0].get_content().split("/set-password/")[1].split()[0]
+    assert client.get(f"/set-password/{link}").status_code == 200
+
+
 @pytest.mark.parametrize("mode", ["create", "upsert"])
 def test_rerunning_a_finished_file_creates_no_duplicates(client, admin, factory, settings, db, mode):
     data = csv_bytes([row(), row(email="two@mohfw.gov.in", ext="R-2")])

@@ -148,29 +148,40 @@ def _link_mail(
     return subject, body
 
 
-def issue_setup_links(session: Session, settings: Settings, people: Sequence[tuple[int, str, str]]) -> int:
-    """Set-password links for many new people (id, e-mail, name) at once: one write of tokens, one of e-mails.
+SETUP_KIND = "password_setup"
 
-    The same links and messages as issue_password_link, written set-based (a bulk upload welcomes thousands a
-    second); the outbox still sends them at its own pace."""
-    if not people:
-        return 0
-    now = utcnow()
-    expires = now + LINK_LIFETIME["setup"]
-    tokens, messages = [], []
-    for person_id, email, name in people:
-        token = new_token()
-        hashed = token_hash(token)
-        subject, body = _link_mail(settings, "setup", name, email, token)
-        tokens.append(
-            {"token_hash": hashed, "person_id": person_id, "purpose": "setup", "created_at": now, "expires_at": expires}
+
+def queue_setup_links(session: Session, people_: Sequence[tuple[int, str]]) -> int:
+    """Queue the welcome e-mail of many new people (id, e-mail) at once, each once per person: one write.
+
+    The set-password link is made when the e-mail is sent (`compose_setup`): a bulk upload of a million people
+    queues a million welcomes in seconds while the outbox sends them at the mail server's pace, and each link is
+    then valid for its full 7 days from the moment it arrives, not from the upload."""
+    outbox.enqueue_composed(session, SETUP_KIND, [(f"welcome:{pid}", email) for pid, email in people_])
+    return len(people_)
+
+
+def compose_setup(session: Session, settings: object, to_addr: str) -> outbox.Composed:
+    """The welcome e-mail of a queued welcome, written as it is sent: a new set-password link in the person's
+    language; not sent when the person is gone, deactivated, or has set a password (or signed in) meanwhile."""
+    assert isinstance(settings, Settings)
+    person = people.get_person_by_email(session, to_addr)
+    if person is None or person.status != "active":
+        return outbox.Composed(skip="Not sent: nobody active has this e-mail address any more.")
+    if person.password_hash is not None:
+        return outbox.Composed(skip="Not sent: this person set a password before the welcome went out.")
+    token = new_token()
+    session.add(
+        PasswordToken(
+            token_hash=token_hash(token),
+            person_id=person.id,
+            purpose="setup",
+            expires_at=utcnow() + LINK_LIFETIME["setup"],
         )
-        messages.append(
-            {"dedupe_key": f"pw:{hashed}", "kind": "password_setup", "to_addr": email, "subject": subject, "body": body}
-        )
-    repo.add_password_tokens(session, tokens)
-    outbox.enqueue_many(session, messages, fresh_keys=True)  # keys hold the new tokens' hashes
-    return len(tokens)
+    )
+    lang = person.preferred_language or "en"
+    subject, body = _link_mail(settings, "setup", person.full_name, person.email, token, lang)
+    return outbox.Composed(subject=subject, body=body)
 
 
 def request_reset(session: Session, settings: Settings, *, email: str) -> None:

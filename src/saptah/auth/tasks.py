@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from saptah.auth import service
 from saptah.core import signals
+from saptah.notify import service as outbox
 
 
 def register() -> None:
-    """Subscribe to PersonErased (idempotent)."""
+    """Subscribe to PersonErased and write welcome e-mails as they are sent (idempotent)."""
     signals.subscribe(signals.PersonErased, service.forget_person)
+    outbox.register_composer(service.SETUP_KIND, service.compose_setup)

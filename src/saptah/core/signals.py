@@ -162,8 +162,8 @@ class PersonOnboarded:
 
 @dataclass(frozen=True)
 class StaffChanged:
-    """People of these organisations were added, moved, or changed designation, group or status in bulk (an
-    upload): aggregates that count staff by organisation recount them."""
+    """People of these organisations were added, moved, or changed designation, group or status (a person created,
+    or a whole upload, announced once when it ends): aggregates that count staff by organisation recount them."""
 
     org_ids: tuple[int, ...]
 

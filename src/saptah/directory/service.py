@@ -174,6 +174,7 @@ def create_person(
         person.password_hash = hash_password(check_password_strength(password))
     repo.add(session, person)
     signals.publish(session, signals.PersonOnboarded(person.id, person.email))
+    signals.publish(session, signals.StaffChanged((org.id,)))
     return person
 
 

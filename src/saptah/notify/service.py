@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,31 @@ from saptah.notify import repository as repo
 from saptah.notify.models import OutboxMessage
 
 ERASED_DOMAIN = "@erased.invalid"  # the placeholder address of a person whose personal data was erased
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A message written at send time, or why it is not sent (`skip`, shown as the message's last error)."""
+
+    subject: str = ""
+    body: str = ""
+    skip: str | None = None
+
+
+Composer = Callable[[Session, object, str], Composed]
+_composers: dict[str, Composer] = {}
+
+
+def register_composer(kind: str, composer: Composer) -> None:
+    """Messages of this kind queued without a body are written by `composer(session, settings, to_addr)` when they
+    are sent: what they carry (a one-time link, say) is then made at the moment it goes out, not hours before in a
+    queue throttled to the mail server's pace."""
+    _composers[kind] = composer
+
+
+def composer_of(kind: str) -> Composer | None:
+    """The composer registered for a kind, if any."""
+    return _composers.get(kind)
 
 
 def enqueue(session: Session, *, to: str, subject: str, body: str, kind: str, dedupe_key: str) -> OutboxMessage:
@@ -30,6 +56,15 @@ def enqueue(session: Session, *, to: str, subject: str, body: str, kind: str, de
 def forget_recipient(session: Session, event: signals.PersonErased) -> None:
     """An erased person: the e-mails to them (which carry their name) are removed, sent or queued."""
     repo.delete_to(session, event.email)
+
+
+def enqueue_composed(session: Session, kind: str, messages: Sequence[tuple[str, str]]) -> None:
+    """Queue many messages of a kind that has a composer, as (dedupe_key, to_addr), each once per dedupe key: one
+    write, and nothing is written for each message until it is sent."""
+    if composer_of(kind) is None:
+        raise LookupError(f"no composer is registered for {kind!r} messages")
+    rows = [{"dedupe_key": key, "kind": kind, "to_addr": to, "subject": "", "body": ""} for key, to in messages]
+    enqueue_many(session, rows)
 
 
 def enqueue_many(session: Session, messages: Sequence[dict[str, str]], *, fresh_keys: bool = False) -> None:

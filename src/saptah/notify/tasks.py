@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from saptah.config import Settings
 from saptah.core.db import unit_of_work, utcnow
 from saptah.notify import repository as repo
+from saptah.notify import service
 from saptah.notify.models import OutboxMessage
 
 MAX_ATTEMPTS = 6
@@ -68,9 +69,12 @@ def send_due(
         return 0
     for row in rows:
         row.status = "sending"
-    session.flush()
+    rows = [row for row in rows if _compose(session, settings, row)]
+    session.flush()  # a composed message is stored with what it carries before it leaves (the claim's commit)
     if checkpoint:
         checkpoint()
+    if not rows:
+        return 0
     try:
         smtp = _connect(settings)
     except (smtplib.SMTPException, OSError) as exc:
@@ -95,6 +99,19 @@ def send_due(
         if smtp is not None:
             smtp.quit()
     return sent
+
+
+def _compose(session: Session, settings: Settings, row: OutboxMessage) -> bool:
+    """Write a message queued without a body (its kind has a composer); False when it is not to be sent, with why."""
+    compose = service.composer_of(row.kind) if not row.body else None
+    if compose is None:
+        return True
+    made = compose(session, settings, row.to_addr)
+    if made.skip is not None:
+        row.status, row.last_error = "skipped", made.skip
+        return False
+    row.subject, row.body = made.subject, made.body
+    return True
 
 
 def _give_up_interrupted(session: Session, now: datetime) -> None:

@@ -142,11 +142,6 @@ def _recount_orgs(session: Session, org_ids: list[int]) -> None:
     repo.refresh_totals(session, org_ids=sorted(set(org_ids)))
 
 
-def on_person_onboarded(session: Session, event: signals.PersonOnboarded) -> None:
-    """A new person counts as staff of the needs their organisation's role mapping gives their designation."""
-    signals.collect(session, "passport.onboarded", [event.person_id], _recount_people)
-
-
 def on_staff_changed(session: Session, event: signals.StaffChanged) -> None:
     """People added, moved or changed in bulk: recount their organisations (old and new)."""
     signals.collect(session, "passport.staff", list(event.org_ids), _recount_orgs)

@@ -36,7 +36,6 @@ def register() -> None:
     signals.subscribe(signals.CourseCompleted, ingest.on_course_completed)
     signals.subscribe(signals.AssessmentPassed, ingest.on_assessment_passed)
     signals.subscribe(signals.EventAttendanceRecorded, ingest.on_attendance)
-    signals.subscribe(signals.PersonOnboarded, ingest.on_person_onboarded)
     signals.subscribe(signals.StaffChanged, ingest.on_staff_changed)
     signals.subscribe(signals.PersonErased, ingest.on_person_erased)
     jobs.register(REBUILD_JOB, run_rebuild)

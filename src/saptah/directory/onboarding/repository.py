@@ -64,18 +64,28 @@ def unfinished_same_file(session: Session, *, org_id: int, sha256: str, mode: st
     return session.scalar(stmt)
 
 
-def save_chunk(session: Session, upload_id: int, chunk_no: int, outcomes: list[list[str]], created: list[str]) -> None:
+def save_chunk(
+    session: Session,
+    upload_id: int,
+    chunk_no: int,
+    outcomes: list[list[str]],
+    created: list[str],
+    orgs: list[int] | None = None,
+) -> None:
     """Store a chunk's outcomes (compressed) in the caller's transaction: the codes as one string and only the
-    problems of failed rows, so a chunk of ten thousand mostly good rows is a few kilobytes to encode."""
+    problems of failed rows, so a chunk of ten thousand mostly good rows is a few kilobytes to encode; with the
+    e-mails of the people it created and the organisations whose staff it changed."""
     codes = "".join(code for code, _ in outcomes)
     errors = {str(i): text for i, (_, text) in enumerate(outcomes) if text}
-    blob = zlib.compress(json.dumps({"codes": codes, "errors": errors, "created": created}).encode(), 1)
+    data = {"codes": codes, "errors": errors, "created": created, "orgs": orgs or []}
+    blob = zlib.compress(json.dumps(data).encode(), 1)
     session.add(UploadChunk(upload_id=upload_id, chunk_no=chunk_no, outcomes=blob))
     session.flush()
 
 
 def load_chunk(session: Session, upload_id: int, chunk_no: int) -> dict[str, Any]:
-    """A chunk's outcomes: {'rows': [[code, errors], ...], 'created': [e-mails of people created]}."""
+    """A chunk's outcomes: {'rows': [[code, errors], ...], 'created': [e-mails of people created], 'orgs': [ids of
+    the organisations whose staff it changed] (absent from chunks stored by an earlier release)}."""
     blob = session.scalar(
         select(UploadChunk.outcomes).where(UploadChunk.upload_id == upload_id, UploadChunk.chunk_no == chunk_no)
     )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from saptah.audit import service as audit
 from saptah.audit.schemas import Act
-from saptah.auth.service import issue_setup_links
+from saptah.auth.service import queue_setup_links
 from saptah.config import Settings
 from saptah.core import bulk, signals
 from saptah.core.db import unit_of_work
@@ -208,18 +208,21 @@ def blank_template(kind: str, fmt: str) -> tuple[bytes, str, str]:
     raise InvalidInput("Choose csv or xlsx.")
 
 
-def _welcome_batch(session: Session, settings: Settings, emails: list[str]) -> None:
-    """Announce a chunk's new people and queue their set-password links, set-based: one look-up, one write per
-    table, and subscribers of PersonOnboarded collect the whole chunk (signals.batch) for their own one query."""
+def welcome_batch(session: Session, emails: list[str]) -> int:
+    """Announce a chunk's new people and queue their welcome e-mails, set-based: one look-up, one write, and
+    subscribers of PersonOnboarded collect the whole chunk (signals.batch) for their own one query. The
+    set-password link of each is made when their e-mail is sent (auth.compose_setup). Returns how many."""
     people = repo.welcome_rows(session, emails)
     with signals.batch(session):
         for row in people:
             signals.publish(session, signals.PersonOnboarded(row.id, row.email))
-    issue_setup_links(session, settings, [(r.id, r.email, r.full_name) for r in people if not r.has_password])
+    queue_setup_links(session, [(r.id, r.email) for r in people if not r.has_password])
+    return len(emails)
 
 
 def send_welcome(ctx: JobContext) -> dict[str, Any]:
-    """The job after an import: announce each new person and queue their set-password e-mail, chunk by chunk."""
+    """The job after an import whose chunks were committed without their welcome (an upload begun by an earlier
+    release): announce each new person and queue their set-password e-mail, chunk by chunk."""
     upload_id = int(ctx.payload["upload_id"])
     with unit_of_work(ctx.factory) as session:
         upload = repo.get_upload(session, upload_id)
@@ -241,12 +244,11 @@ def _welcome_chunk(ctx: JobContext, upload_id: int, chunk_no: int) -> None:
         if upload.welcome_chunks_done > chunk_no:
             return
         emails = repo.load_chunk(session, upload_id, chunk_no)["created"]
-        if emails:
-            _welcome_batch(session, ctx.settings, emails)
+        welcomed = welcome_batch(session, emails) if emails else 0
         upload = repo.get_upload(session, upload_id)
         assert upload is not None
         upload.welcome_chunks_done = chunk_no + 1
-        upload.welcomed += len(emails)
+        upload.welcomed += welcomed
 
 
 def record_result_download(session: Session, principal: Principal, upload: Upload, fmt: str) -> None:

@@ -29,7 +29,7 @@ from saptah.directory.models import Organisation
 from saptah.directory.onboarding import files, pipeline
 from saptah.directory.onboarding import repository as repo
 from saptah.directory.onboarding.models import Upload
-from saptah.directory.onboarding.results import ResultWriter, send_welcome
+from saptah.directory.onboarding.results import ResultWriter, send_welcome, welcome_batch
 from saptah.directory.onboarding.rules import CheckedRow, Columns, check_row
 from saptah.directory.schemas import Principal
 from saptah.jobs import service as jobs
@@ -201,6 +201,7 @@ class _Plan:
     seen_ext: dict[str, int] = field(default_factory=dict)
     matched: dict[int, int] = field(default_factory=dict)  # person id -> row that matched them
     orgs: dict[str, tuple[int, str, str] | None] = field(default_factory=dict)
+    touched: set[int] = field(default_factory=set)  # organisations whose staff this upload added to or changed
 
 
 def _load_plan(ctx: JobContext, upload_id: int) -> tuple[_Plan, list[int]]:
@@ -235,7 +236,9 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
             for chunk_no, batch in enumerate(pipeline.read_ahead(_checked_chunks(plan, cols, committed))):
                 if chunk_no < len(committed):  # committed before a crash: imported already, only reported again
                     with unit_of_work(ctx.factory) as session:
-                        outcomes = repo.load_chunk(session, upload_id, chunk_no)["rows"]
+                        stored = repo.load_chunk(session, upload_id, chunk_no)
+                    outcomes = stored["rows"]
+                    plan.touched.update(stored.get("orgs", [plan.org_id]))
                 else:
                     with unit_of_work(ctx.factory) as session:
                         outcomes = _commit_chunk(session, plan, chunk_no, batch)
@@ -250,6 +253,7 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
             upload = repo.get_upload(session, upload_id)
             if upload is not None:
                 upload.status, upload.error, upload.finished_at = "failed", message, utcnow()
+                _staff_changed(session, plan)  # the chunks committed before the failure count as staff
         raise
 
 
@@ -310,8 +314,12 @@ def _commit_chunk(session: Session, plan: _Plan, chunk_no: int, batch: list[Chec
     if upload.chunks_done > chunk_no:  # another run committed it meanwhile
         rows: list[list[str]] = repo.load_chunk(session, plan.upload_id, chunk_no)["rows"]
         return rows
-    outcomes, created = _apply(session, plan, [(n, c) for n, _, c in batch])
-    repo.save_chunk(session, plan.upload_id, chunk_no, outcomes, created)
+    outcomes, created, touched = _apply(session, plan, [(n, c) for n, _, c in batch])
+    repo.save_chunk(session, plan.upload_id, chunk_no, outcomes, created, sorted(touched))
+    plan.touched |= touched
+    if created and not plan.dry_run:  # welcomed in the same transaction: nobody is created without a welcome
+        upload.welcomed += welcome_batch(session, created)
+        upload.welcome_chunks_done = chunk_no + 1
     counts = {"C": 0, "U": 0, "N": 0, "F": 0}
     for code, _ in outcomes:
         counts[code] += 1
@@ -362,8 +370,11 @@ def _refuse_erased(session: Session, batch: list[tuple[int, CheckedRow]]) -> Non
                 checked.errors.append(ERASED_ROW_TEXT)
 
 
-def _apply(session: Session, plan: _Plan, batch: list[tuple[int, CheckedRow]]) -> tuple[list[list[str]], list[str]]:
-    """Decide each row (create, update, unchanged, failed) and write the chunk unless previewing."""
+def _apply(
+    session: Session, plan: _Plan, batch: list[tuple[int, CheckedRow]]
+) -> tuple[list[list[str]], list[str], set[int]]:
+    """Decide each row (create, update, unchanged, failed) and write the chunk unless previewing; returns the
+    outcomes, the e-mails of the people created and the organisations whose staff changed."""
     _resolve_orgs(session, plan, batch)
     _refuse_erased(session, batch)
     good = [(n, c) for n, c in batch if not c.errors]
@@ -396,18 +407,17 @@ def _apply(session: Session, plan: _Plan, batch: list[tuple[int, CheckedRow]]) -
         else:
             codes[number] = _decide_update(plan, number, checked, existing, updates, now)
     created: list[str] = []
+    touched: set[int] = set()
     if not plan.dry_run:
         repo.insert_people(session, new_rows, now)
         created = [r[1] for r in new_rows]
         repo.update_people(session, updates)
         was = {p["id"]: p["org_id"] for p in [*by_email.values(), *by_ext.values()]}
         touched = {r[-1] for r in new_rows} | {u["org_id"] for u in updates} | {was[u["pid"]] for u in updates}
-        if touched:
-            signals.publish(session, signals.StaffChanged(tuple(sorted(touched))))
-        # PersonOnboarded is published by the welcome job, person by person, beside the welcome e-mail:
-        # subscribers do per-person queries, which would cut this bulk path to a few thousand rows/s.
+        # StaffChanged is published once, when the upload ends (_finish): a recount of an organisation's staff
+        # after each chunk would read the organisation again and again (quadratic in the upload's size).
     outcomes = [["F", " ".join(c.errors)] if c.errors else [codes[n], ""] for n, c in batch]
-    return outcomes, created
+    return outcomes, created, touched
 
 
 def _decide_update(
@@ -432,6 +442,12 @@ def _decide_update(
     return "U"
 
 
+def _staff_changed(session: Session, plan: _Plan) -> None:
+    """Announce, once for the whole upload, the organisations whose staff it added to or changed."""
+    if plan.touched and not plan.dry_run:
+        signals.publish(session, signals.StaffChanged(tuple(sorted(plan.touched))))
+
+
 def _finish(ctx: JobContext, plan: _Plan, result_name: str) -> dict[str, Any]:
     with unit_of_work(ctx.factory) as session:
         upload = repo.get_upload(session, plan.upload_id)
@@ -439,8 +455,9 @@ def _finish(ctx: JobContext, plan: _Plan, result_name: str) -> dict[str, Any]:
         upload.result_name, upload.status, upload.error, upload.finished_at = result_name, "done", None, utcnow()
         upload.total = upload.rows_done  # every non-blank row went through a committed chunk
         summary = {k: getattr(upload, k) for k in ("total", "created", "updated", "unchanged", "failed")}
+        _staff_changed(session, plan)
         welcome = None
-        if upload.created and not upload.dry_run:
+        if upload.created and not upload.dry_run and upload.welcome_chunks_done < upload.chunks_done:
             welcome = jobs.enqueue(session, kind=WELCOME_KIND, payload={"upload_id": upload.id}).id
     ctx.progress(summary["total"], summary["total"])  # the estimate made at the start becomes exact
     return {"upload_id": plan.upload_id, "welcome_job": welcome, **summary}

@@ -139,11 +139,11 @@ def test_killed_welcome_emails_are_resumed_too(env, monkeypatch):
     real = service.welcome_batch
     sent = {"batches": 0}
 
-    def killed_after_first_chunk(session, emails):
+    def killed_after_first_chunk(session, emails, **kwargs):
         if sent["batches"] == 1:
             raise Killed
         sent["batches"] += 1
-        return real(session, emails)
+        return real(session, emails, **kwargs)
 
     monkeypatch.setattr(service, "welcome_batch", killed_after_first_chunk)
     with pytest.raises(Killed):

@@ -151,14 +151,15 @@ def _link_mail(
 SETUP_KIND = "password_setup"
 
 
-def queue_setup_links(session: Session, people_: Sequence[tuple[int, str]]) -> int:
-    """Queue the welcome e-mail of many new people (id, e-mail) at once, each once per person: one write.
+def queue_setup_links(session: Session, emails: Sequence[str]) -> None:
+    """Queue the welcome e-mail of the people with these e-mails who have no password yet, each once per person:
+    one statement, run in the database.
 
     The set-password link is made when the e-mail is sent (`compose_setup`): a bulk upload of a million people
     queues a million welcomes in seconds while the outbox sends them at the mail server's pace, and each link is
     then valid for its full 7 days from the moment it arrives, not from the upload."""
-    outbox.enqueue_composed(session, SETUP_KIND, [(f"welcome:{pid}", email) for pid, email in people_])
-    return len(people_)
+    if emails:
+        outbox.enqueue_composed(session, SETUP_KIND, people.welcome_addresses(session, emails))
 
 
 def compose_setup(session: Session, settings: object, to_addr: str) -> outbox.Composed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, any_, bindparam, cast, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from saptah.directory.models import ErasedIdentity, Organisation, Person, RoleChange, RoleGrant
@@ -95,6 +95,26 @@ def orgs_by_ids(session: Session, org_ids: Sequence[int]) -> dict[int, Organisat
     if not org_ids:
         return {}
     return {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(set(org_ids))))}
+
+
+def email_among(session: Session, emails: Sequence[str]) -> ColumnElement[bool]:
+    """e-mail IN (...). On PostgreSQL one text parameter split by the server: thousands of parameters, or an
+    array parameter dumped element by element, cost more to send than the look-up itself. A valid e-mail
+    never holds a line break, so one joins them safely."""
+    if session.get_bind().dialect.name == "postgresql":
+        joined = bindparam("emails", "\n".join(emails), type_=String)
+        return Person.email == any_(func.string_to_array(joined, literal("\n", String)))
+    return Person.email.in_(list(emails))
+
+
+def welcome_addresses(session: Session, emails: Sequence[str]) -> Select[tuple[str, str]]:
+    """('welcome:<id>', e-mail) of the people with these e-mails who have no password yet: the welcome e-mails to
+    queue, one per person, selected in the database."""
+    key = literal("welcome:", String) + cast(Person.id, String)
+    stmt: Select[tuple[str, str]] = select(key, Person.email).where(  # type: ignore[assignment]
+        email_among(session, emails), Person.password_hash.is_(None)
+    )
+    return stmt
 
 
 def get_person_by_email(session: Session, email: str) -> Person | None:

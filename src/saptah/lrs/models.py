@@ -60,6 +60,13 @@ class Statement(Base):
         Index("ix_lrs_statements_verb", "verb", "id"),
         Index("ix_lrs_statements_registration", "registration", "id"),
         Index("ix_lrs_statements_stored", "stored"),
+        Index(  # statements waiting for their actor to be registered (few): a bulk upload asks for its new people's
+            "ix_lrs_statements_unmatched",
+            "actor_ifi",
+            "id",
+            postgresql_where=text("person_id IS NULL"),
+            sqlite_where=text("person_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -155,6 +155,11 @@ def people_with_accounts(session: Session, person_ids: Sequence[int]) -> list[An
     return list(session.execute(stmt).all())
 
 
+def any_unmatched(session: Session) -> bool:
+    """Whether any stored statement waits for its actor to be registered (the partial index answers)."""
+    return session.scalar(select(Statement.id).where(Statement.person_id.is_(None)).limit(1)) is not None
+
+
 def unmatched_for(session: Session, actor_ifis: Sequence[str]) -> list[Statement]:
     """Stored statements of these actors that are not yet matched to a person."""
     if not actor_ifis:

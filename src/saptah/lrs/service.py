@@ -457,7 +457,10 @@ def learning_event(body: dict[str, Any], person_id: int, at: datetime) -> signal
 
 
 def match_onboarded(session: Session, onboarded: Sequence[signals.PersonOnboarded]) -> None:
-    """New people: claim their earlier statements (by e-mail or account) and announce them, one look-up for all."""
+    """New people: claim their earlier statements (by e-mail or account) and announce them, one look-up for all
+    (none when no statement waits for anyone)."""
+    if not repo.any_unmatched(session):
+        return
     owner = {"mbox:mailto:" + e.email.lower(): e.person_id for e in onboarded}
     for person in repo.people_with_accounts(session, [e.person_id for e in onboarded]):
         owner[f"account:{person.external_system_name}|{person.external_system_id}"] = person.id

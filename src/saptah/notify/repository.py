@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Select, Table, delete, func, literal, literal_column, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from saptah.core import bulk
@@ -62,6 +63,21 @@ def add_many(session: Session, rows: list[dict[str, Any]], *, fresh_keys: bool =
         return
     stmt, params = bulk.insert_rows(session, table, rows)
     bulk.run(session, stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), params)
+
+
+def add_selected(session: Session, kind: str, keyed: Select[Any], now: datetime) -> None:
+    """Queue a message of `kind` without a body for each (dedupe_key, to_addr) row the SELECT gives, in the
+    database (no row passes through the app); a row whose dedupe key is taken is skipped."""
+    table: Table = OutboxMessage.__table__  # type: ignore[assignment]
+    source = keyed.subquery()
+    key, to = source.c
+    cols = ["dedupe_key", "to_addr", "kind", "subject", "body", "status", "attempts", "next_attempt_at", "created_at"]
+    values = [key, to, literal(kind), literal(""), literal(""), literal("queued"), literal(0)]
+    values += [literal(now, OutboxMessage.next_attempt_at.type), literal(now, OutboxMessage.created_at.type)]
+    insert = postgresql.insert if bulk.is_pg(session) else sqlite.insert
+    # (SQLite reads "ON CONFLICT" after a bare SELECT ... FROM as a join's ON: a WHERE ends the SELECT)
+    stmt = insert(table).from_select(cols, select(*values).where(literal_column("1") == 1))
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
 
 
 def count_keys(session: Session, keys: list[str]) -> int:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from saptah.core import signals
@@ -58,13 +60,12 @@ def forget_recipient(session: Session, event: signals.PersonErased) -> None:
     repo.delete_to(session, event.email)
 
 
-def enqueue_composed(session: Session, kind: str, messages: Sequence[tuple[str, str]]) -> None:
-    """Queue many messages of a kind that has a composer, as (dedupe_key, to_addr), each once per dedupe key: one
-    write, and nothing is written for each message until it is sent."""
+def enqueue_composed(session: Session, kind: str, keyed: Select[Any]) -> None:
+    """Queue a message of a kind that has a composer for each (dedupe_key, to_addr) row of a SELECT, each once per
+    dedupe key: one statement, run in the database, and nothing is written for each message until it is sent."""
     if composer_of(kind) is None:
         raise LookupError(f"no composer is registered for {kind!r} messages")
-    rows = [{"dedupe_key": key, "kind": kind, "to_addr": to, "subject": "", "body": ""} for key, to in messages]
-    enqueue_many(session, rows)
+    repo.add_selected(session, kind, keyed, utcnow())
 
 
 def enqueue_many(session: Session, messages: Sequence[dict[str, str]], *, fresh_keys: bool = False) -> None:

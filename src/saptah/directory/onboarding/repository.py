@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, Table, and_, any_, bindparam, func, literal, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from saptah.directory import repository as directory_repo
 from saptah.directory.models import PERSON_FIELDS, Organisation, Person
 from saptah.directory.onboarding.files import SheetFormat
 from saptah.directory.onboarding.models import Upload, UploadChunk
@@ -172,7 +173,11 @@ def people_by_emails(session: Session, emails: Sequence[str]) -> dict[str, dict[
     """Stored people (id, org, organisation path and upload fields) keyed by e-mail."""
     if not emails:
         return {}
-    stmt = select(*_SNAPSHOT).join(Organisation, Person.org_id == Organisation.id).where(_email_in(session, emails))
+    stmt = (
+        select(*_SNAPSHOT)
+        .join(Organisation, Person.org_id == Organisation.id)
+        .where(directory_repo.email_among(session, emails))
+    )
     return {row.email: dict(row._mapping) for row in session.execute(stmt)}
 
 
@@ -195,27 +200,13 @@ def people_by_external_ids(session: Session, keys: set[tuple[int, str]]) -> dict
     return found
 
 
-def _email_in(session: Session, emails: Sequence[str]) -> ColumnElement[bool]:
-    """e-mail IN (...). On PostgreSQL one text parameter split by the server: thousands of parameters, or an
-    array parameter dumped element by element, cost more to send than the look-up itself. A valid e-mail
-    never holds a line break, so one joins them safely."""
-    if session.get_bind().dialect.name == "postgresql":
-        joined = bindparam("emails", "\n".join(emails), type_=String)
-        return Person.email == any_(func.string_to_array(joined, literal("\n", String)))
-    return Person.email.in_(list(emails))
-
-
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def welcome_rows(session: Session, emails: Sequence[str]) -> list[Any]:
-    """(id, email, full_name, has_password) of the people with these e-mails, in id order (the welcome job)."""
-    stmt = (
-        select(Person.id, Person.email, Person.full_name, Person.password_hash.is_not(None).label("has_password"))
-        .where(_email_in(session, emails))
-        .order_by(Person.id)
-    )
-    return list(session.execute(stmt).all())
+def welcome_rows(session: Session, emails: Sequence[str]) -> list[tuple[int, str]]:
+    """(id, email) of the people with these e-mails, in id order (to announce them)."""
+    stmt = select(Person.id, Person.email).where(directory_repo.email_among(session, emails)).order_by(Person.id)
+    return [(int(i), str(e)) for i, e in session.execute(stmt).all()]
 
 
 def new_person_row(values: dict[str, Any]) -> NewRow:

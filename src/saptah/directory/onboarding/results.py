@@ -212,11 +212,10 @@ def welcome_batch(session: Session, emails: list[str]) -> int:
     """Announce a chunk's new people and queue their welcome e-mails, set-based: one look-up, one write, and
     subscribers of PersonOnboarded collect the whole chunk (signals.batch) for their own one query. The
     set-password link of each is made when their e-mail is sent (auth.compose_setup). Returns how many."""
-    people = repo.welcome_rows(session, emails)
     with signals.batch(session):
-        for row in people:
-            signals.publish(session, signals.PersonOnboarded(row.id, row.email))
-    queue_setup_links(session, [(r.id, r.email) for r in people if not r.has_password])
+        for person_id, email in repo.welcome_rows(session, emails):
+            signals.publish(session, signals.PersonOnboarded(person_id, email))
+    queue_setup_links(session, emails)
     return len(emails)
 
 

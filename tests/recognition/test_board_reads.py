@@ -186,3 +186,34 @@ def test_readers_share_a_boards_scores_for_ranks_and_are_told_how_old_they_are(c
     assert [(r["rank"], r["score"]) for r in fresh["top"]] == [(1, 200), (2, 120), (3, 90)]
     assert fresh["ranks_as_of"] > data["ranks_as_of"]
     live.forget()
+
+
+def test_the_home_page_and_campaign_page_rank_a_learner_against_the_shared_reading(client, db, make, settings):
+    """The learner's rank panel (home page) and campaign page count ranks as the board does: against the board's
+    shared scores (no count of the distinct scores per request), and they say how old that reading is."""
+    import re
+
+    from saptah.core import live
+
+    live.forget()
+    settings.dashboard_max_age = 30
+    c = campaign(db, "Shared home ranks")
+    first, me, late = (make.person("DOHFW", full_name=f"Home Person {i}") for i in range(3))
+    complete(db, first.id, 1, ist(2024, 10, 20, 8), 120)
+    complete(db, me.id, 1, ist(2024, 10, 20, 9), 90)
+    db.commit()
+    sign_in(client, me.email)
+    board(client, c.id, "n")  # a reading of the national board's scores: [120, 90]
+    complete(db, late.id, 1, ist(2024, 10, 20, 10), 200)
+    db.commit()
+    with statements(db) as seen:
+        home = client.get("/").text
+    assert not [s for s in seen if "campaign_score_counts" in s and "count(" in s.lower()]
+    panel = home[home.index('data-testid="rank-panel"') :]
+    assert re.search(r'data-testid="rank-national">2<', panel)  # as of the shared reading, not yet 3
+    assert "ranks count the board&#39;s scores as of" in panel or "ranks count the board's scores as of" in panel
+    page = client.get(f"/campaigns/{c.id}").text
+    assert re.search(r'data-testid="rank-national">2<', page)
+    live.forget()
+    assert re.search(r'data-testid="rank-national">3<', client.get("/").text)
+    live.forget()

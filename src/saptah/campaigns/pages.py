@@ -15,19 +15,20 @@ from saptah.core.errors import InvalidInput, SaptahError
 from saptah.core.modules import optional_module
 from saptah.core.timeutil import IST
 from saptah.directory import service as directory
-from saptah.web.deps import CSRF, DB, CurrentPrincipal
+from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
 from saptah.web.flash import flash
 from saptah.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
-def progress_panel(session: Any, principal: Any) -> list[tuple[str, dict[str, Any]]] | None:
-    """The learner's progress toward the running campaign's target (first on the home page) and rank (last)."""
+def progress_panel(session: Any, principal: Any, settings: Any) -> list[tuple[str, dict[str, Any]]] | None:
+    """The learner's progress toward the running campaign's target (first on the home page) and rank (last): the
+    ranks counted against the boards' shared scores (at most SAPTAH_DASHBOARD_MAX_AGE seconds old, as the board)."""
     campaign = service.current(session)
     if campaign is None:
         return None
-    data = service.progress(session, campaign.id, principal.person_id)
+    data = service.progress(session, campaign.id, principal.person_id, max_age=settings.dashboard_max_age)
     return [("progress_panel.html", data), ("rank_panel.html", data)]
 
 
@@ -74,9 +75,12 @@ def create(
 
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
-def campaign(request: Request, db: DB, principal: CurrentPrincipal, campaign_id: int) -> Response:
-    """A campaign: my bar, breakdown, ranks, what counted and why; the organiser's acts and their record."""
-    ctx = service.progress(db, campaign_id, principal.person_id)
+def campaign(
+    request: Request, db: DB, principal: CurrentPrincipal, settings: SettingsDep, campaign_id: int
+) -> Response:
+    """A campaign: my bar, breakdown, ranks (as the board counts them), what counted and why; the organiser's acts
+    and their record."""
+    ctx = service.progress(db, campaign_id, principal.person_id, max_age=settings.dashboard_max_age)
     _name_courses(db, [*ctx["lines"], *ctx["outside"]])
     ctx["history"] = service.history(db, campaign_id)
     return render(request, "campaign.html", ctx)

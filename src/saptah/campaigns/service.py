@@ -309,11 +309,14 @@ def progress(session: Session, campaign_id: int, person_id: int, *, max_age: flo
             outside.append(_outside_line(book.at(rec.occurred_at), rec))
     minutes = total.total_minutes if total else 0
     ranks: dict[str, int | None] = {"national": None, "organisation": None}
+    ranks_as_of = None
     if total is not None and total.score > 0:
+        national = board_ranks(session, campaign_id, "n", max_age=max_age)
         ranks = {
-            "national": board_ranks(session, campaign_id, "n", max_age=max_age).rank(total.score),
+            "national": national.rank(total.score),
             "organisation": board_ranks(session, campaign_id, f"o{total.org_id}", max_age=max_age).rank(total.score),
         }
+        ranks_as_of = national.as_of
     return {
         "campaign": campaign,
         "rules": rules,
@@ -325,6 +328,8 @@ def progress(session: Session, campaign_id: int, person_id: int, *, max_age: flo
         "outside": outside,
         "rank_national": ranks["national"],
         "rank_organisation": ranks["organisation"],
+        "ranks_as_of": ranks_as_of,
+        "ranks_max_age": max_age,
     }
 
 

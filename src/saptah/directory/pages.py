@@ -12,7 +12,7 @@ from saptah.core.errors import NotFound
 from saptah.directory import repository as repo
 from saptah.directory import service
 from saptah.directory.models import Role
-from saptah.web.deps import CSRF, DB, CurrentPrincipal
+from saptah.web.deps import CSRF, DB, CurrentPrincipal, SettingsDep
 from saptah.web.templating import HOME_PANELS, ordered_panels, render
 
 router = APIRouter(include_in_schema=False)
@@ -20,11 +20,11 @@ PAGE_SIZE = 25
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, db: DB, principal: CurrentPrincipal) -> Response:
+def home(request: Request, db: DB, principal: CurrentPrincipal, settings: SettingsDep) -> Response:
     """The home page of the person's main role."""
     person = repo.get_person(db, principal.person_id)
     org = repo.get_org(db, principal.org_id)
-    panels = ordered_panels([make(db, principal) for make in HOME_PANELS])
+    panels = ordered_panels([make(db, principal, settings) for make in HOME_PANELS])
     ctx: dict[str, object] = {"person": person, "org": org, "role": principal.home_role, "panels": panels}
     paths = service.admin_paths(principal)
     if principal.is_national:

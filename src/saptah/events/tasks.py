@@ -117,7 +117,7 @@ def register() -> None:
     jobs.register_frequent("events.credit", publish_all_due)  # live credit reaches the campaign within seconds
 
 
-def home_panel(session: Session, principal: Any) -> tuple[str, dict[str, Any]] | None:
+def home_panel(session: Session, principal: Any, settings: object = None) -> tuple[str, dict[str, Any]] | None:
     """Live and next events on everyone's home page."""
     now = utcnow()
     _, rows = service.calendar(session, day_from=(now - timedelta(days=1)).astimezone(IST).date(), size=12)

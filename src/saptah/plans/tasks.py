@@ -215,7 +215,7 @@ def run_export_job(ctx: jobs.JobContext) -> dict[str, Any]:
     return {"rows": rows, "bytes": len(body)}
 
 
-def learning_panel(session: Session, principal: Any) -> tuple[str, dict[str, Any]] | None:
+def learning_panel(session: Session, principal: Any, settings: object = None) -> tuple[str, dict[str, Any]] | None:
     """Home-page panel: mandatory items still open and overdue, for anyone under a plan."""
     from saptah.plans.status import my_learning
 

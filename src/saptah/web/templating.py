@@ -34,8 +34,9 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 
 
-# Panels other domains add to the home page: f(session, principal) -> (template, data), a list of them, or None.
-HOME_PANELS: list[Callable[[Any, Any], Any]] = []
+# Panels other domains add to the home page: f(session, principal, settings) -> (template, data), a list of them,
+# or None.
+HOME_PANELS: list[Callable[[Any, Any, Any], Any]] = []
 # The order of the home page's panels (a learner's: progress, live now, assigned courses, continue learning, rank);
 # panels not named here come after them.
 HOME_ORDER = ["progress_panel.html", "events_panel.html", "plans_panel.html", "catalog_panel.html", "rank_panel.html"]

@@ -46,7 +46,9 @@ def register() -> None:
         HOME_PANELS.append(learning_panel)
 
 
-def learning_panel(session: Session, principal: Principal, settings: object = None) -> tuple[str, dict[str, Any]] | None:
+def learning_panel(
+    session: Session, principal: Principal, settings: object = None
+) -> tuple[str, dict[str, Any]] | None:
     """The home page's "Continue learning" card: courses in progress."""
     enrolments = [e for e in repo.enrolments_of(session, principal.person_id)[:20] if e.progress_percent < 100]
     courses = repo.courses_by_ids(session, [e.course_id for e in enrolments[:5]])

@@ -16,6 +16,8 @@ bench/dashboards.py does), and then requests, interleaved round by round:
 - `GET /campaigns/{id}/leaderboard` (the board page, HTML)
 - the national board again as a person in the middle of it (a session made for them in the database), so the
   neighbours are read too (the demo learner has no credit in the national dataset)
+- `GET /` as that ranked person: the home page, whose rank panel ranks them on the national and their
+  organisation's board
 
 It prints p50/p95/max of each with the load average before and after, the ingest rate achieved, and with
 `--json` one last line `FIGURES {...}` for bench/run_all.py. `--base URL` measures a server already running
@@ -36,7 +38,13 @@ from typing import Any
 
 import httpx
 
-TARGETS = {"leaderboard_api": 20.0, "organisations_api": 50.0, "leaderboard_page": 50.0, "leaderboard_api_ranked": 20.0}
+TARGETS = {
+    "leaderboard_api": 20.0,
+    "organisations_api": 50.0,
+    "leaderboard_page": 50.0,
+    "leaderboard_api_ranked": 20.0,
+    "home_page_ranked": 50.0,
+}
 
 
 def load() -> str:
@@ -186,6 +194,7 @@ def main() -> None:
         t0 = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         calls = {name: (client, path) for name, path in paths.items()}
         calls["leaderboard_api_ranked"] = (ranked, paths["leaderboard_api"])
+        calls["home_page_ranked"] = (ranked, "/")  # the rank panel: a ranked learner's home page
         times = measure(calls, args.rounds)
         after = load()
     finally:

@@ -85,22 +85,35 @@ def read_boards(out: str) -> list[Figure]:
         "organisations_api": "organisation board API p95 (HTTP)",
         "leaderboard_page": "board page p95 (HTTP)",
         "leaderboard_api_ranked": "national board API p95 (HTTP, a learner mid-board)",
+        "home_page_ranked": "home page p95 (HTTP, a learner mid-board: the rank panel)",
     }
-    rows = [below(label, f[key]["p95"], f[key]["target"], "ms", f[key]["p50"]) for key, label in names.items()]
+    rows = [
+        below(label, f[key]["p95"], f[key]["target"], "ms", f[key]["p50"]) for key, label in names.items() if key in f
+    ]
     rows.append(Figure("credit ingested meanwhile (boards)", f"{f['ingest_rate']:,} records/s", "1,000 asked", None))
     return rows
 
 
 def read_dashboards(out: str) -> list[Figure]:
+    """The dashboards as their readers get them (shared, at most the max age old: the target), and as one request
+    computes them (what the shared reading costs once per max age; no target of its own)."""
     rows = []
+    for label, key in (("national dashboard", "national dashboard"), ("MDO dashboard", "MDO dashboard")):
+        m = find(rf"^{key}, shared \(max age (\d+) s[^)]*\)\s+([\d.]+)\s+([\d.]+)", out)
+        if m:
+            name = f"{label} p95 as readers get it (shared, max age {m.group(1)} s, credit flowing)"
+            rows.append(below(name, num(m.group(3)), 100, "ms", num(m.group(2))))
     for label, key, limit in (
-        ("national dashboard p95", "national dashboard", 100),
-        ("MDO dashboard p95", "MDO dashboard", 100),
+        ("national dashboard p95, computed for one request", "national dashboard", None),
+        ("MDO dashboard p95, computed for one request", "MDO dashboard", None),
         ("daily trend p95", "daily trend", 100),
     ):
         m = find(rf"^{key}\s+([\d.]+)\s+([\d.]+)", out)
-        if m:
+        if m and limit is not None:
             rows.append(below(label + " (credit flowing)", num(m.group(2)), limit, "ms", num(m.group(1))))
+        elif m:
+            shown = f"{num(m.group(2)):,.1f} ms (p50 {num(m.group(1)):,.1f})"
+            rows.append(Figure(label + " (credit flowing)", shown, "— (once per max age)", None))
     for fmt in ("csv", "xlsx"):
         m = find(rf"^export not_started \({fmt}[^)]*\)\s+([\d.]+)", out)
         if m:
@@ -352,6 +365,20 @@ def table(rows: list[tuple[str, Figure]]) -> str:
     return "\n".join(out)
 
 
+def reprint(folder: Path) -> None:
+    """The table of an earlier run, read again from its logs (after a reader changed, say)."""
+    rows = [
+        (step.name, f)
+        for step in steps()
+        if (folder / f"{step.name}.log").exists()
+        for f in step.read((folder / f"{step.name}.log").read_text())
+    ]
+    print(f"Saptah figures read again from {folder}\n")
+    print(table(rows))
+    met = [f.met for _b, f in rows if f.met is not None]
+    print(f"\n{sum(met)} of {len(met)} targets met")
+
+
 def main() -> None:
     """Build what is needed, run every bench, print the table."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -360,7 +387,11 @@ def main() -> None:
     ap.add_argument("--only", help="comma-separated bench names: " + ", ".join(s.name for s in steps()))
     ap.add_argument("--port", type=int, default=8131, help="the benches' servers use this port and the next")
     ap.add_argument("--log", default=None, help="folder for each bench's full output")
+    ap.add_argument("--from-logs", default=None, help="print the table again from an earlier run's log folder")
     a = ap.parse_args()
+    if a.from_logs:
+        reprint(Path(a.from_logs))
+        return
     wanted = set(a.only.split(",")) if a.only else {s.name for s in steps()}
     log = Path(a.log or f"/tmp/saptah-run-all-{time.strftime('%Y%m%d-%H%M%S')}")
     log.mkdir(parents=True, exist_ok=True)

@@ -219,3 +219,26 @@ def test_people_search_finds_words_inside_names_emails_and_ids_literally(client,
     assert found("100%") == {"Ravi 100% Kumar"}  # % is a letter, not "anything"
     assert found("i_k@") == {"Ravi 100% Kumar"}  # so is _
     assert found("%") == {"Ravi 100% Kumar"}
+
+
+def test_a_role_expires_at_the_end_of_its_day_in_india_not_on_the_servers_utc_day(client, make, db, monkeypatch):
+    """At 01:30 IST on 8 December the server's UTC day is still the 7th: a role that expired on the 7th no longer
+    applies, and the 8th is not "in the past" for a new grant's expiry."""
+    from datetime import UTC, datetime
+
+    from saptah.core import timeutil
+
+    monkeypatch.setattr(timeutil, "_utc_now", lambda: datetime(2026, 12, 7, 20, 0, tzinfo=UTC))
+    assert timeutil.ist_today() == date(2026, 12, 8)
+    admin = make.person("MOHFW", role=Role.MDO_ADMIN)
+    grant = db.query(RoleGrant).filter_by(person_id=admin.id).one()
+    grant.expires_on = date(2026, 12, 7)
+    db.commit()
+    sign_in(client, admin.email)
+    assert client.get("/people").status_code == 403
+    leader = make.person("MOHFW", role=Role.MDO_LEADER)
+    staff = make.person("DOHFW")
+    sign_in(client, leader.email)
+    body = {"email": staff.email, "role": "mdo_admin", "org_code": "DOHFW"}
+    assert client.post("/api/v1/roles", json=body | {"expires_on": "2026-12-07"}).status_code == 400
+    assert client.post("/api/v1/roles", json=body | {"expires_on": "2026-12-08"}).status_code == 201

@@ -13,6 +13,16 @@ def ist_day(moment: datetime) -> date:
     return moment.astimezone(IST).date()
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def ist_today() -> date:
+    """Today in India: what a deadline, an expiry date or a date of birth is compared with. (The server's own
+    `date.today()` is the UTC day on a UTC server: until 05:30 IST it is still yesterday.)"""
+    return ist_day(_utc_now())
+
+
 def ist_start(day: date) -> datetime:
     """00:00 IST of a day, as aware UTC."""
     return datetime.combine(day, time(0, 0), IST).astimezone(UTC)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from saptah.core.errors import NotFound
+from saptah.core.timeutil import ist_today
 from saptah.directory import repository as repo
 from saptah.directory import service
 from saptah.directory.models import Role
@@ -60,7 +61,7 @@ def person_detail(request: Request, db: DB, principal: CurrentPrincipal, person_
     """A person's record, for themselves or an admin of their organisation."""
     person = service.visible_person(db, principal, person_id)
     org = repo.get_org(db, person.org_id)
-    grants = repo.active_grants(db, person.id, date.today())
+    grants = repo.active_grants(db, person.id, ist_today())
     history = repo.role_history(db, person.id)
     return render(
         request,

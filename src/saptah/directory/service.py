@@ -17,6 +17,7 @@ from saptah.core import signals
 from saptah.core.db import utcnow
 from saptah.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from saptah.core.security import MIN_PASSWORD_LENGTH, hash_password
+from saptah.core.timeutil import ist_today
 from saptah.directory import repository as repo
 from saptah.directory.models import (
     PERSON_FIELDS,
@@ -99,7 +100,7 @@ def load_principal(session: Session, person_id: int, *, today: date | None = Non
     assert org is not None
     scopes = tuple(
         Scope(role=Role(g.role), org_id=g.org_id, path=path)
-        for g, path in repo.active_grants(session, person_id, today or date.today())
+        for g, path in repo.active_grants(session, person_id, today or ist_today())
     )
     return Principal(person.id, org.id, org.path, person.full_name, scopes)
 
@@ -199,7 +200,7 @@ def grant_role(
         _check_may_grant(actor, role, org)
     if role != Role.NATIONAL_ORGANISER and org is None:
         raise InvalidInput("This role must be given over an organisation.")
-    if expires_on is not None and expires_on < date.today():
+    if expires_on is not None and expires_on < ist_today():
         raise InvalidInput("The expiry date is in the past.")
     org_id = org.id if org else None
     grant = repo.find_grant(session, person.id, role.value, org_id)
@@ -293,7 +294,7 @@ def erase_person(session: Session, *, person: Person) -> signals.PersonErased:
     for name in PERSONAL_FIELDS:
         setattr(person, name, None)
     now = utcnow()
-    for grant, _path in repo.active_grants(session, person.id, date.today()):
+    for grant, _path in repo.active_grants(session, person.id, ist_today()):
         grant.revoked_at = now
         repo.add(
             session,

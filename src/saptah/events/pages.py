@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -359,7 +359,7 @@ def watch(
     if not service.may_watch(db, principal.person_id, event):
         raise NotFound("This event is by invitation only.")
     mine = attendance_repo.get_attendance(db, event.id, principal.person_id)
-    ctx = {"event": event, "status": service.status(event), "ping": ping, "mine": mine, "now": datetime.now()}
+    ctx = {"event": event, "status": service.status(event), "ping": ping, "mine": mine}
     ctx["embed"] = _embeddable(event.stream_url or "")
     return render(request, "events_watch.html", ctx)
 

@@ -7,8 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from saptah.core.db import utcnow
-from saptah.core.timeutil import ist_day
+from saptah.core.timeutil import ist_today
 from saptah.directory import service as directory
 from saptah.plans import service, status
 from saptah.plans.schemas import ItemIn, ItemStatus, LearningItemOut, OptionOut, PlanIn, PlanOut
@@ -19,7 +18,7 @@ router = APIRouter(prefix="/api/v1", tags=["plans"])
 
 
 def _today() -> date:
-    return ist_day(utcnow())
+    return ist_today()
 
 
 @router.get("/my/learning", response_model=list[LearningItemOut])

@@ -10,10 +10,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from saptah.catalog import service as catalog
-from saptah.core.db import utcnow
 from saptah.core.errors import InvalidInput, NotFound
 from saptah.core.exports import to_csv, to_xlsx
-from saptah.core.timeutil import ist_day
+from saptah.core.timeutil import ist_today
 from saptah.directory import service as directory
 from saptah.directory.models import Group, Role
 from saptah.jobs import service as jobs
@@ -39,7 +38,7 @@ PAGE_SIZE = 50
 
 
 def _today() -> date:
-    return ist_day(utcnow())
+    return ist_today()
 
 
 def _status(text: str) -> ItemStatus | None:

@@ -13,7 +13,7 @@ from saptah.config import Settings
 from saptah.core import signals
 from saptah.core.db import unit_of_work, utcnow
 from saptah.core.exports import to_xlsx
-from saptah.core.timeutil import ist_day, ist_end
+from saptah.core.timeutil import ist_day, ist_end, ist_today
 from saptah.directory import service as directory
 from saptah.jobs import service as jobs
 from saptah.notify import service as notify
@@ -315,6 +315,6 @@ def seed_circulars(session: Session, author: Any, leader: Any) -> int:
         plan = service.create_plan(session, author, PlanIn.model_validate({"owner_org_code": "MOHFW", **fields}))
         for item in circular["items"]:
             service.add_item(session, author, plan, ItemIn.model_validate(item))
-        service.publish(session, leader, plan, today=plan.circular_date or date.today())
+        service.publish(session, leader, plan, today=plan.circular_date or ist_today())
         done += 1
     return done

@@ -14,7 +14,6 @@ import csv
 import logging
 import os
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from saptah.config import Settings
 from saptah.core import signals
 from saptah.core.db import unit_of_work
 from saptah.core.errors import SaptahError
+from saptah.core.timeutil import ist_today
 from saptah.directory import service as directory
 from saptah.directory.onboarding import files, results
 from saptah.directory.onboarding import repository as repo
@@ -108,7 +108,7 @@ def _erased_rows(path: Path, fmt: files.SheetFormat, digests: frozenset[str], *,
     result file's header has `extra` columns (Status, Error Details) after the staff list's."""
     header = next(files.read_rows(path, fmt), (1, []))[1]
     cols = match_columns(header[: len(header) - extra])
-    today, found = date.today(), set()
+    today, found = ist_today(), set()
     for place, (_number, cells) in enumerate(_data_rows(path, fmt)):
         if cells and cells[0] == ERASED_MARK:
             found.add(place)

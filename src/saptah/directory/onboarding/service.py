@@ -24,6 +24,7 @@ from saptah.core import signals
 from saptah.core.db import unit_of_work, utcnow
 from saptah.core.errors import Conflict, InvalidInput, NotFound, SaptahError
 from saptah.core.text import N_
+from saptah.core.timeutil import ist_today
 from saptah.directory import service as directory
 from saptah.directory.models import Organisation
 from saptah.directory.onboarding import files, pipeline
@@ -196,7 +197,7 @@ class _Plan:
     dry_run: bool
     path: Path
     fmt: files.SheetFormat
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=ist_today)
     seen_emails: dict[str, tuple[int, int]] = field(default_factory=dict)
     seen_ext: dict[str, int] = field(default_factory=dict)
     matched: dict[int, int] = field(default_factory=dict)  # person id -> row that matched them

@@ -134,7 +134,8 @@ def sign_in_as(page: Any, base: str, email: str, password: str = "saptah-demo-20
     page.goto(f"{base}/sign-in")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
-    page.click("form[action='/sign-in'] button[type=submit]")  # not a single sign-on button above it
+    with page.expect_navigation():  # the answer is the next page: the caller never acts on the sign-in page
+        page.click("form[action='/sign-in'] button[type=submit]")  # not a single sign-on button above it
     page.wait_for_load_state("networkidle")
 
 

@@ -27,6 +27,31 @@ def test_message_goes_over_smtp_once(db, settings, smtp):
     assert row.status == "sent" and row.sent_at is not None
 
 
+def test_a_message_written_at_send_time_is_never_sent_empty(db, settings, smtp, make, monkeypatch):
+    """A welcome is queued without a body and written by its kind's composer as it leaves; a sender whose process
+    was not wired (no composer) leaves it queued for one that is, and sends nothing empty."""
+    from sqlalchemy import select
+
+    from saptah.auth import service as auth
+
+    person = make.person("MOHFW", email="queued.welcome@mohfw.gov.in")
+    person.password_hash = None  # registered by an upload: no password yet
+    db.commit()
+    auth.queue_setup_links(db, [person.email])
+    db.commit()
+    monkeypatch.setattr(outbox, "_composers", {})
+    assert send_due(db, settings) == 0
+    row = db.scalar(select(OutboxMessage).where(OutboxMessage.to_addr == person.email))
+    assert (row.status, row.body) == ("queued", "") and smtp.to(person.email) == []
+    monkeypatch.undo()
+    assert send_due(db, settings) == 1
+    [mail] = smtp.to(person.email)
+    assert "/set-password/" in mail.get_content()
+    link = mail.get_content().split("/set-password/")[1].split()[0]
+    db.expire_all()
+    assert link in db.scalar(select(OutboxMessage.body).where(OutboxMessage.id == row.id))  # stored as it was sent
+
+
 def test_unreachable_smtp_retries_with_backoff(db, settings):
     settings.smtp_host = "127.0.0.1"
     settings.smtp_port = 1  # nothing listens there

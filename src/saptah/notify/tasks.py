@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import smtplib
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from saptah.notify import repository as repo
 from saptah.notify import service
 from saptah.notify.models import OutboxMessage
 
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 STUCK_AFTER = timedelta(minutes=10)
 
@@ -103,9 +105,15 @@ def send_due(
 
 def _compose(session: Session, settings: Settings, row: OutboxMessage) -> bool:
     """Write a message queued without a body (its kind has a composer); False when it is not to be sent, with why."""
-    compose = service.composer_of(row.kind) if not row.body else None
-    if compose is None:
+    if row.body:
         return True
+    compose = service.composer_of(row.kind)
+    if compose is None:  # queued to be written at send time, by a process that was not wired: never send it empty
+        log.error(
+            "outbox message %s (%s) has no body and no composer: saptah.wiring.wire() was not called", row.id, row.kind
+        )
+        row.status = "queued"
+        return False
     made = compose(session, settings, row.to_addr)
     if made.skip is not None:
         row.status, row.last_error = "skipped", made.skip

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import String, any_, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from saptah.auth.models import ApiToken, LoginFailure, PasswordToken, UserSession
-from saptah.core import bulk
 
 
 def session_by_hash(session: Session, token_hash: str) -> UserSession | None:
@@ -68,8 +66,3 @@ def delete_person_secrets(session: Session, person_id: int, email: str) -> None:
     for model in (UserSession, PasswordToken, ApiToken):
         session.execute(delete(model).where(model.person_id == person_id))
     session.execute(delete(LoginFailure).where(LoginFailure.email == email))
-
-
-def add_password_tokens(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert many one-time links at once (fresh random hashes: no conflicts)."""
-    bulk.copy_rows(session, PasswordToken.__table__, rows)  # type: ignore[arg-type]

@@ -95,8 +95,9 @@ def sign_out(session: Session, token: str) -> None:
         session.flush()
 
 
-def issue_password_link(session: Session, settings: Settings, *, person: Person, purpose: str) -> str:
-    """Create a one-time link and queue the e-mail that carries it; returns the raw token."""
+def _new_link(session: Session, settings: Settings, person: Person, purpose: str) -> tuple[str, str, str]:
+    """A one-time link for a person, valid from now: (raw token, subject, body of the e-mail that carries it, in
+    the language kept in the person's profile)."""
     token = new_token()
     session.add(
         PasswordToken(
@@ -107,10 +108,14 @@ def issue_password_link(session: Session, settings: Settings, *, person: Person,
         )
     )
     session.flush()
-    # the e-mail is in the language kept in the person's profile
-    subject, body = _link_mail(
-        settings, purpose, person.full_name, person.email, token, person.preferred_language or "en"
-    )
+    lang = person.preferred_language or "en"
+    subject, body = _link_mail(settings, purpose, person.full_name, person.email, token, lang)
+    return token, subject, body
+
+
+def issue_password_link(session: Session, settings: Settings, *, person: Person, purpose: str) -> str:
+    """Create a one-time link and queue the e-mail that carries it; returns the raw token."""
+    token, subject, body = _new_link(session, settings, person, purpose)
     outbox.enqueue(
         session,
         to=person.email,
@@ -171,17 +176,7 @@ def compose_setup(session: Session, settings: object, to_addr: str) -> outbox.Co
         return outbox.Composed(skip="Not sent: nobody active has this e-mail address any more.")
     if person.password_hash is not None:
         return outbox.Composed(skip="Not sent: this person set a password before the welcome went out.")
-    token = new_token()
-    session.add(
-        PasswordToken(
-            token_hash=token_hash(token),
-            person_id=person.id,
-            purpose="setup",
-            expires_at=utcnow() + LINK_LIFETIME["setup"],
-        )
-    )
-    lang = person.preferred_language or "en"
-    subject, body = _link_mail(settings, "setup", person.full_name, person.email, token, lang)
+    _token, subject, body = _new_link(session, settings, person, "setup")
     return outbox.Composed(subject=subject, body=body)
 
 

@@ -8,7 +8,7 @@ from dataclasses import fields
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, delete, func, or_, select, text, tuple_
+from sqlalchemy import Select, Table, and_, case, delete, func, or_, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -466,29 +466,26 @@ def board_filter(campaign_id: int, board: str, path: str | None = None) -> Any:
     return cond
 
 
-def dense_rank(session: Session, campaign_id: int, board: str, score: int) -> int:
-    """Dense rank of a score on a board: one more than the distinct scores above it (read by index)."""
+def _held_scores(campaign_id: int, board: str, above: int) -> Select[int]:
+    """The distinct scores above `above` that someone holds on a board (its histogram summed over shards)."""
     c = CampaignScoreCount
-    above = (
+    return (
         select(c.score)
-        .where(c.campaign_id == campaign_id, c.board == board, c.score > score)
+        .where(c.campaign_id == campaign_id, c.board == board, c.score > above)
         .group_by(c.score)
         .having(func.sum(c.people) > 0)
     )
-    return int(session.scalar(select(func.count()).select_from(above.subquery())) or 0) + 1
+
+
+def dense_rank(session: Session, campaign_id: int, board: str, score: int) -> int:
+    """Dense rank of a score on a board: one more than the distinct scores above it (read by index)."""
+    above = _held_scores(campaign_id, board, score).subquery()
+    return int(session.scalar(select(func.count()).select_from(above)) or 0) + 1
 
 
 def board_scores(session: Session, campaign_id: int, board: str) -> list[int]:
-    """The distinct scores someone holds on a board, lowest first (its histogram summed over shards)."""
-    c = CampaignScoreCount
-    stmt = (
-        select(c.score)
-        .where(c.campaign_id == campaign_id, c.board == board, c.score > BOARD_SIZE)
-        .group_by(c.score)
-        .having(func.sum(c.people) > 0)
-        .order_by(c.score)
-    )
-    return list(session.scalars(stmt))
+    """The distinct scores someone holds on a board, lowest first."""
+    return list(session.scalars(_held_scores(campaign_id, board, BOARD_SIZE).order_by(CampaignScoreCount.score)))
 
 
 def board_rows(

@@ -107,14 +107,11 @@ def email_among(session: Session, emails: Sequence[str]) -> ColumnElement[bool]:
     return Person.email.in_(list(emails))
 
 
-def welcome_addresses(session: Session, emails: Sequence[str]) -> Select[tuple[str, str]]:
+def welcome_addresses(session: Session, emails: Sequence[str]) -> Select[str, str]:
     """('welcome:<id>', e-mail) of the people with these e-mails who have no password yet: the welcome e-mails to
     queue, one per person, selected in the database."""
     key = literal("welcome:", String) + cast(Person.id, String)
-    stmt: Select[tuple[str, str]] = select(key, Person.email).where(  # type: ignore[assignment]
-        email_among(session, emails), Person.password_hash.is_(None)
-    )
-    return stmt
+    return select(key, Person.email).where(email_among(session, emails), Person.password_hash.is_(None))
 
 
 def get_person_by_email(session: Session, email: str) -> Person | None:

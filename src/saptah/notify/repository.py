@@ -54,18 +54,14 @@ def delete_to(session: Session, address: str) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def add_many(session: Session, rows: list[dict[str, Any]], *, fresh_keys: bool = False) -> None:
-    """Insert queued messages in one statement; a row whose dedupe key is taken is skipped (unless the keys are
-    known to be new: then a plain COPY)."""
+def add_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert queued messages in one statement; a row whose dedupe key is taken is skipped."""
     table: Table = OutboxMessage.__table__  # type: ignore[assignment]
-    if fresh_keys:
-        bulk.copy_rows(session, table, rows)
-        return
     stmt, params = bulk.insert_rows(session, table, rows)
     bulk.run(session, stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), params)
 
 
-def add_selected(session: Session, kind: str, keyed: Select[Any], now: datetime) -> None:
+def add_selected(session: Session, kind: str, keyed: Select[str, str], now: datetime) -> None:
     """Queue a message of `kind` without a body for each (dedupe_key, to_addr) row the SELECT gives, in the
     database (no row passes through the app); a row whose dedupe key is taken is skipped."""
     table: Table = OutboxMessage.__table__  # type: ignore[assignment]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
@@ -60,7 +59,7 @@ def forget_recipient(session: Session, event: signals.PersonErased) -> None:
     repo.delete_to(session, event.email)
 
 
-def enqueue_composed(session: Session, kind: str, keyed: Select[Any]) -> None:
+def enqueue_composed(session: Session, kind: str, keyed: Select[str, str]) -> None:
     """Queue a message of a kind that has a composer for each (dedupe_key, to_addr) row of a SELECT, each once per
     dedupe key: one statement, run in the database, and nothing is written for each message until it is sent."""
     if composer_of(kind) is None:
@@ -68,13 +67,10 @@ def enqueue_composed(session: Session, kind: str, keyed: Select[Any]) -> None:
     repo.add_selected(session, kind, keyed, utcnow())
 
 
-def enqueue_many(session: Session, messages: Sequence[dict[str, str]], *, fresh_keys: bool = False) -> None:
-    """Queue many messages (dedupe_key, kind, to_addr, subject, body) in one write, each once per dedupe key.
-
-    `fresh_keys`: the caller minted every key just now (from a new random token), so none can be taken and the
-    rows are streamed in without the conflict check (COPY on PostgreSQL)."""
+def enqueue_many(session: Session, messages: Sequence[dict[str, str]]) -> None:
+    """Queue many messages (dedupe_key, kind, to_addr, subject, body) in one write, each once per dedupe key."""
     if not messages:
         return
     now = utcnow()
     extra = {"status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now}
-    repo.add_many(session, [{**m, **extra} for m in messages], fresh_keys=fresh_keys)
+    repo.add_many(session, [{**m, **extra} for m in messages])
